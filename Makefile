@@ -1,0 +1,121 @@
+# AFMTS: Automatic Free Model Tracking System.
+#
+#   make            build the programs
+#   make run        install missing packages, build, run the offline demo
+#   make check      install missing packages, build, run every test
+#   make asan       the whole suite under AddressSanitizer + UBSan
+#   make bench      the performance figures named in the issues
+#   make install    PREFIX=/usr/local DESTDIR= (make uninstall to undo)
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR    = $(PREFIX)/bin
+DATADIR   = $(PREFIX)/share/afmts
+MANDIR    = $(PREFIX)/share/man
+
+CC       ?= cc
+OPTFLAGS ?= -O2 -g
+WARNINGS  = -Wall -Wextra -Wpedantic -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib \
+            -DAFMTS_VERSION='"$(VERSION)"' -DAFMTS_DATADIR='"$(DATADIR)"'
+CFLAGS   += -std=c11 $(OPTFLAGS) $(WARNINGS)
+
+# libjq has no pkg-config file on Debian 12.
+JQ_LIBS   = -ljq -lonig
+XML_CFLAGS = `pkg-config --cflags libxml-2.0`
+XML_LIBS   = `pkg-config --libs libxml-2.0`
+
+# Debian packages needed to build and test.
+BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
+             libsqlite3-dev libcurl4-openssl-dev libarchive-dev
+TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3
+
+PROGS = bin/afmts-parse
+
+# Shared code, one module an idea.
+CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/utctime.o lib/paths.o
+PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/parse.o
+
+UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
+             test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o
+
+BENCH_PROGS = test/bench/jvraw
+
+MAN1 = man/afmts-parse.1
+MAN7 = man/afmts.7
+
+.PHONY: all deps run check test asan bench install uninstall clean lint
+
+all: $(PROGS)
+
+lib/htmltree.o: lib/htmltree.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(XML_CFLAGS) -c -o $@ lib/htmltree.c
+
+bin/afmts-parse: bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm
+
+test/unit/run: $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm
+
+test/bench/jvraw: test/bench/jvraw.o
+	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)
+
+# Headers: every object depends on every header of lib/ (there are few).
+$(CORE_OBJS) $(PARSE_OBJS) $(UNIT_OBJS) bin/afmts-parse.o: lib/*.h test/unit/unit.h
+
+# Install what is missing from Debian's packages, as root or through sudo.
+deps:
+	@missing=; for p in $(BUILD_PKGS) $(TEST_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
+			missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then sudo=; \
+		elif command -v sudo >/dev/null; then sudo=sudo; \
+		else echo "make deps: need root or sudo to install:$$missing" >&2; exit 1; fi; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+# The demo: parse the bundled real provider responses and summarise them.
+run: deps
+	$(MAKE) all
+	@AFMTS_DATADIR=$(CURDIR) sh examples/demo-parse
+
+check: deps
+	$(MAKE) all test/unit/run
+	@sh test/run-all
+
+# What check runs, without installing anything.
+test: all test/unit/run
+	@sh test/run-all
+
+asan:
+	$(MAKE) clean
+	$(MAKE) OPTFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		LDFLAGS='-fsanitize=address,undefined' all test/unit/run
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 sh test/run-all
+	$(MAKE) clean
+
+bench: all $(BENCH_PROGS)
+	@sh test/bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/parsers/providers \
+		$(DESTDIR)$(DATADIR)/parsers/dialects $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 644 parsers/prelude.jq $(DESTDIR)$(DATADIR)/parsers
+	install -m 644 parsers/providers/*.json $(DESTDIR)$(DATADIR)/parsers/providers
+	install -m 644 parsers/dialects/*.jq $(DESTDIR)$(DATADIR)/parsers/dialects
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
+	rm -rf $(DESTDIR)$(DATADIR)
+	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
+	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
+
+clean:
+	rm -f bin/*.o lib/*.o test/unit/*.o test/bench/*.o $(PROGS) test/unit/run $(BENCH_PROGS)

@@ -1,0 +1,49 @@
+/*
+ * cli: what every AFMTS program does the same way on its command line.
+ *
+ * -h/--help prints the synopsis and the option summary on stdout and exits 0;
+ * --version prints "afmts-X VERSION" and exits 0; a usage error prints the
+ * synopsis on stderr and exits 2.  Exit codes are shared by all programs.
+ */
+#ifndef AFMTS_CLI_H
+#define AFMTS_CLI_H
+
+#include <getopt.h>
+
+enum {
+	CLI_OK = 0,		/* everything worked */
+	CLI_PARTIAL = 1,	/* some input or provider failed; the rest went through */
+	CLI_USAGE = 2		/* bad command line */
+};
+
+/* Long options every program accepts; put them first in its table. */
+#define CLI_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, CLI_OPT_VERSION }
+
+/* getopt_long value of --version (not a character users can type). */
+#define CLI_OPT_VERSION 0x100
+
+/*
+ * Remember the program's name (for messages), one-line synopsis and the
+ * option summary shown by --help.  The strings must outlive the program.
+ */
+void cli_start(const char *prog, const char *synopsis, const char *options);
+
+/* Handle -h, --version and getopt's '?' for a program; returns if c is none. */
+void cli_common(int c);
+
+/* Print the synopsis on stderr and exit CLI_USAGE. */
+_Noreturn void cli_usage(void);
+
+/* Report a usage problem (one line) and exit CLI_USAGE. */
+_Noreturn void cli_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/*
+ * Parse a decimal integer option argument in [min, max] into *out.
+ * Returns 0, or -1 after reporting what was wrong with which option.
+ */
+int cli_number(const char *opt, const char *arg, long min, long max, long *out);
+
+#endif

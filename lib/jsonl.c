@@ -1,0 +1,233 @@
+/*
+ * jsonl: a bounded line reader feeding libjq's parser, and a compact writer.
+ *
+ * Each line gets its own parse so one bad line costs exactly that line: a jq
+ * 1.6 parser throws away the rest of its buffer after a syntax error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "jsonl.h"
+
+#define CHUNK ((size_t)64 << 10)
+
+struct jsonl_reader {
+	FILE		*fp;
+	char		*name;
+	size_t		 max_line;
+	char		*buf;		/* bytes read, not yet returned */
+	size_t		 cap, start, end;
+	size_t		 scan;		/* no newline in buf[start, scan) */
+	unsigned long	 line;
+	unsigned long	 errors;
+	int		 eof;
+	int		 skipping;	/* inside an over-long line */
+};
+
+struct jsonl_reader *
+jsonl_open(FILE *fp, const char *name, size_t max_line)
+{
+	struct jsonl_reader *r;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	r->fp = fp;
+	r->max_line = max_line;
+	r->cap = max_line < CHUNK ? max_line + 1 : CHUNK;
+	r->name = strdup(strcmp(name, "-") == 0 ? "stdin" : name);
+	r->buf = malloc(r->cap);
+	if (r->name == NULL || r->buf == NULL) {
+		jsonl_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+jsonl_close(struct jsonl_reader *r)
+{
+	if (r == NULL)
+		return;
+	free(r->buf);
+	free(r->name);
+	free(r);
+}
+
+unsigned long
+jsonl_line(const struct jsonl_reader *r)
+{
+	return r->line;
+}
+
+const char *
+jsonl_name(const struct jsonl_reader *r)
+{
+	return r->name;
+}
+
+unsigned long
+jsonl_errors(const struct jsonl_reader *r)
+{
+	return r->errors;
+}
+
+/* Make room to read more: slide pending bytes down, then grow up to the bound. */
+static int
+make_room(struct jsonl_reader *r)
+{
+	size_t want;
+	char *nbuf;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->scan -= r->start;
+		r->start = 0;
+	}
+	if (r->end < r->cap)
+		return 0;
+	if (r->cap > r->max_line)
+		return 1;	/* full: the line is over the bound */
+	want = r->cap * 2;
+	if (want > r->max_line + 1)
+		want = r->max_line + 1;
+	if ((nbuf = realloc(r->buf, want)) == NULL)
+		return -1;
+	r->buf = nbuf;
+	r->cap = want;
+	return 0;
+}
+
+/*
+ * Find the next line: sets *line and *len (without the newline) and returns 1,
+ * 0 at end of input, -1 for an over-long line (reported), -2 on a read error.
+ */
+static int
+next_line(struct jsonl_reader *r, char **line, size_t *len)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+		size_t n;
+		int room;
+
+		if (nl != NULL || (r->eof && (r->end > r->start || r->skipping))) {
+			size_t stop = nl ? (size_t)(nl - r->buf) : r->end;
+			int was_skipping = r->skipping;
+
+			*line = r->buf + r->start;
+			*len = stop - r->start;
+			r->start = r->scan = nl ? stop + 1 : stop;
+			r->line++;
+			r->skipping = 0;
+			if (was_skipping) {
+				err_warn("%s:%lu: line longer than %zu bytes, skipped",
+				    r->name, r->line, r->max_line);
+				r->errors++;
+				return -1;
+			}
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		r->scan = r->end;
+		if ((room = make_room(r)) < 0) {
+			err_warn("%s:%lu: out of memory", r->name, r->line + 1);
+			return -2;
+		}
+		if (room > 0) {
+			/* Over the bound: drop what we have, keep looking for its end. */
+			r->skipping = 1;
+			r->start = r->scan = r->end = 0;
+		}
+		n = fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
+		r->end += n;
+		if (n == 0) {
+			if (ferror(r->fp)) {
+				err_warn("%s: read error", r->name);
+				return -2;
+			}
+			r->eof = 1;
+		}
+	}
+}
+
+static int
+is_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Parse exactly one JSON value from s; report and return invalid otherwise. */
+static jv
+parse_line(struct jsonl_reader *r, const char *s, size_t n)
+{
+	jv_parser *p;
+	jv v, extra;
+
+	if (n > (size_t)0x7fffffff) {
+		err_warn("%s:%lu: line too long for the parser", r->name, r->line);
+		return jv_invalid();
+	}
+	if ((p = jv_parser_new(0)) == NULL)
+		return jv_invalid();
+	jv_parser_set_buf(p, s, (int)n, 0);
+	v = jv_parser_next(p);
+	if (jv_is_valid(v)) {
+		extra = jv_parser_next(p);
+		if (jv_is_valid(extra) || jv_invalid_has_msg(jv_copy(extra))) {
+			jv_free(v);
+			v = jv_invalid_with_msg(jv_string("more than one JSON value on the line"));
+		}
+		jv_free(extra);
+	} else if (!jv_invalid_has_msg(jv_copy(v))) {
+		jv_free(v);
+		v = jv_invalid_with_msg(jv_string("no JSON value"));
+	}
+	jv_parser_free(p);
+	if (!jv_is_valid(v)) {
+		jv msg = jv_invalid_get_msg(v);
+
+		err_warn("%s:%lu: malformed JSON: %s", r->name, r->line,
+		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "?");
+		jv_free(msg);
+		return jv_invalid();
+	}
+	return v;
+}
+
+int
+jsonl_next(struct jsonl_reader *r, jv *out)
+{
+	char *s;
+	size_t n;
+	int rc;
+
+	for (;;) {
+		if ((rc = next_line(r, &s, &n)) <= 0)
+			return rc;
+		if (r->line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+			s += 3;
+			n -= 3;
+		}
+		if (is_blank(s, n))
+			continue;
+		*out = parse_line(r, s, n);
+		if (jv_is_valid(*out))
+			return 1;
+		r->errors++;
+		return -1;
+	}
+}
+
+int
+jsonl_write(FILE *fp, jv v)
+{
+	jv_dumpf(v, fp, 0);	/* consumes v */
+	if (putc('\n', fp) == EOF || fflush(fp) == EOF)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * jsonl: JSON lines in and out, streaming, with line numbers.
+ *
+ * The reader takes one line at a time (any length up to a bound, LF or CRLF,
+ * a last line without newline, blank lines skipped, a UTF-8 byte order mark
+ * on the first line ignored) and parses it with libjq's parser.  A malformed
+ * line is reported as "NAME:LINE: why" and skipped; reading carries on.
+ * Memory is the longest line read, never the input.
+ */
+#ifndef AFMTS_JSONL_H
+#define AFMTS_JSONL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jv.h>
+
+/* Default bound on one input line: a provider's whole model list fits. */
+#define JSONL_MAX_LINE ((size_t)64 << 20)
+
+struct jsonl_reader;
+
+/*
+ * Read lines from fp, calling the input `name` in messages (e.g. "-" is
+ * shown as "stdin").  Lines longer than max_line bytes are reported and
+ * skipped.  Returns NULL only when out of memory.  The caller keeps fp.
+ */
+struct jsonl_reader *jsonl_open(FILE *fp, const char *name, size_t max_line);
+
+/*
+ * Read the next value into *out (the caller owns it).  Returns 1 for a value,
+ * 0 at end of input, -1 for a line that was reported and skipped (call again),
+ * -2 for a read error (reported; stop).
+ */
+int jsonl_next(struct jsonl_reader *r, jv *out);
+
+/* The line number of the value (or error) last returned, 1-based. */
+unsigned long jsonl_line(const struct jsonl_reader *r);
+
+/* The input name as shown in messages. */
+const char *jsonl_name(const struct jsonl_reader *r);
+
+/* How many lines were reported and skipped so far. */
+unsigned long jsonl_errors(const struct jsonl_reader *r);
+
+/* Free the reader (not the FILE). */
+void jsonl_close(struct jsonl_reader *r);
+
+/*
+ * Write v (consumed) as one compact line to fp and flush it, so the next
+ * program in a pipe sees each record as soon as it is made.
+ * Returns 0, or -1 on a write error.
+ */
+int jsonl_write(FILE *fp, jv v);
+
+#endif

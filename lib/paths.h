@@ -1,0 +1,25 @@
+/*
+ * paths: where AFMTS finds its data and keeps its state.
+ *
+ *   data dir    $AFMTS_DATADIR, else the compiled-in DATADIR (PREFIX/share/afmts):
+ *               parsers/, sql/, reports/ as shipped.
+ *   config dir  $AFMTS_CONFIG, else $XDG_CONFIG_HOME/afmts, else ~/.config/afmts:
+ *               the user's own providers/ and dialects/, which win by name.
+ *   state dir   $XDG_STATE_HOME/afmts, else ~/.local/state/afmts: catalog, caches.
+ *   catalog     --db, else $AFMTS_DB, else STATE/catalog.db.
+ *
+ * Every function returns a string the caller frees, or NULL when out of
+ * memory or when no directory can be named (no HOME).
+ */
+#ifndef AFMTS_PATHS_H
+#define AFMTS_PATHS_H
+
+char *paths_data_dir(void);
+char *paths_config_dir(void);
+char *paths_state_dir(void);
+char *paths_db(const char *option);
+
+/* "a/b", with no doubled slash. */
+char *paths_join(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * registry: the provider descriptors, parsers/providers/NAME.json.
+ *
+ * Descriptors are read from the shipped data dir, then the user's config dir,
+ * then an explicit directory (--providers); a later one replaces an earlier
+ * one of the same name.  A descriptor is data: its URL, auth header, the NAME
+ * of the environment variable with its key, its dialect and its free rule.
+ * Only the fields the C code relies on are checked here; the free rule and
+ * limits are read by the jq prelude.
+ */
+#ifndef AFMTS_REGISTRY_H
+#define AFMTS_REGISTRY_H
+
+#include <jv.h>
+
+/* Largest descriptor file read. */
+#define REGISTRY_MAX_FILE (256 << 10)
+
+/*
+ * Load all descriptors into an object keyed by provider name (caller frees).
+ * user_dir may be NULL; if given it must exist.  Bad files are reported and
+ * counted in *bad.  Returns an invalid jv (reported) only if user_dir is
+ * unreadable or memory runs out.
+ */
+jv registry_load(const char *user_dir, int *bad);
+
+/* 1 if s is a valid provider or dialect name: [a-z0-9][a-z0-9._-]{0,62}. */
+int registry_valid_name(const char *s);
+
+/*
+ * Check one descriptor (consumed is NOT: it is borrowed).  Returns NULL if it
+ * is usable, else a static string saying what is wrong.
+ */
+const char *registry_check(jv d);
+
+/*
+ * Load one descriptor file.  Returns it, or an invalid jv after reporting
+ * what was wrong (path named).
+ */
+jv registry_load_file(const char *path, const char *expect_name);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * utctime: RFC 3339 parsing and formatting without the local time zone.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utctime.h"
+
+long long
+utctime_days(int year, int month, int day)
+{
+	/* Howard Hinnant's days_from_civil. */
+	long long y = (long long)year - (month <= 2);
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153LL * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+int
+utctime_format(time_t t, char buf[UTCTIME_LEN])
+{
+	struct tm tm;
+	char tmp[64];
+
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
+		return -1;
+	snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memcpy(buf, tmp, UTCTIME_LEN - 1);
+	buf[UTCTIME_LEN - 1] = '\0';
+	return 0;
+}
+
+/* Read exactly n digits at *s into *v, advancing *s. */
+static int
+digits(const char **s, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++, (*s)++) {
+		if (!isdigit((unsigned char)**s))
+			return -1;
+		*v = *v * 10 + (**s - '0');
+	}
+	return 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+int
+utctime_parse(const char *s, time_t *out)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	long long t;
+
+	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) || *s++ != '-' ||
+	    digits(&s, 2, &d))
+		return -1;
+	if (*s != 'T' && *s != 't' && *s != ' ')
+		return -1;
+	s++;
+	if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi) || *s++ != ':' ||
+	    digits(&s, 2, &sec))
+		return -1;
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		sign = *s++ == '+' ? 1 : -1;
+		if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om))
+			return -1;
+	} else {
+		return -1;
+	}
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
+		return -1;
+	t = utctime_days(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL + sec;
+	t -= sign * (oh * 3600LL + om * 60LL);
+	*out = (time_t)t;
+	return 0;
+}
+
+time_t
+utctime_now(void)
+{
+	const char *fake = getenv("AFMTS_NOW");
+	time_t t;
+	char *end;
+	long long v;
+
+	if (fake == NULL || *fake == '\0')
+		return time(NULL);
+	if (utctime_parse(fake, &t) == 0)
+		return t;
+	errno = 0;
+	v = strtoll(fake, &end, 10);
+	if (end != fake && *end == '\0' && errno == 0 && v >= 0)
+		return (time_t)v;
+	return (time_t)-1;
+}

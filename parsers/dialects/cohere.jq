@@ -1,0 +1,17 @@
+# Cohere /v1/models: {"models":[{name, endpoints[], context_length,
+# is_deprecated}], "next_page_token"}.  Deprecated models are left out.
+$in.body
+| if (.models | type) == "array" then .models[]
+  else error("expected an object with a \"models\" array") end
+| select(type == "object" and (.name | type) == "string" and .is_deprecated != true)
+| (.endpoints // []) as $e
+| {model: .name,
+   name: .name,
+   context_length: (.context_length | afmts_count),
+   endpoints: $e,
+   modalities: {input: (["text"] + (if .supports_vision then ["image"] else [] end)),
+                output: (if ($e | index("chat")) or ($e | index("generate")) then ["text"]
+                         elif ($e | index("embed")) then ["embedding"]
+                         elif ($e | index("rerank")) then ["classification"]
+                         else ["text"] end)},
+   features: (if ($e | index("chat")) then ["tools", "json_mode"] else [] end)}

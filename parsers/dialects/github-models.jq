@@ -1,0 +1,17 @@
+# GitHub Models catalog (models.github.ai/catalog/models): a bare array.  Free
+# to prototype with; limits come from "rate_limit_tier", mapped to numbers by
+# the descriptor's tier_limits.
+$in.provider as $d
+| $in.body | afmts_entries
+| select(type == "object" and (.id | type) == "string")
+| {model: .id,
+   name: (.name // .id),
+   owned_by: .publisher,
+   context_length: (.limits.max_input_tokens | afmts_count),
+   max_output_tokens: (.limits.max_output_tokens | afmts_count),
+   rate_limit_tier: .rate_limit_tier,
+   modalities: {input: ((.supported_input_modalities // ["text"]) | afmts_words),
+                output: ((.supported_output_modalities // ["text"]) | afmts_words)},
+   features: [(.capabilities // [])[]? | strings | afmts_feature],
+   limits: ($d.tier_limits[.rate_limit_tier // ""] // null)}
+| if (.tags // []) | index("embeddings") then .modalities.output = ["embedding"] else . end

@@ -1,0 +1,65 @@
+/* Unit tests of lib/model.c: what a model record may hold. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "unit.h"
+
+static const char good[] =
+    "{\"type\":\"model\",\"provider\":\"groq\",\"model\":\"llama-3.1-8b-instant\","
+    "\"name\":\"Llama\",\"family\":\"llama\",\"context_length\":131072,"
+    "\"max_output_tokens\":8192,\"input_price\":0.05,\"output_price\":null,"
+    "\"free\":true,\"free_reason\":\"tier\",\"modalities\":{\"input\":[\"text\"],"
+    "\"output\":[\"text\"]},\"features\":[\"tools\"],\"limits\":{\"rpm\":30},"
+    "\"base_url\":\"https://api.groq.com/openai/v1\",\"observed_at\":\"2026-11-23T00:00:00Z\"}";
+
+/* The good record with field set to the JSON text value. */
+static const char *
+check_with(const char *field, const char *value)
+{
+	jv m = jv_parse(good);
+	const char *why;
+
+	m = jv_object_set(m, jv_string(field), jv_parse(value));
+	why = model_check(m);
+	jv_free(m);
+	return why;
+}
+
+void
+test_model_accepts_a_good_record(void)
+{
+	jv m = jv_parse(good);
+
+	CHECK(model_check(m) == NULL);
+	jv_free(m);
+	CHECK(check_with("name", "null") == NULL);
+	CHECK(check_with("context_length", "null") == NULL);
+	CHECK(check_with("free", "false") == NULL);
+	CHECK(check_with("extra_field", "{\"anything\":[1]}") == NULL);
+}
+
+void
+test_model_rejects_each_bad_field(void)
+{
+	char *big = malloc(MODEL_MAX_ID + 8);
+
+	CHECK(check_with("provider", "\"Bad Name\"") != NULL);
+	CHECK(check_with("model", "\"\"") != NULL);
+	CHECK(check_with("model", "42") != NULL);
+	CHECK(check_with("model", "\"a\\nb\"") != NULL);
+	snprintf(big, MODEL_MAX_ID + 8, "\"%0*d\"", MODEL_MAX_ID + 1, 0);
+	CHECK(check_with("model", big) != NULL);
+	CHECK(check_with("context_length", "-1") != NULL);
+	CHECK(check_with("context_length", "1.5") != NULL);
+	CHECK(check_with("context_length", "\"131072\"") != NULL);
+	CHECK(check_with("input_price", "1e308") != NULL);
+	CHECK(check_with("input_price", "-0.5") != NULL);
+	CHECK(check_with("free", "\"yes\"") != NULL);
+	CHECK(check_with("features", "[1]") != NULL);
+	CHECK(check_with("modalities", "{\"input\":\"text\"}") != NULL);
+	CHECK(check_with("limits", "{\"rpm\":-3}") != NULL);
+	CHECK(check_with("observed_at", "\"yesterday\"") != NULL);
+	free(big);
+}

@@ -1,0 +1,35 @@
+/*
+ * unit: a very small unit test runner for lib/.
+ *
+ * A test is a void function; CHECK records a failure and carries on.  The
+ * runner prints TAP-like "ok N name" lines and, last, "N passed, N failed".
+ */
+#ifndef AFMTS_UNIT_H
+#define AFMTS_UNIT_H
+
+void unit_fail(const char *file, int line, const char *expr);
+
+#define CHECK(c) do { if (!(c)) unit_fail(__FILE__, __LINE__, #c); } while (0)
+
+/* Every test, defined in test_*.c, listed in unit.c. */
+#define UNIT_TESTS(X) \
+	X(jsonl_reads_lines_and_counts_them) \
+	X(jsonl_handles_crlf_bom_blank_and_no_final_newline) \
+	X(jsonl_reports_malformed_line_and_carries_on) \
+	X(jsonl_skips_overlong_line_and_carries_on) \
+	X(jsonl_reads_lines_longer_than_its_buffer) \
+	X(jsonl_rejects_two_values_on_one_line) \
+	X(jsonl_write_emits_one_compact_line) \
+	X(utctime_parses_rfc3339_forms) \
+	X(utctime_rejects_bad_times) \
+	X(utctime_formats_utc) \
+	X(utctime_now_obeys_afmts_now) \
+	X(paths_follow_xdg_and_overrides) \
+	X(model_accepts_a_good_record) \
+	X(model_rejects_each_bad_field) \
+	X(registry_checks_names_and_descriptors)
+
+#define UNIT_DECLARE(name) void test_##name(void);
+UNIT_TESTS(UNIT_DECLARE)
+
+#endif
