@@ -101,8 +101,12 @@ main(int argc, char *argv[])
 				rc = r;
 		}
 	}
-	if (rc != -1 && parse_finish(p, stdout) == -1)
-		rc = -1;
+	if (rc != -1) {
+		int r = parse_finish(p, stdout);
+
+		if (r != 0)
+			rc = r;
+	}
 	parse_free(p);
 	if (rc == -1 || fflush(stdout) == EOF) {
 		err_warn("stdout: write error");

@@ -29,6 +29,7 @@ struct parser {
 	jv		 order;		/* provider names in order of appearance */
 	jv		 status;	/* name -> provider record under construction */
 	int		 problems;	/* anything reported */
+	unsigned long	 records;	/* input records and documents seen */
 };
 
 struct parser *
@@ -396,7 +397,11 @@ handle_fetch(struct parser *p, const char *where, jv line, FILE *out)
 	body = jv_object_get(jv_copy(line), jv_string("body"));
 	text = jv_object_get(jv_copy(line), jv_string("body_text"));
 	ctype = jv_object_get(jv_copy(line), jv_string("content_type"));
-	if (!jv_is_valid(body) && jv_get_kind(text) == JV_KIND_STRING) {
+	if (!jv_is_valid(body) && jv_get_kind(text) == JV_KIND_STRING &&
+	    jv_string_length_bytes(jv_copy(text)) == 0) {
+		err_warn("%s: provider %s: empty response body", where, provider);
+		status_fail(p, provider, "bad_body", "empty response body");
+	} else if (!jv_is_valid(body) && jv_get_kind(text) == JV_KIND_STRING) {
 		jv_free(body);
 		body = markup_tree(jv_copy(text), jv_get_kind(ctype) == JV_KIND_STRING ?
 		    jv_string_value(ctype) : NULL);
@@ -451,6 +456,7 @@ parse_fetch_stream(struct parser *p, FILE *in, const char *name, FILE *out)
 			p->problems = 1;
 			continue;
 		}
+		p->records++;
 		snprintf(where, sizeof where, "%s:%lu", jsonl_name(r), jsonl_line(r));
 		if (jv_get_kind(line) != JV_KIND_OBJECT) {
 			err_warn("%s: not a JSON object", where);
@@ -551,8 +557,10 @@ parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
 	for (s = buf; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
 		continue;
 	if (*s == '<') {
-		jv tree = htmltree_parse(buf, len, is_xml(NULL, buf));
+		jv tree;
 
+		p->records++;
+		tree = htmltree_parse(buf, len, is_xml(NULL, buf));
 		if (!jv_is_valid(tree)) {
 			jv msg = jv_invalid_get_msg(tree);
 
@@ -571,6 +579,7 @@ parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
 		jv_parser_set_buf(jp, buf, (int)len, 0);
 		while (jv_is_valid(v = jv_parser_next(jp))) {
 			snprintf(where, sizeof where, "stdin: document %d", ++count);
+			p->records++;
 			status_put(p, jv_string_value(name), status_get(p, jv_string_value(name)));
 			if ((rc = run_dialect(p, where, d, dialect, jv_copy(meta), v, out)) == -1) {
 				v = jv_invalid();
@@ -585,10 +594,6 @@ parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
 			jv_free(msg);
 		} else {
 			jv_free(v);
-		}
-		if (rc == 0 && count == 0 && p->problems == 0) {
-			err_warn("stdin: no response to parse");
-			status_fail(p, jv_string_value(name), "bad_body", "empty input");
 		}
 		jv_parser_free(jp);
 	}
@@ -606,6 +611,12 @@ parse_finish(struct parser *p, FILE *out)
 {
 	int n = jv_array_length(jv_copy(p->order));
 
+	/* No input at all is a failed run upstream, not "nothing changed". */
+	if (p->records == 0) {
+		err_warn("no input: nothing to parse");
+		p->problems = 1;
+	}
+
 	for (int i = 0; i < n; i++) {
 		jv name = jv_array_get(jv_copy(p->order), i);
 		jv s = jv_object_get(jv_copy(p->status), name);
@@ -613,5 +624,5 @@ parse_finish(struct parser *p, FILE *out)
 		if (jsonl_write(out, s) == -1)
 			return -1;
 	}
-	return 0;
+	return p->problems ? 1 : 0;
 }

@@ -34,7 +34,11 @@ int parse_fetch_stream(struct parser *p, FILE *in, const char *name, FILE *out);
 int parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
     FILE *out);
 
-/* Write the provider status records gathered so far.  0, or -1 on a write error. */
+/*
+ * Write the provider status records gathered so far.  Returns 0 if the whole
+ * run was fine, 1 if anything was reported (or there was no input at all),
+ * -1 on a write error.
+ */
 int parse_finish(struct parser *p, FILE *out);
 
 void parse_free(struct parser *p);

@@ -61,7 +61,7 @@ def afmts_elements($tag):
 
 # A model family guessed from its id: the first known family name it contains.
 def afmts_family:
-  (ascii_downcase | split("/") | last | split(":")[0]) as $n
+  (ascii_downcase | split("/") | (last // "") | split(":") | (.[0] // "")) as $n
   | first(("deepseek", "llama", "qwq", "qwen", "gemma", "gemini", "codestral",
            "devstral", "ministral", "pixtral", "magistral", "mixtral", "mistral",
            "phi", "claude", "gpt", "command", "glm", "kimi", "granite",

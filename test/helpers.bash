@@ -1,0 +1,37 @@
+# Shared set-up for the bats tests: run the programs of this tree, with a
+# scratch HOME and XDG dirs, against the parsers of this tree.
+# shellcheck shell=bash
+# $output is set by bats' run:
+# shellcheck disable=SC2154
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+SHARED=$(cd "$ROOT/../shared/fixtures" 2>/dev/null && pwd)
+export ROOT SHARED
+export PATH="$ROOT/bin:$PATH"
+
+setup_env() {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+	export AFMTS_DATADIR="$ROOT"
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
+	unset AFMTS_CONFIG AFMTS_DB AFMTS_NOW
+}
+
+# fetchline PROVIDER FILE [FETCHED_AT]: a fetch record whose body is FILE.
+fetchline() {
+	jq -c --arg p "$1" --arg t "${3:-2026-01-01T00:00:00Z}" \
+		'{type: "fetch", provider: $p, url: "https://example.invalid/models",
+		  fetched_at: $t, status: 200, content_type: "application/json", body: .}' "$2"
+}
+
+# models: the model records of afmts-parse's output ($output) as a JSON array.
+models() {
+	printf '%s\n' "$output" | jq -s -c '[.[] | select(.type == "model")]'
+}
+
+# field MODEL KEY: a field of one model record in $output.
+field() {
+	printf '%s\n' "$output" | jq -r --arg m "$1" --arg k "$2" \
+		'select(.type == "model" and .model == $m) | .[$k] | tostring'
+}

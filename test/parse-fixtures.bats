@@ -1,0 +1,213 @@
+#!/usr/bin/env bats
+# afmts-parse on the real provider responses in ../shared/fixtures: the model
+# and free-model counts are computed here, independently, with the jq command
+# line from the raw files; a few known models are checked field by field.
+
+load helpers
+
+setup() {
+	setup_env
+}
+
+# parse_counts PROVIDER FILE: sets $n and $nfree from afmts-parse's output.
+parse_counts() {
+	run bash -c "fetchline() { $(declare -f fetchline | tail -n +2); }; fetchline '$1' '$2' | afmts-parse"
+	[ "$status" -eq 0 ]
+	n=$(printf '%s\n' "$output" | jq -s '[.[] | select(.type == "model")] | length')
+	nfree=$(printf '%s\n' "$output" | jq -s '[.[] | select(.type == "model" and .free)] | length')
+	provider_line=$(printf '%s\n' "$output" | jq -c 'select(.type == "provider")')
+}
+
+# The free rule of OpenRouter as the raw data states it: both prices are 0.
+or_expect() {
+	want_n=$(jq '(if type == "array" then . else .data end) | map(select(.id | type == "string")) | length' "$1")
+	want_free=$(jq '(if type == "array" then . else .data end)
+		| map(select((.pricing.prompt | tonumber) == 0 and (.pricing.completion | tonumber) == 0)) | length' "$1")
+}
+
+@test "OpenRouter 2024-04 (bare data array, early shape): counts match the raw file" {
+	f=$SHARED/openrouter/lobe-chat-2024-04-10.data-array.json
+	or_expect "$f"
+	parse_counts openrouter "$f"
+	[ "$n" -eq "$want_n" ]
+	[ "$nfree" -eq "$want_free" ]
+	[ "$provider_line" = "{\"type\":\"provider\",\"provider\":\"openrouter\",\"ok\":true,\"models\":$want_n}" ]
+}
+
+@test "OpenRouter 2025-04-24: counts match the raw file" {
+	f=$SHARED/openrouter/roo-code-2025-04-24.json
+	or_expect "$f"
+	parse_counts openrouter "$f"
+	[ "$want_n" -gt 300 ]
+	[ "$n" -eq "$want_n" ]
+	[ "$nfree" -eq "$want_free" ]
+}
+
+@test "OpenRouter 2025-05-23: counts match the raw file and known models are exact" {
+	f=$SHARED/openrouter/roo-code-2025-05-23.json
+	or_expect "$f"
+	parse_counts openrouter "$f"
+	[ "$n" -eq "$want_n" ]
+	[ "$nfree" -eq "$want_free" ]
+	[ "$(field mistralai/devstral-small:free free)" = true ]
+	[ "$(field mistralai/devstral-small:free context_length)" = 131072 ]
+	[ "$(field mistralai/devstral-small:free input_price)" = 0 ]
+	[ "$(field mistralai/devstral-small:free free_reason)" = "free variant (:free suffix, price 0)" ]
+	# A paid model: USD per token in the raw file, per million tokens here.
+	raw=$(jq -r '.data[] | select(.id == "anthropic/claude-3.7-sonnet") | [.pricing.prompt, .pricing.completion, .context_length] | @tsv' "$f")
+	[ "$(field anthropic/claude-3.7-sonnet input_price)" = 3 ]
+	[ "$(field anthropic/claude-3.7-sonnet output_price)" = 15 ]
+	[ "$raw" = "$(printf '0.000003\t0.000015\t200000')" ]
+	[ "$(field anthropic/claude-3.7-sonnet context_length)" = 200000 ]
+	[ "$(field anthropic/claude-3.7-sonnet free)" = false ]
+	[ "$(field anthropic/claude-3.7-sonnet features)" = '["reasoning","tools","vision"]' ]
+	# A zero-priced model without the :free suffix is free, with its reason.
+	[ "$(field google/gemini-2.5-pro-exp-03-25 free)" = true ]
+	[ "$(field google/gemini-2.5-pro-exp-03-25 free_reason)" = "price 0 without the :free suffix (router, preview or stealth model)" ]
+	# The router's variable price (-1) is unknown, not negative and not free.
+	[ "$(field openrouter/auto input_price)" = null ]
+	[ "$(field openrouter/auto price_variable)" = true ]
+	[ "$(field openrouter/auto free)" = false ]
+}
+
+@test "OpenRouter 2026-05 (zero-valued price keys omitted): counts match the raw file" {
+	f=$SHARED/openrouter/models-dev-2026-05-15.json
+	or_expect "$f"
+	parse_counts openrouter "$f"
+	[ "$n" -eq "$want_n" ]
+	[ "$nfree" -eq "$want_free" ]
+	[ "$(field openrouter/free free)" = true ]
+	[ "$(field openrouter/free limits)" = '{"rpm":20,"rpd":50,"scope":"provider"}' ]
+}
+
+@test "every OpenRouter price is the raw per-token price times a million" {
+	f=$SHARED/openrouter/roo-code-2025-04-24.json
+	parse_counts openrouter "$f"
+	bad=$(printf '%s\n' "$output" | jq -s --slurpfile raw "$f" '
+		($raw[0].data | map({key: .id, value: .pricing}) | from_entries) as $p
+		| [.[] | select(.type == "model" and .input_price != null)
+		   | select(((.input_price - ($p[.model].prompt | tonumber) * 1000000) | fabs) > 1e-6
+		         or ((.output_price - ($p[.model].completion | tonumber) * 1000000) | fabs) > 1e-6)
+		   | .model] | length')
+	[ "$bad" -eq 0 ]
+}
+
+@test "Groq: every active model, all free, context and output limits exact" {
+	f=$SHARED/groq/hacka-re-2025-09-02.extracted.json
+	parse_counts groq "$f"
+	[ "$n" -eq "$(jq '[.data[] | select(.active != false)] | length' "$f")" ]
+	[ "$nfree" -eq "$n" ]
+	[ "$(field llama-3.1-8b-instant context_length)" = "$(jq '.data[] | select(.id == "llama-3.1-8b-instant") | .context_window' "$f")" ]
+	[ "$(field llama-3.1-8b-instant max_output_tokens)" = 131072 ]
+	[ "$(field llama-3.1-8b-instant family)" = llama ]
+	[ "$(field llama-3.1-8b-instant key_env)" = GROQ_API_KEY ]
+	[ "$(field llama-3.1-8b-instant base_url)" = https://api.groq.com/openai/v1 ]
+}
+
+@test "Gemini: the descriptor's free-tier pattern decides, as jq applies it to the raw file" {
+	f=$SHARED/gemini/ai-horoscop-2025-11-18.json
+	d=$ROOT/parsers/providers/gemini.json
+	pat=$(jq -r .free.pattern "$d")
+	ex=$(jq -r .free.exclude "$d")
+	parse_counts gemini "$f"
+	[ "$n" -eq "$(jq '.models | length' "$f")" ]
+	[ "$nfree" -eq "$(jq --arg p "$pat" --arg x "$ex" '[.models[].name | ltrimstr("models/") | select(test($p) and (test($x) | not))] | length' "$f")" ]
+	[ "$nfree" -gt 10 ]
+	[ "$(field gemini-2.5-flash free)" = true ]
+	[ "$(field gemini-2.5-flash context_length)" = 1048576 ]
+	[ "$(field gemini-2.5-flash max_output_tokens)" = 65536 ]
+	[ "$(field gemini-2.5-pro free)" = false ]
+	[ "$(field text-embedding-004 modalities)" = '{"input":["text"],"output":["embedding"]}' ]
+}
+
+@test "GitHub Models: every catalog model, free, with limits from its rate tier" {
+	f=$SHARED/github-models/github-model-list-2025-05-17.json
+	parse_counts github-models "$f"
+	[ "$n" -eq "$(jq length "$f")" ]
+	[ "$nfree" -eq "$n" ]
+	[ "$(field openai/gpt-4.1 rate_limit_tier)" = high ]
+	[ "$(field openai/gpt-4.1 limits)" = "$(jq -c '.tier_limits.high' "$ROOT/parsers/providers/github-models.json")" ]
+	[ "$(field openai/gpt-4.1 features)" = '["vision"]' ]
+}
+
+@test "NVIDIA: the /v1/models list rebuilt from the derived snapshot parses whole" {
+	f=$SHARED/nvidia/autobots-derived-2026-06-24.json
+	jq '{object: "list", data: [.models[] | {id, object: "model", created, owned_by: .publisher}]}' "$f" > "$BATS_TEST_TMPDIR/nvidia.json"
+	parse_counts nvidia "$BATS_TEST_TMPDIR/nvidia.json"
+	[ "$n" -eq "$(jq .total "$f")" ]
+	[ "$nfree" -eq "$n" ]
+	[ "$(field 01-ai/yi-large owned_by)" = 01-ai ]
+}
+
+@test "Cerebras: a bare data array, every model free" {
+	f=$SHARED/cerebras/flask-app-2025-09-03.data-array.json
+	parse_counts cerebras "$f"
+	[ "$n" -eq "$(jq length "$f")" ]
+	[ "$nfree" -eq "$n" ]
+	[ "$(field gpt-oss-120b limits)" = '{"rpm":30,"rpd":14400,"tpm":60000,"tpd":1000000}' ]
+}
+
+@test "Mistral: capabilities become features and modalities" {
+	f=$SHARED/mistral/pipedream-test-event.model-object.json
+	jq '{object: "list", data: [.]}' "$f" > "$BATS_TEST_TMPDIR/mistral.json"
+	parse_counts mistral "$BATS_TEST_TMPDIR/mistral.json"
+	[ "$n" -eq 1 ]
+	[ "$(field mistral-ocr-latest context_length)" = "$(jq .max_context_length "$f")" ]
+	[ "$(field mistral-ocr-latest features)" = '[]' ]
+	[ "$(field mistral-ocr-latest free)" = true ]
+}
+
+@test "Together (legacy /api/models): zero-priced text models are free, prices scaled" {
+	f=$SHARED/together/lobe-chat-2024-05-11.models-info.json
+	parse_counts together "$f"
+	[ "$n" -eq "$(jq '[.[] | select((.id // .name) | type == "string")] | length' "$f")" ]
+	want=$(jq '[.[] | select(.pricing.input == 0 and .pricing.output == 0
+		and (.display_type | IN("image", "embedding", "moderation", "rerank", "audio") | not))] | length' "$f")
+	[ "$nfree" -eq "$want" ]
+	[ "$(field meta-llama/Llama-3-70b-chat-hf input_price)" = 0.9 ]
+	[ "$(field meta-llama/Llama-3-70b-chat-hf free)" = false ]
+	[ "$(field HuggingFaceH4/zephyr-7b-beta free)" = true ]
+	[ "$(field stabilityai/stable-diffusion-xl-base-1.0 free)" = false ]
+}
+
+@test "Ollama /api/tags: local models, family from details" {
+	f=$SHARED/ollama/lhep-sochi-2025-11-21.api-tags.extracted.json
+	parse_counts ollama "$f"
+	[ "$n" -eq "$(jq '.models | length' "$f")" ]
+	[ "$nfree" -eq "$n" ]
+	[ "$(field deepseek-v2.5:latest family)" = deepseek2 ]
+	[ "$(field deepseek-v2.5:latest parameter_size)" = 235.7B ]
+	[ "$(field deepseek-v2.5:latest base_url)" = http://localhost:11434/v1 ]
+}
+
+@test "all real fixtures in one stream: one provider line each, exit 0" {
+	{
+		fetchline openrouter "$SHARED/openrouter/roo-code-2025-05-23.json"
+		fetchline groq "$SHARED/groq/hacka-re-2025-09-02.extracted.json"
+		fetchline gemini "$SHARED/gemini/ai-horoscop-2025-11-18.json"
+		fetchline github-models "$SHARED/github-models/github-model-list-2025-05-17.json"
+		fetchline cerebras "$SHARED/cerebras/flask-app-2025-09-03.data-array.json"
+		fetchline together "$SHARED/together/lobe-chat-2024-05-11.models-info.json"
+		fetchline ollama "$SHARED/ollama/lhep-sochi-2025-11-21.api-tags.extracted.json"
+	} > "$BATS_TEST_TMPDIR/all.jsonl"
+	run afmts-parse "$BATS_TEST_TMPDIR/all.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -s -c '[.[] | select(.type == "provider") | .provider]')" = '["openrouter","groq","gemini","github-models","cerebras","together","ollama"]' ]
+	[ "$(printf '%s\n' "$output" | jq -s '[.[] | select(.type == "provider" and .ok)] | length')" -eq 7 ]
+}
+
+@test "every model record carries the common fields with the right types" {
+	{
+		fetchline openrouter "$SHARED/openrouter/models-dev-2026-05-15.json"
+		fetchline gemini "$SHARED/gemini/ai-horoscop-2025-11-18.json"
+		fetchline together "$SHARED/together/lobe-chat-2024-05-11.models-info.json"
+	} | { run afmts-parse; echo "$output"; } > "$BATS_TEST_TMPDIR/out.jsonl"
+	bad=$(jq -c 'select(.type == "model") | select(
+		(.provider | type) != "string" or (.model | type) != "string" or
+		(.free | type) != "boolean" or (.observed_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$") | not) or
+		(.modalities.input | type) != "array" or (.features | type) != "array" or
+		((.context_length | type) != "number" and .context_length != null) or
+		((.input_price | type) != "number" and .input_price != null))' "$BATS_TEST_TMPDIR/out.jsonl" | wc -l)
+	[ "$bad" -eq 0 ]
+	[ "$(grep -c '"type":"model"' "$BATS_TEST_TMPDIR/out.jsonl")" -gt 500 ]
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# afmts-parse on the documented shapes of providers without a saved real
+# response (test/fixtures/synthetic, see its README), on HTML pages, and in
+# --dialect mode.
+
+load helpers
+
+setup() {
+	setup_env
+	SYN=$ROOT/test/fixtures/synthetic
+}
+
+@test "Cloudflare: the v4 envelope, properties read, embeddings told apart" {
+	run bash -c "$(declare -f fetchline); fetchline cloudflare '$SYN/cloudflare.json' | afmts-parse"
+	[ "$status" -eq 0 ]
+	[ "$(field @cf/meta/llama-3.1-8b-instruct context_length)" = 7968 ]
+	[ "$(field @cf/meta/llama-3.1-8b-instruct features)" = '["tools"]' ]
+	[ "$(field @hf/mistral/mistral-7b-instruct-v0.2 beta)" = true ]
+	[ "$(field @cf/baai/bge-base-en-v1.5 modalities)" = '{"input":["text"],"output":["embedding"]}' ]
+	[ "$(models | jq length)" -eq 3 ]
+}
+
+@test "Cloudflare: success false is a provider error with Cloudflare's message" {
+	echo '{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"result":null}' > "$BATS_TEST_TMPDIR/cf.json"
+	run bash -c "$(declare -f fetchline); fetchline cloudflare '$BATS_TEST_TMPDIR/cf.json' | afmts-parse"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Authentication error"* ]]
+	[[ "$output" == *'"type":"provider","provider":"cloudflare","ok":false'* ]]
+}
+
+@test "Hugging Face: one record per live route, free only where the router says is_free" {
+	run bash -c "$(declare -f fetchline); fetchline huggingface '$SYN/huggingface.json' | afmts-parse"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq -c 'map(.model)')" = '["deepseek-ai/DeepSeek-R1:novita","deepseek-ai/DeepSeek-R1:hf-inference","Qwen/Qwen2.5-VL-7B-Instruct:hyperbolic"]' ]
+	[ "$(field deepseek-ai/DeepSeek-R1:hf-inference free)" = true ]
+	[ "$(field deepseek-ai/DeepSeek-R1:novita free)" = false ]
+	[ "$(field deepseek-ai/DeepSeek-R1:novita output_price)" = 2.5 ]
+	[ "$(field Qwen/Qwen2.5-VL-7B-Instruct:hyperbolic features)" = '["vision"]' ]
+}
+
+@test "Cohere: deprecated models left out, embed models are not chat" {
+	run bash -c "$(declare -f fetchline); fetchline cohere '$SYN/cohere.json' | afmts-parse"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq -c 'map(.model)')" = '["command-r-plus-08-2024","embed-english-v3.0"]' ]
+	[ "$(field embed-english-v3.0 modalities)" = '{"input":["text"],"output":["embedding"]}' ]
+}
+
+@test "Chutes: prices per million as numbers, free only when both are 0" {
+	run bash -c "$(declare -f fetchline); fetchline chutes '$SYN/chutes.json' | afmts-parse"
+	[ "$status" -eq 0 ]
+	[ "$(field deepseek-ai/DeepSeek-V3-0324 input_price)" = 0.24 ]
+	[ "$(field deepseek-ai/DeepSeek-V3-0324 features)" = '["json_mode","tools"]' ]
+	[ "$(field chutesai/Mistral-Small-3.1-24B-Instruct-2503 free)" = true ]
+	[ "$(field unsloth/gemma-3-4b-it free)" = false ]
+}
+
+@test "SambaNova: per-token number prices become per-million" {
+	run bash -c "$(declare -f fetchline); fetchline sambanova '$SYN/sambanova.json' | afmts-parse"
+	[ "$status" -eq 0 ]
+	[ "$(field Meta-Llama-3.3-70B-Instruct input_price)" = 0.6 ]
+	[ "$(field Meta-Llama-3.3-70B-Instruct output_price)" = 1.2 ]
+	[ "$(field Meta-Llama-3.3-70B-Instruct max_output_tokens)" = 3072 ]
+}
+
+@test "llama.cpp: the trained context comes from meta.n_ctx_train" {
+	run bash -c "$(declare -f fetchline); fetchline llamacpp '$SYN/llamacpp.json' | afmts-parse"
+	[ "$status" -eq 0 ]
+	[ "$(field qwen2.5-7b-instruct-q4_k_m.gguf context_length)" = 32768 ]
+	[ "$(field qwen2.5-7b-instruct-q4_k_m.gguf free_reason)" = "runs locally" ]
+}
+
+@test "an HTML page (body_text) is read through libxml2 into the html-table dialect" {
+	jq -Rs -c '{type: "fetch", provider: "htmlprov", fetched_at: "2026-01-01T00:00:00Z",
+		status: 200, content_type: "text/html; charset=utf-8", body_text: .}' \
+		"$SYN/free-models-page.html" > "$BATS_TEST_TMPDIR/page.jsonl"
+	run afmts-parse --providers "$ROOT/test/fixtures/providers" "$BATS_TEST_TMPDIR/page.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq -c 'map(.model)')" = '["llama-3.3-70b","qwen-3-32b","<img src=x onerror=alert(1)>"]' ]
+	[ "$(field llama-3.3-70b context_length)" = 128000 ]
+	[ "$(field llama-3.3-70b limits)" = '{"rpm":30,"rpd":1000}' ]
+	[ "$(field qwen-3-32b limits)" = '{"rpm":60,"rpd":14400}' ]
+	[ "$(field llama-3.3-70b free)" = true ]
+}
+
+@test "XML bodies never load external entities" {
+	cat > "$BATS_TEST_TMPDIR/x.xml" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE html [<!ENTITY ext SYSTEM "file:///etc/passwd">]>
+<html><body><table><tr><th>Model ID</th><th>Context</th></tr><tr><td>x-model&ext;</td><td>100</td></tr></table></body></html>
+XML
+	run afmts-parse --providers "$ROOT/test/fixtures/providers" --dialect html-table --provider htmlprov < "$BATS_TEST_TMPDIR/x.xml"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq -c 'map(.model)')" = '["x-model"]' ]
+	[[ "$output" != *root:* ]]
+}
+
+@test "an XML entity bomb is refused with a clear error, not expanded" {
+	cat > "$BATS_TEST_TMPDIR/bomb.xml" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE t [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
+<t>&d;</t>
+XML
+	run afmts-parse --providers "$ROOT/test/fixtures/providers" --dialect html-table --provider htmlprov < "$BATS_TEST_TMPDIR/bomb.xml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"afmts-parse: stdin: not well-formed XML"* ]]
+	[[ "$output" == *'"provider":"htmlprov","ok":false'* ]]
+	[ "${#output}" -lt 1000 ]
+}
+
+@test "--dialect reads a raw response from stdin, with the provider of the same name" {
+	run afmts-parse --dialect openrouter < "$SHARED/openrouter/roo-code-2025-04-24.json"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq length)" -eq "$(jq '.data | length' "$SHARED/openrouter/roo-code-2025-04-24.json")" ]
+	[ "$(printf '%s\n' "$output" | tail -n 1 | jq -r '.provider + " " + (.ok | tostring)')" = "openrouter true" ]
+}
+
+@test "--dialect reads several concatenated pages as one provider" {
+	f=$SHARED/gemini/ai-horoscop-2025-11-18.json
+	run bash -c "cat '$f' '$f' | afmts-parse --dialect gemini"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq length)" -eq $(( 2 * $(jq '.models | length' "$f") )) ]
+	[ "$(printf '%s\n' "$output" | tail -n 1 | jq .models)" -eq $(( 2 * $(jq '.models | length' "$f") )) ]
+}
+
+@test "--dialect with --provider applies that provider's free rule" {
+	run afmts-parse --dialect openai --provider groq < "$SHARED/cerebras/flask-app-2025-09-03.data-array.json"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq '[.[] | select(.free and .provider == "groq")] | length')" -eq 9 ]
+	run afmts-parse --dialect openai < "$SHARED/cerebras/flask-app-2025-09-03.data-array.json"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq '[.[] | select(.free)] | length')" -eq 0 ]
+}
