@@ -46,6 +46,12 @@ def afmts_price($unit):
 def afmts_count:
   afmts_num | if . == null or . <= 0 then null else floor end;
 
+# Does the array hold $x?  (jq 1.6's index/1 on arrays leaks memory: not used.)
+def afmts_has($x): any(.[]?; . == $x);
+
+# The position of $x in the array, or null.
+def afmts_position($x): first(range(length) as $i | select(.[$i] == $x) | $i) // null;
+
 # Unique, sorted, lower-case words.
 def afmts_words: [.[]? | strings | ascii_downcase] | unique;
 
@@ -113,7 +119,7 @@ def afmts_finish($in):
   | (if (.model | type) == "string" then . else error("a dialect emitted a model without a string id") end)
   | . as $m
   | (if $d.free.require_output != null and
-        (($m.modalities.output // ["text"]) | index($d.free.require_output) | not)
+        (($m.modalities.output // ["text"]) | afmts_has($d.free.require_output) | not)
      then {free: false, free_reason: null}
      else ($m | afmts_free($d.free)) end) as $f
   | ($m.modalities // {input: ["text"], output: ["text"]}) as $mod
@@ -123,7 +129,7 @@ def afmts_finish($in):
      input_price: $m.input_price, output_price: $m.output_price,
      free: $f.free, free_reason: $f.free_reason,
      modalities: $mod,
-     features: (($m.features // []) + (if ($mod.input | index("image")) then ["vision"] else [] end) | unique),
+     features: (($m.features // []) + (if ($mod.input | afmts_has("image")) then ["vision"] else [] end) | unique),
      limits: ($m | afmts_limits($d)),
      base_url: ($m.base_url // $d.base_url),
      key_env: $d.auth.key_env,

@@ -10,8 +10,8 @@ $in.body
    context_length: (.context_length | afmts_count),
    endpoints: $e,
    modalities: {input: (["text"] + (if .supports_vision then ["image"] else [] end)),
-                output: (if ($e | index("chat")) or ($e | index("generate")) then ["text"]
-                         elif ($e | index("embed")) then ["embedding"]
-                         elif ($e | index("rerank")) then ["classification"]
+                output: (if ($e | afmts_has("chat")) or ($e | afmts_has("generate")) then ["text"]
+                         elif ($e | afmts_has("embed")) then ["embedding"]
+                         elif ($e | afmts_has("rerank")) then ["classification"]
                          else ["text"] end)},
-   features: (if ($e | index("chat")) then ["tools", "json_mode"] else [] end)}
+   features: (if ($e | afmts_has("chat")) then ["tools", "json_mode"] else [] end)}

@@ -12,13 +12,13 @@ $in.body
    version: .version,
    context_length: (.inputTokenLimit | afmts_count),
    max_output_tokens: (.outputTokenLimit | afmts_count),
-   modalities: (if ($m | index("predict")) then {input: ["text"], output: ["image"]}
-                elif ($m | index("embedContent")) or ($m | index("embedText")) then {input: ["text"], output: ["embedding"]}
+   modalities: (if ($m | afmts_has("predict")) then {input: ["text"], output: ["image"]}
+                elif ($m | afmts_has("embedContent")) or ($m | afmts_has("embedText")) then {input: ["text"], output: ["embedding"]}
                 elif ($id | test("tts")) then {input: ["text"], output: ["audio"]}
                 elif ($id | test("image")) then {input: ["text", "image"], output: ["text", "image"]}
                 elif ($id | startswith("gemini-")) then {input: ["text", "image", "audio", "video"], output: ["text"]}
                 else {input: ["text"], output: ["text"]} end),
    features: ((if .thinking == true then ["reasoning"] else [] end)
-              + (if ($id | startswith("gemini-")) and ($m | index("generateContent"))
+              + (if ($id | startswith("gemini-")) and ($m | afmts_has("generateContent"))
                     and ($id | test("tts|image|embedding") | not)
                  then ["tools", "json_mode"] else [] end))}

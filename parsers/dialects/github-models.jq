@@ -14,4 +14,4 @@ $in.provider as $d
                 output: ((.supported_output_modalities // ["text"]) | afmts_words)},
    features: [(.capabilities // [])[]? | strings | afmts_feature],
    limits: ($d.tier_limits[.rate_limit_tier // ""] // null)}
-| if (.tags // []) | index("embeddings") then .modalities.output = ["embedding"] else . end
+| if (.tags // []) | afmts_has("embeddings") then .modalities.output = ["embedding"] else . end

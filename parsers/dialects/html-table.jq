@@ -7,11 +7,11 @@ $in.provider.columns as $cols
 | [$in.body | afmts_elements("table")
    | [afmts_elements("tr") | [.children[] | objects | select(.tag == "th" or .tag == "td")
                               | afmts_text | gsub("^\\s+|\\s+$"; "")]]
-   | select(length > 0 and (.[0] | index($cols.model)))] as $tables
+   | select(length > 0 and (.[0] | afmts_has($cols.model)))] as $tables
 | if ($tables | length) == 0 then error("no table with a \"" + $cols.model + "\" column") else . end
 | $tables[0] as $rows
 | ($rows[0]) as $head
-| ($cols | with_entries(.value as $h | .value = ($head | index($h)))) as $at
+| ($cols | with_entries(.value as $h | .value = ($head | afmts_position($h)))) as $at
 | $rows[1:][]
 | select(length == ($head | length))
 | . as $r
