@@ -6,7 +6,7 @@
  * and the finishing step that applies the descriptor's free rule, limits and
  * common fields), as:
  *
- *     PRELUDE  . as $in | (DIALECT) | afmts_finish($in)
+ *     PRELUDE  . as $in | afmts_constants($in) as $K | (DIALECT) | afmts_finish($in; $K)
  *
  * Its input is {"provider": descriptor, "fetch": fetch line without body,
  * "body": parsed body or tree of an HTML/XML body}.  The user's config dir

@@ -11,9 +11,11 @@
 
 #include "dialect.h"
 #include "err.h"
+#include "family.h"
 #include "htmltree.h"
 #include "jsonl.h"
 #include "model.h"
+#include "paths.h"
 #include "parse.h"
 #include "registry.h"
 #include "utctime.h"
@@ -22,6 +24,7 @@
 
 struct parser {
 	jv		 registry;	/* name -> descriptor */
+	struct family	*families;	/* for models whose dialect names none */
 	jv		 only;		/* array of names, or null */
 	size_t		 max_line;
 	struct dialect	*dialects[MAX_DIALECTS];
@@ -36,6 +39,7 @@ struct parser *
 parse_new(const char *providers_dir, const char *only, size_t max_line)
 {
 	struct parser *p;
+	char *data = NULL, *path = NULL;
 	int bad;
 
 	if ((p = calloc(1, sizeof *p)) == NULL)
@@ -44,6 +48,16 @@ parse_new(const char *providers_dir, const char *only, size_t max_line)
 	p->order = jv_array();
 	p->status = jv_object();
 	p->only = jv_null();
+	if ((data = paths_data_dir()) == NULL ||
+	    (path = paths_join(data, "parsers/families")) == NULL ||
+	    (p->families = family_load(path)) == NULL) {
+		free(data);
+		free(path);
+		parse_free(p);
+		return NULL;
+	}
+	free(data);
+	free(path);
 	p->registry = registry_load(providers_dir, &bad);
 	if (!jv_is_valid(p->registry)) {
 		parse_free(p);
@@ -79,6 +93,7 @@ parse_free(struct parser *p)
 		return;
 	for (int i = 0; i < p->ndialects; i++)
 		dialect_free(p->dialects[i]);
+	family_free(p->families);
 	jv_free(p->registry);
 	jv_free(p->only);
 	jv_free(p->order);
@@ -196,6 +211,23 @@ status_count(struct parser *p, const char *provider, int n, int skipped, int not
 	status_put(p, provider, s);
 }
 
+/* m (consumed) with a guessed family when its dialect gave none. */
+static jv
+with_family(struct parser *p, jv m)
+{
+	jv fam = jv_object_get(jv_copy(m), jv_string("family"));
+	int known = jv_get_kind(fam) == JV_KIND_STRING;
+	const char *guess;
+
+	jv_free(fam);
+	if (known)
+		return m;
+	fam = jv_object_get(jv_copy(m), jv_string("model"));
+	guess = family_guess(p->families, jv_string_value(fam));
+	jv_free(fam);
+	return jv_object_set(m, jv_string("family"), guess ? jv_string(guess) : jv_null());
+}
+
 /* Check and write the models a dialect produced (consumed).  -1 on write error. */
 static int
 emit_models(struct parser *p, const char *where, const char *provider, jv models, FILE *out)
@@ -205,6 +237,9 @@ emit_models(struct parser *p, const char *where, const char *provider, jv models
 	for (int i = 0; i < n; i++) {
 		jv m = jv_array_get(jv_copy(models), i);
 		const char *why = model_check(m);
+
+		if (why == NULL)
+			m = with_family(p, m);
 
 		if (why != NULL) {
 			err_warn("%s: provider %s: model %d skipped: %s", where, provider, i + 1, why);

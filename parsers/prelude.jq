@@ -65,23 +65,21 @@ def afmts_text:
 def afmts_elements($tag):
   recurse(.children[]? | objects) | select(.tag == $tag);
 
-# A model family guessed from its id: the first known family name it contains.
-def afmts_family:
-  (ascii_downcase | split("/") | (last // "") | split(":") | (.[0] // "")) as $n
-  | first(("deepseek", "llama", "qwq", "qwen", "gemma", "gemini", "codestral",
-           "devstral", "ministral", "pixtral", "magistral", "mixtral", "mistral",
-           "phi", "claude", "gpt", "command", "glm", "kimi", "granite",
-           "nemotron", "jamba", "grok", "hermes", "olmo", "minimax", "ernie",
-           "hunyuan", "whisper", "llava", "yi-") as $f
-          | select($n | contains($f)) | $f | rtrimstr("-")) // null;
+# Constants computed once per response, bound as $K for the dialect and the
+# finishing step: building them per model is what makes jq slow.
+def afmts_constants($in):
+  {features: {"tools": "tools", "tool_choice": "tools", "function_calling": "tools",
+              "tool-calling": "tools", "response_format": "json_mode",
+              "structured_outputs": "json_mode", "json_mode": "json_mode",
+              "reasoning": "reasoning", "include_reasoning": "reasoning",
+              "vision": "vision"},
+   text: {input: ["text"], output: ["text"]},
+   limits: (($in.provider.limits // {}) | with_entries(select(.value != null))),
+   model_limits: ($in.provider.model_limits // {}),
+   observed_at: ($in.fetch.fetched_at // $in.now)};
 
-# Feature words used across dialects, from the many names providers give them.
-def afmts_feature:
-  {"tools": "tools", "tool_choice": "tools", "function_calling": "tools",
-   "tool-calling": "tools", "response_format": "json_mode",
-   "structured_outputs": "json_mode", "json_mode": "json_mode",
-   "reasoning": "reasoning", "include_reasoning": "reasoning",
-   "vision": "vision"}[.] // empty;
+# Feature words from the many names providers give them (tools, json_mode, ...).
+def afmts_features($K): [.[]? | strings | $K.features[.] // empty] | unique;
 
 # The descriptor's free rule applied to one finished model: {free, free_reason}.
 def afmts_free($rule):
@@ -107,34 +105,29 @@ def afmts_free($rule):
     else error("unknown free rule \"" + ($r | tostring) + "\"")
     end;
 
-# Limits of one model: the provider's defaults, then per-model overrides from
-# the descriptor, then what the response itself said; nulls dropped.
-def afmts_limits($d):
-  (($d.limits // {}) + ($d.model_limits[.model]? // {}) + (.limits // {}))
-  | with_entries(select(.value != null and (.key | IN("rpm", "rpd", "tpm", "tpd", "scope"))));
-
-# The finishing step every model record goes through, in a fixed field order.
-def afmts_finish($in):
+# The finishing step every model record goes through, in a fixed field order:
+# the descriptor's free rule, limits (provider defaults, then the descriptor's
+# per-model ones, then the response's own), base URL and common fields, then
+# the dialect's provider-specific fields from .extra.  The family, when the
+# dialect gives none, is guessed by afmts-parse from parsers/families.
+def afmts_finish($in; $K):
   $in.provider as $d
   | (if (.model | type) == "string" then . else error("a dialect emitted a model without a string id") end)
   | . as $m
-  | (if $d.free.require_output != null and
-        (($m.modalities.output // ["text"]) | afmts_has($d.free.require_output) | not)
-     then {free: false, free_reason: null}
-     else ($m | afmts_free($d.free)) end) as $f
-  | ($m.modalities // {input: ["text"], output: ["text"]}) as $mod
+  | ($m.modalities // $K.text) as $mod
   | {type: "model", provider: $d.name, model: $m.model,
-     name: ($m.name // $m.model), family: ($m.family // ($m.model | afmts_family)),
+     name: ($m.name // $m.model), family: $m.family,
      context_length: $m.context_length, max_output_tokens: $m.max_output_tokens,
-     input_price: $m.input_price, output_price: $m.output_price,
-     free: $f.free, free_reason: $f.free_reason,
-     modalities: $mod,
-     features: (($m.features // []) + (if ($mod.input | afmts_has("image")) then ["vision"] else [] end) | unique),
-     limits: ($m | afmts_limits($d)),
+     input_price: $m.input_price, output_price: $m.output_price}
+  + (if $d.free.require_output != null and
+        ($mod.output | afmts_has($d.free.require_output) | not)
+     then {free: false, free_reason: null}
+     else ($m | afmts_free($d.free)) end)
+  + {modalities: $mod,
+     features: (if $mod.input | afmts_has("image") then ($m.features // []) + ["vision"] | unique
+                else $m.features // [] end),
+     limits: ($K.limits + ($K.model_limits[$m.model] // {}) + ($m.limits // {})),
      base_url: ($m.base_url // $d.base_url),
      key_env: $d.auth.key_env,
-     observed_at: ($in.fetch.fetched_at // $in.now)}
-  + ($m | del(.model, .name, .family, .context_length, .max_output_tokens,
-              .input_price, .output_price, .free, .free_reason, .modalities,
-              .features, .limits, .base_url)
-         | with_entries(select(.value != null)));
+     observed_at: $K.observed_at}
+  + ($m.extra // {});

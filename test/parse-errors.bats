@@ -222,3 +222,20 @@ provider_of() {
 	! grep -q canary-7f3a9c "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
 	grep -q '"key_env":"OPENROUTER_API_KEY"' "$BATS_TEST_TMPDIR/out"
 }
+
+@test "valgrind finds no leak and no error in a run over good and bad input" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	{
+		echo "$GOOD_GROQ"
+		echo 'not json'
+		echo '{"type":"fetch","provider":"openrouter","status":200,"body":{"data":"gone"}}'
+		fetchline gemini "$SHARED/gemini/ai-horoscop-2025-11-18.json"
+		jq -Rs -c '{type: "fetch", provider: "htmlprov", status: 200, content_type: "text/html", body_text: .}' \
+			"$ROOT/test/fixtures/synthetic/free-models-page.html"
+	} > "$BATS_TEST_TMPDIR/in"
+	run valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		"$ROOT/bin/afmts-parse" --providers "$ROOT/test/fixtures/providers" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 1 ]
+	[[ "$output" != *"definitely lost"* ]]
+	[[ "$output" != *"Invalid read"* ]]
+}

@@ -10,8 +10,7 @@ $in.body
 | {model: .name,
    name: .name,
    context_length: ($p.context_window | afmts_count),
-   beta: ($p.beta == "true" or $p.beta == true),
-   task: $task,
+   extra: {beta: ($p.beta == "true" or $p.beta == true), task: $task},
    modalities: (if $task == "Text Generation" then {input: ["text"], output: ["text"]}
                 elif $task == "Image-to-Text" then {input: ["image"], output: ["text"]}
                 elif $task == "Text Embeddings" then {input: ["text"], output: ["embedding"]}

@@ -8,7 +8,7 @@ $in.body
 | {model: .name,
    name: .name,
    context_length: (.context_length | afmts_count),
-   endpoints: $e,
+   extra: {endpoints: $e},
    modalities: {input: (["text"] + (if .supports_vision then ["image"] else [] end)),
                 output: (if ($e | afmts_has("chat")) or ($e | afmts_has("generate")) then ["text"]
                          elif ($e | afmts_has("embed")) then ["embedding"]

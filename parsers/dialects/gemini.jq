@@ -9,7 +9,6 @@ $in.body
 | (.name | ltrimstr("models/")) as $id
 | {model: $id,
    name: (.displayName // $id),
-   version: .version,
    context_length: (.inputTokenLimit | afmts_count),
    max_output_tokens: (.outputTokenLimit | afmts_count),
    modalities: (if ($m | afmts_has("predict")) then {input: ["text"], output: ["image"]}
@@ -21,4 +20,5 @@ $in.body
    features: ((if .thinking == true then ["reasoning"] else [] end)
               + (if ($id | startswith("gemini-")) and ($m | afmts_has("generateContent"))
                     and ($id | test("tts|image|embedding") | not)
-                 then ["tools", "json_mode"] else [] end))}
+                 then ["tools", "json_mode"] else [] end)),
+   extra: {version}}

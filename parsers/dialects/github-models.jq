@@ -6,12 +6,11 @@ $in.provider as $d
 | select(type == "object" and (.id | type) == "string")
 | {model: .id,
    name: (.name // .id),
-   owned_by: .publisher,
    context_length: (.limits.max_input_tokens | afmts_count),
    max_output_tokens: (.limits.max_output_tokens | afmts_count),
-   rate_limit_tier: .rate_limit_tier,
+   extra: {owned_by: .publisher, rate_limit_tier},
    modalities: {input: ((.supported_input_modalities // ["text"]) | afmts_words),
                 output: ((.supported_output_modalities // ["text"]) | afmts_words)},
-   features: [(.capabilities // [])[]? | strings | afmts_feature],
+   features: (.capabilities | afmts_features($K)),
    limits: ($d.tier_limits[.rate_limit_tier // ""] // null)}
 | if (.tags // []) | afmts_has("embeddings") then .modalities.output = ["embedding"] else . end

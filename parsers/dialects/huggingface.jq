@@ -8,7 +8,7 @@ $in.body | afmts_entries
 | select(type == "object" and (.provider | type) == "string" and (.status // "live") == "live")
 | {model: ($m.id + ":" + .provider),
    name: $m.id,
-   route: .provider,
+   extra: {route: .provider},
    context_length: (.context_length | afmts_count),
    input_price: (.pricing.input | afmts_per_mtok),
    output_price: (.pricing.output | afmts_per_mtok),

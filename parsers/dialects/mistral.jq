@@ -5,7 +5,6 @@ $in.body | afmts_entries
 | (.capabilities // {}) as $c
 | {model: .id,
    name: (.name // .id),
-   description: .description,
    context_length: (.max_context_length | afmts_count),
    modalities: {input: (["text"] + (if $c.vision then ["image"] else [] end)),
                 output: (if $c.completion_chat or $c.completion_fim then ["text"]
@@ -15,5 +14,4 @@ $in.body | afmts_entries
    features: ((if $c.function_calling then ["tools", "json_mode"] else [] end)
               + (if $c.completion_chat then ["chat"] else [] end)
               + (if $c.completion_fim then ["fim"] else [] end)),
-   deprecated_at: .deprecation}
-| with_entries(select(.value != null))
+   extra: (if .deprecation then {deprecated_at: .deprecation} else null end)}

@@ -7,7 +7,5 @@ $in.body
 | {model: (.model // .name),
    name: (.name // .model),
    family: .details.family,
-   parameter_size: .details.parameter_size,
-   quantization: .details.quantization_level,
-   size_bytes: .size}
-| with_entries(select(.value != null))
+   extra: ({parameter_size: .details.parameter_size, quantization: .details.quantization_level,
+            size_bytes: .size} | with_entries(select(.value != null)))}

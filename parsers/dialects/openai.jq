@@ -8,7 +8,6 @@ $in.provider as $d
 | select(type == "object" and (.id | type) == "string" and .active != false)
 | {model: .id,
    name: (.display_name // .name // .id),
-   owned_by: .owned_by,
    context_length: ((.context_window // .context_length // .max_context_length
                      // .max_model_len // .meta.n_ctx_train) | afmts_count),
    max_output_tokens: ((.max_completion_tokens // .max_output_length
@@ -19,4 +18,5 @@ $in.provider as $d
                 then {input: (.input_modalities | afmts_words),
                       output: ((.output_modalities // ["text"]) | afmts_words)}
                 else null end),
-   features: [(.supported_features // .capabilities // [])[]? | strings | afmts_feature]}
+   features: ((.supported_features // .capabilities) | afmts_features($K)),
+   extra: (if .owned_by then {owned_by} else null end)}

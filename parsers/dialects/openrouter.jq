@@ -11,8 +11,7 @@ $in.body | afmts_entries
    input_price: (.pricing.prompt | afmts_per_token),
    output_price: (.pricing.completion | afmts_per_token),
    modalities: (if ($a.input_modalities | type) == "array" then
-                  {input: ($a.input_modalities | afmts_words),
-                   output: (($a.output_modalities // ["text"]) | afmts_words)}
+                  {input: $a.input_modalities, output: ($a.output_modalities // ["text"])}
                 elif ($a.modality | type) == "string" and ($a.modality | contains("->")) then
                   ($a.modality | split("->")) as $io
                   | {input: ($io[0] | split("+") | afmts_words), output: ($io[1] | split("+") | afmts_words)}
@@ -20,8 +19,8 @@ $in.body | afmts_entries
                   {input: (.input_modalities | afmts_words),
                    output: ((.output_modalities // ["text"]) | afmts_words)}
                 else null end),
-   features: [(.supported_parameters // .supported_features // [])[]? | strings | afmts_feature],
-   price_variable: ((.pricing.prompt | afmts_num) == -1 or (.pricing.completion | afmts_num) == -1),
-   canonical_slug: .canonical_slug,
-   expires_at: .expiration_date}
-| with_entries(select(.value != null and .value != false or .key == "model"))
+   features: ((.supported_parameters // .supported_features) | afmts_features($K)),
+   extra: ((if .canonical_slug then {canonical_slug} else {} end)
+           + (if .expiration_date then {expires_at: .expiration_date} else {} end)
+           + (if .pricing.prompt == "-1" or .pricing.completion == "-1"
+              then {price_variable: true} else {} end))}

@@ -10,11 +10,10 @@ $in.provider as $d
    else {unit: $d.legacy_price_unit, kind: .display_type} end) as $s
 | {model: (.id // .name),
    name: (.display_name // .id // .name),
-   owned_by: (.organization // .creator_organization),
    context_length: (.context_length | afmts_count),
    input_price: (.pricing.input | afmts_price($s.unit)),
    output_price: (.pricing.output | afmts_price($s.unit)),
-   kind: $s.kind,
+   extra: {owned_by: (.organization // .creator_organization), kind: $s.kind},
    modalities: {input: ["text"],
                 output: (if $s.kind == "image" then ["image"]
                          elif $s.kind == "embedding" then ["embedding"]
