@@ -34,10 +34,12 @@ PROGS = bin/afmts-parse
 
 # Shared code, one module an idea.
 CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/utctime.o lib/paths.o
-PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/parse.o
+PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
+             lib/parse.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
-             test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o
+             test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
+             test/unit/test_finish.o
 
 BENCH_PROGS = test/bench/jvraw
 
@@ -105,7 +107,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/parsers/providers \
 		$(DESTDIR)$(DATADIR)/parsers/dialects $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
-	install -m 644 parsers/prelude.jq parsers/families $(DESTDIR)$(DATADIR)/parsers
+	install -m 644 parsers/prelude.jq parsers/families parsers/features $(DESTDIR)$(DATADIR)/parsers
 	install -m 644 parsers/providers/*.json $(DESTDIR)$(DATADIR)/parsers/providers
 	install -m 644 parsers/dialects/*.jq $(DESTDIR)$(DATADIR)/parsers/dialects
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1

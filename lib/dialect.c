@@ -155,8 +155,7 @@ dialect_load(const char *name)
 	n = strlen(prelude) + strlen(src) + 256;
 	if ((text = malloc(n)) == NULL)
 		goto fail;
-	snprintf(text, n, "%s\n. as $in | afmts_constants($in) as $K | (\n%s\n) | afmts_finish($in; $K)\n",
-	    prelude, src);
+	snprintf(text, n, "%s\n. as $in | (\n%s\n)\n", prelude, src);
 	if (!compile(d, text)) {
 		jv msg = jv_array_length(jv_copy(d->errors)) > 0 ?
 		    jv_array_get(jv_copy(d->errors), 0) : jv_string("compile failed");

@@ -1,12 +1,11 @@
 /*
  * dialect: run a provider dialect, parsers/dialects/NAME.jq, with libjq.
  *
- * A dialect is a jq program that turns one raw response into model records.
- * It is compiled once per process, after parsers/prelude.jq (shared helpers
- * and the finishing step that applies the descriptor's free rule, limits and
- * common fields), as:
+ * A dialect is a jq program that picks the fields of each model out of one
+ * raw response shape; finish.c makes records of what it picks.  It is
+ * compiled once per process, after parsers/prelude.jq (shared helpers), as
  *
- *     PRELUDE  . as $in | afmts_constants($in) as $K | (DIALECT) | afmts_finish($in; $K)
+ *     PRELUDE  . as $in | (DIALECT)
  *
  * Its input is {"provider": descriptor, "fetch": fetch line without body,
  * "body": parsed body or tree of an HTML/XML body}.  The user's config dir

@@ -12,6 +12,7 @@
 #include "dialect.h"
 #include "err.h"
 #include "family.h"
+#include "finish.h"
 #include "htmltree.h"
 #include "jsonl.h"
 #include "model.h"
@@ -21,10 +22,17 @@
 #include "utctime.h"
 
 #define MAX_DIALECTS 64
+#define MAX_PROVIDERS 256
 
 struct parser {
 	jv		 registry;	/* name -> descriptor */
 	struct family	*families;	/* for models whose dialect names none */
+	struct features	*features;	/* feature synonyms */
+	struct {
+		char		 name[64];
+		struct finisher	*f;	/* NULL: descriptor unusable (reported) */
+	}		 finishers[MAX_PROVIDERS];
+	int		 nfinishers;
 	jv		 only;		/* array of names, or null */
 	size_t		 max_line;
 	struct dialect	*dialects[MAX_DIALECTS];
@@ -50,7 +58,9 @@ parse_new(const char *providers_dir, const char *only, size_t max_line)
 	p->only = jv_null();
 	if ((data = paths_data_dir()) == NULL ||
 	    (path = paths_join(data, "parsers/families")) == NULL ||
-	    (p->families = family_load(path)) == NULL) {
+	    (p->families = family_load(path)) == NULL ||
+	    (free(path), path = paths_join(data, "parsers/features")) == NULL ||
+	    (p->features = features_load(path)) == NULL) {
 		free(data);
 		free(path);
 		parse_free(p);
@@ -93,7 +103,10 @@ parse_free(struct parser *p)
 		return;
 	for (int i = 0; i < p->ndialects; i++)
 		dialect_free(p->dialects[i]);
+	for (int i = 0; i < p->nfinishers; i++)
+		finish_free(p->finishers[i].f);
 	family_free(p->families);
+	features_free(p->features);
 	jv_free(p->registry);
 	jv_free(p->only);
 	jv_free(p->order);
@@ -211,37 +224,59 @@ status_count(struct parser *p, const char *provider, int n, int skipped, int not
 	status_put(p, provider, s);
 }
 
-/* m (consumed) with a guessed family when its dialect gave none. */
-static jv
-with_family(struct parser *p, jv m)
+/*
+ * The finisher of descriptor d, made on first use.  NULL if the descriptor's
+ * free rule or price unit is unusable: reported once, and its provider fails.
+ */
+static struct finisher *
+get_finisher(struct parser *p, jv d, const char *provider)
 {
-	jv fam = jv_object_get(jv_copy(m), jv_string("family"));
-	int known = jv_get_kind(fam) == JV_KIND_STRING;
-	const char *guess;
+	struct finisher *f;
+	const char *why;
+	char buf[256];
 
-	jv_free(fam);
-	if (known)
-		return m;
-	fam = jv_object_get(jv_copy(m), jv_string("model"));
-	guess = family_guess(p->families, jv_string_value(fam));
-	jv_free(fam);
-	return jv_object_set(m, jv_string("family"), guess ? jv_string(guess) : jv_null());
+	for (int i = 0; i < p->nfinishers; i++)
+		if (strcmp(p->finishers[i].name, provider) == 0)
+			return p->finishers[i].f;
+	f = finish_new(d, p->features, p->families, buf, sizeof buf, &why);
+	if (f == NULL)
+		err_warn("provider %s: bad descriptor: %s", provider, why);
+	if (p->nfinishers < MAX_PROVIDERS) {
+		snprintf(p->finishers[p->nfinishers].name, sizeof p->finishers[0].name, "%s", provider);
+		p->finishers[p->nfinishers++].f = f;
+	} else {
+		finish_free(f);
+		err_warn("more than %d providers in one run", MAX_PROVIDERS);
+		f = NULL;
+	}
+	return f;
 }
 
-/* Check and write the models a dialect produced (consumed).  -1 on write error. */
+/*
+ * Finish, check and write the models a dialect produced (consumed).
+ * -1 on write error.
+ */
 static int
-emit_models(struct parser *p, const char *where, const char *provider, jv models, FILE *out)
+emit_models(struct parser *p, const char *where, const char *provider,
+    const struct finisher *f, const char *observed_at, jv models, FILE *out)
 {
 	int n = jv_array_length(jv_copy(models)), written = 0, skipped = 0;
 
 	for (int i = 0; i < n; i++) {
-		jv m = jv_array_get(jv_copy(models), i);
-		const char *why = model_check(m);
+		jv m = finish_model(f, jv_array_get(jv_copy(models), i), observed_at);
+		const char *why;
 
-		if (why == NULL)
-			m = with_family(p, m);
+		if (!jv_is_valid(m)) {
+			jv msg = jv_invalid_get_msg(m);
 
-		if (why != NULL) {
+			err_warn("%s: provider %s: model %d skipped: %s", where, provider, i + 1,
+			    jv_string_value(msg));
+			jv_free(msg);
+			p->problems = 1;
+			skipped++;
+			continue;
+		}
+		if ((why = model_check(m)) != NULL) {
 			err_warn("%s: provider %s: model %d skipped: %s", where, provider, i + 1, why);
 			p->problems = 1;
 			skipped++;
@@ -285,6 +320,23 @@ markup_tree(jv text, const char *content_type)
 }
 
 /*
+ * When the models of a response were observed: the fetch record's fetched_at
+ * when it is an RFC 3339 time, else now.
+ */
+static void
+observed_time(jv meta, char buf[UTCTIME_LEN])
+{
+	jv t = jv_object_get(jv_copy(meta), jv_string("fetched_at"));
+	time_t when;
+
+	if (jv_get_kind(t) != JV_KIND_STRING || utctime_parse(jv_string_value(t), &when) == -1)
+		when = utctime_now();
+	if (utctime_format(when, buf) == -1)
+		(void)utctime_format(time(NULL), buf);
+	jv_free(t);
+}
+
+/*
  * Run the dialect of descriptor d over body (consumed) for the fetch record
  * meta (consumed), and write the models.  Failures go to the provider status.
  */
@@ -297,10 +349,17 @@ run_dialect(struct parser *p, const char *where, jv d, const char *dialect_overr
 	const char *provider = jv_string_value(name);
 	const char *dn = dialect_override ? dialect_override : jv_string_value(dname);
 	struct dialect *dl;
-	char now[UTCTIME_LEN] = "";
+	struct finisher *f;
+	char observed[UTCTIME_LEN];
 	jv input, models;
 	int rc = 0;
 
+	if ((f = get_finisher(p, d, provider)) == NULL) {
+		status_fail(p, provider, "descriptor", "the descriptor's free rule or price unit is unusable");
+		jv_free(meta);
+		jv_free(body);
+		goto done;
+	}
 	if ((dl = get_dialect(p, dn)) == NULL) {
 		char msg[128];
 
@@ -310,12 +369,11 @@ run_dialect(struct parser *p, const char *where, jv d, const char *dialect_overr
 		jv_free(body);
 		goto done;
 	}
-	(void)utctime_format(utctime_now(), now);
+	observed_time(meta, observed);
 	input = jv_object();
 	input = jv_object_set(input, jv_string("provider"), jv_copy(d));
 	input = jv_object_set(input, jv_string("fetch"), meta);
 	input = jv_object_set(input, jv_string("body"), body);
-	input = jv_object_set(input, jv_string("now"), jv_string(now));
 	models = dialect_run(dl, input);
 	if (!jv_is_valid(models)) {
 		jv msg = jv_invalid_get_msg(models);
@@ -327,7 +385,7 @@ run_dialect(struct parser *p, const char *where, jv d, const char *dialect_overr
 		jv_free(msg);
 		goto done;
 	}
-	rc = emit_models(p, where, provider, models, out);
+	rc = emit_models(p, where, provider, f, observed, models, out);
 done:
 	jv_free(name);
 	jv_free(dname);

@@ -8,13 +8,12 @@ $in.body
 | ((.properties // []) | map({(.property_id | tostring): .value}) | add // {}) as $p
 | (.task.name // "") as $task
 | {model: .name,
-   name: .name,
-   context_length: ($p.context_window | afmts_count),
-   extra: {beta: ($p.beta == "true" or $p.beta == true), task: $task},
+   context_length: $p.context_window,
    modalities: (if $task == "Text Generation" then {input: ["text"], output: ["text"]}
                 elif $task == "Image-to-Text" then {input: ["image"], output: ["text"]}
                 elif $task == "Text Embeddings" then {input: ["text"], output: ["embedding"]}
                 elif $task == "Text-to-Image" then {input: ["text"], output: ["image"]}
                 elif $task == "Automatic Speech Recognition" then {input: ["audio"], output: ["text"]}
                 else {input: ["text"], output: [($task | ascii_downcase)]} end),
-   features: (if $p.function_calling == "true" or $p.function_calling == true then ["tools"] else [] end)}
+   features: (if $p.function_calling == "true" or $p.function_calling == true then ["tools"] else [] end),
+   extra: {beta: ($p.beta == "true" or $p.beta == true), task: $task}}

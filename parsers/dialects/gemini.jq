@@ -8,9 +8,9 @@ $in.body
 | (.supportedGenerationMethods // []) as $m
 | (.name | ltrimstr("models/")) as $id
 | {model: $id,
-   name: (.displayName // $id),
-   context_length: (.inputTokenLimit | afmts_count),
-   max_output_tokens: (.outputTokenLimit | afmts_count),
+   name: .displayName,
+   context_length: .inputTokenLimit,
+   max_output_tokens: .outputTokenLimit,
    modalities: (if ($m | afmts_has("predict")) then {input: ["text"], output: ["image"]}
                 elif ($m | afmts_has("embedContent")) or ($m | afmts_has("embedText")) then {input: ["text"], output: ["embedding"]}
                 elif ($id | test("tts")) then {input: ["text"], output: ["audio"]}

@@ -17,7 +17,7 @@ $in.provider.columns as $cols
 | . as $r
 | {model: $r[$at.model],
    name: (if $at.name != null then $r[$at.name] else null end),
-   context_length: (if $at.context_length != null then ($r[$at.context_length] | gsub("[^0-9]"; "") | afmts_count) else null end),
+   context_length: (if $at.context_length != null then ($r[$at.context_length] | gsub("[^0-9]"; "")) else null end),
    limits: ({rpm: $at.rpm, rpd: $at.rpd, tpm: $at.tpm, tpd: $at.tpd}
-            | with_entries(select(.value != null) | .value = ($r[.value] | gsub("[^0-9]"; "") | afmts_count)))}
+            | with_entries(select(.value != null) | .value = ($r[.value] | gsub("[^0-9]"; "") | afmts_num)))}
 | select(.model != null and .model != "")

@@ -8,14 +8,14 @@ $in.body | afmts_entries
 | select(type == "object" and (.provider | type) == "string" and (.status // "live") == "live")
 | {model: ($m.id + ":" + .provider),
    name: $m.id,
-   extra: {route: .provider},
-   context_length: (.context_length | afmts_count),
-   input_price: (.pricing.input | afmts_per_mtok),
-   output_price: (.pricing.output | afmts_per_mtok),
+   context_length: .context_length,
+   input_price: .pricing.input,
+   output_price: .pricing.output,
    free: (.is_free == true),
    modalities: (if ($m.architecture.input_modalities | type) == "array" then
                   {input: ($m.architecture.input_modalities | afmts_words),
                    output: (($m.architecture.output_modalities // ["text"]) | afmts_words)}
                 else null end),
    features: ((if .supports_tools then ["tools"] else [] end)
-              + (if .supports_structured_output then ["json_mode"] else [] end))}
+              + (if .supports_structured_output then ["json_mode"] else [] end)),
+   extra: {route: .provider}}

@@ -4,8 +4,8 @@ $in.body | afmts_entries
 | select(type == "object" and (.id | type) == "string")
 | (.capabilities // {}) as $c
 | {model: .id,
-   name: (.name // .id),
-   context_length: (.max_context_length | afmts_count),
+   name: .name,
+   context_length: .max_context_length,
    modalities: {input: (["text"] + (if $c.vision then ["image"] else [] end)),
                 output: (if $c.completion_chat or $c.completion_fim then ["text"]
                          elif $c.classification then ["classification"]

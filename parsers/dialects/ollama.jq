@@ -5,7 +5,7 @@ $in.body
   else error("expected an object with a \"models\" array") end
 | select(type == "object" and ((.model // .name) | type) == "string")
 | {model: (.model // .name),
-   name: (.name // .model),
+   name: .name,
    family: .details.family,
-   extra: ({parameter_size: .details.parameter_size, quantization: .details.quantization_level,
-            size_bytes: .size} | with_entries(select(.value != null)))}
+   extra: {parameter_size: .details.parameter_size, quantization: .details.quantization_level,
+           size_bytes: .size}}

@@ -27,7 +27,10 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(paths_follow_xdg_and_overrides) \
 	X(model_accepts_a_good_record) \
 	X(model_rejects_each_bad_field) \
-	X(registry_checks_names_and_descriptors)
+	X(registry_checks_names_and_descriptors) \
+	X(finish_scales_prices_and_counts) \
+	X(finish_applies_each_free_rule) \
+	X(finish_merges_limits_features_and_fields)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)
