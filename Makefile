@@ -18,7 +18,7 @@ OPTFLAGS ?= -O2 -g
 WARNINGS  = -Wall -Wextra -Wpedantic -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib \
             -DAFMTS_VERSION='"$(VERSION)"' -DAFMTS_DATADIR='"$(DATADIR)"'
-CFLAGS   += -std=c11 $(OPTFLAGS) $(WARNINGS)
+CFLAGS   += -std=c11 -pthread $(OPTFLAGS) $(WARNINGS)
 
 # libjq has no pkg-config file on Debian 12.
 JQ_LIBS   = -ljq -lonig
@@ -33,7 +33,7 @@ TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind
 PROGS = bin/afmts-parse
 
 # Shared code, one module an idea.
-CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/utctime.o lib/paths.o
+CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o
 PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
              lib/parse.o
 
@@ -54,10 +54,10 @@ lib/htmltree.o: lib/htmltree.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(XML_CFLAGS) -c -o $@ lib/htmltree.c
 
 bin/afmts-parse: bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS)
-	$(CC) $(LDFLAGS) -o $@ bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm -pthread
 
 test/unit/run: $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm -pthread
 
 test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)

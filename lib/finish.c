@@ -25,6 +25,19 @@ struct features {
 
 enum rule { RULE_NONE, RULE_ALL, RULE_ZERO_PRICE, RULE_MATCH, RULE_DIALECT };
 
+/* The record's own field names, made once per finisher: a jv_string per field per model costs. */
+enum key {
+	K_TYPE, K_PROVIDER, K_MODEL, K_NAME, K_FAMILY, K_CONTEXT, K_OUTPUT, K_IN_PRICE,
+	K_OUT_PRICE, K_FREE, K_FREE_REASON, K_MODALITIES, K_FEATURES, K_LIMITS, K_BASE_URL,
+	K_KEY_ENV, K_OBSERVED_AT, K_PRICE_VARIABLE, K_INPUT, K_OUTPUT_MODS, K_MODEL_VALUE, K_COUNT
+};
+
+static const char *const key_names[K_COUNT] = {
+	"type", "provider", "model", "name", "family", "context_length", "max_output_tokens",
+	"input_price", "output_price", "free", "free_reason", "modalities", "features", "limits",
+	"base_url", "key_env", "observed_at", "price_variable", "input", "output", "model"
+};
+
 struct finisher {
 	const struct features	*features;
 	const struct family	*family;
@@ -37,6 +50,8 @@ struct finisher {
 	jv		 suffix;			/* zero_price variant suffix */
 	jv		 require_output;		/* string or null */
 	OnigRegex	 pattern, exclude;	/* NULL when absent */
+	jv		 keys[K_COUNT];		/* interned field names */
+	jv		 text_only;		/* ["text"] */
 };
 
 struct features *
@@ -260,7 +275,7 @@ matches(OnigRegex re, const char *s)
 
 /* Apply the free rule: sets *free and *reason (a new reference). */
 static void
-free_rule(const struct finisher *f, jv m, jv model, jv in, jv out, jv mods,
+free_rule(const struct finisher *f, jv mfree, jv mreason, jv model, jv in, jv out, jv mods,
     int *free, jv *reason)
 {
 	const char *id = jv_string_value(model);
@@ -304,120 +319,159 @@ free_rule(const struct finisher *f, jv m, jv model, jv in, jv out, jv mods,
 		*free = 1;
 		set_reason(reason, f->reason, "listed in the provider's free tier");
 		return;
-	case RULE_DIALECT: {
-		jv mf = get(m, "free"), mr = get(m, "free_reason");
-
-		if (jv_get_kind(mf) == JV_KIND_TRUE) {
+	case RULE_DIALECT:
+		if (jv_get_kind(mfree) == JV_KIND_TRUE) {
 			*free = 1;
-			if (is_string(mr))
-				*reason = jv_copy(mr);
+			if (is_string(mreason))
+				*reason = jv_copy(mreason);
 			else
 				set_reason(reason, f->reason, "marked free by the provider");
 		}
-		jv_free(mf);
-		jv_free(mr);
 		return;
-	}
 	}
 }
 
-/* Fields of dialect output that finishing consumes; the rest are carried. */
-static int
-known_field(const char *k)
-{
-	static const char *known[] = {
-		"model", "name", "family", "context_length", "max_output_tokens",
-		"input_price", "output_price", "price_unit", "free", "free_reason",
-		"modalities", "features", "limits", "base_url", "extra", NULL
-	};
+/* The fields of dialect output that finishing reads; the rest are carried. */
+enum field {
+	F_MODEL, F_NAME, F_FAMILY, F_CONTEXT, F_OUTPUT, F_IN_PRICE, F_OUT_PRICE, F_UNIT,
+	F_FREE, F_FREE_REASON, F_MODALITIES, F_FEATURES, F_LIMITS, F_BASE_URL, F_EXTRA, F_COUNT
+};
 
-	for (int i = 0; known[i] != NULL; i++)
-		if (strcmp(k, known[i]) == 0)
-			return 1;
-	return 0;
+static const char *const field_names[F_COUNT] = {
+	"model", "name", "family", "context_length", "max_output_tokens", "input_price",
+	"output_price", "price_unit", "free", "free_reason", "modalities", "features",
+	"limits", "base_url", "extra"
+};
+
+static int
+field_of(const char *k)
+{
+	for (int i = 0; i < F_COUNT; i++)
+		if (strcmp(k, field_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Modalities {input, output} from what the dialect said (borrowed): a list
+ * that is missing or not an array means text.
+ */
+static jv
+modalities_of(const struct finisher *f, jv m)
+{
+	jv in = jv_null(), out = jv_null();
+
+	if (jv_get_kind(m) == JV_KIND_OBJECT) {
+		in = jv_object_get(jv_copy(m), jv_copy(f->keys[K_INPUT]));
+		out = jv_object_get(jv_copy(m), jv_copy(f->keys[K_OUTPUT_MODS]));
+	}
+	if (jv_get_kind(in) != JV_KIND_ARRAY) {
+		jv_free(in);
+		in = jv_copy(f->text_only);
+	}
+	if (jv_get_kind(out) != JV_KIND_ARRAY) {
+		jv_free(out);
+		out = jv_copy(f->text_only);
+	}
+	return jv_object_set(jv_object_set(jv_object(), jv_copy(f->keys[K_INPUT]), in),
+	    jv_copy(f->keys[K_OUTPUT_MODS]), out);
+}
+
+/* A negative price is how providers say "variable": unknown, flagged. */
+static int
+is_negative(jv v)
+{
+	double d = number_of(jv_copy(v));
+
+	return isfinite(d) && d < 0;
 }
 
 jv
 finish_model(const struct finisher *f, jv m, const char *observed_at)
 {
-	jv model, r, mods, in, out, limits, unit, v, feats, reason, extra, input;
+	jv v[F_COUNT], rest = jv_object(), r, mods, in, out, limits, feats, reason, input;
 	double scale = f->price_scale;
 	const char *fam;
-	int free;
+	int free, variable;
 
 	if (jv_get_kind(m) != JV_KIND_OBJECT) {
 		jv_free(m);
+		jv_free(rest);
 		return jv_invalid_with_msg(jv_string("the dialect emitted something not an object"));
 	}
-	model = get(m, "model");
-	if (!is_string(model)) {
-		jv_free(model);
-		jv_free(m);
-		return jv_invalid_with_msg(jv_string("the dialect emitted a model without a string id"));
-	}
-	unit = get(m, "price_unit");
-	if (jv_get_kind(unit) != JV_KIND_NULL && jv_get_kind(unit) != JV_KIND_INVALID &&
-	    scale_of(unit, &scale) == -1)
-		scale = NAN;
-	jv_free(unit);
-	in = price_of(get(m, "input_price"), scale);
-	out = price_of(get(m, "output_price"), scale);
-	mods = get(m, "modalities");
-	if (jv_get_kind(mods) != JV_KIND_OBJECT) {
-		jv_free(mods);
-		mods = jv_object_set(jv_object_set(jv_object(), jv_string("input"),
-		    jv_array_append(jv_array(), jv_string("text"))), jv_string("output"),
-		    jv_array_append(jv_array(), jv_string("text")));
-	}
-	free_rule(f, m, model, in, out, mods, &free, &reason);
-
-	r = jv_object_set(jv_object(), jv_string("type"), jv_string("model"));
-	r = jv_object_set(r, jv_string("provider"), jv_copy(f->provider));
-	r = jv_object_set(r, jv_string("model"), jv_copy(model));
-	v = string_or_null(get(m, "name"));
-	r = jv_object_set(r, jv_string("name"), jv_get_kind(v) == JV_KIND_NULL ? jv_copy(model) : v);
-	v = string_or_null(get(m, "family"));
-	if (jv_get_kind(v) == JV_KIND_NULL && (fam = family_guess(f->family, jv_string_value(model))))
-		v = jv_string(fam);
-	r = jv_object_set(r, jv_string("family"), v);
-	r = jv_object_set(r, jv_string("context_length"), count_of(get(m, "context_length")));
-	r = jv_object_set(r, jv_string("max_output_tokens"), count_of(get(m, "max_output_tokens")));
-	r = jv_object_set(r, jv_string("input_price"), in);
-	r = jv_object_set(r, jv_string("output_price"), out);
-	r = jv_object_set(r, jv_string("free"), jv_bool(free));
-	r = jv_object_set(r, jv_string("free_reason"), reason);
-	input = get(mods, "input");
-	v = get(m, "features");
-	feats = features_of(f, v, has_word(input, "image"));
-	jv_free(v);
-	jv_free(input);
-	r = jv_object_set(r, jv_string("modalities"), mods);
-	r = jv_object_set(r, jv_string("features"), feats);
-	limits = jv_object_merge(jv_copy(f->limits),
-	    without_nulls(get(f->model_limits, jv_string_value(model))));
-	limits = jv_object_merge(limits, without_nulls(get(m, "limits")));
-	r = jv_object_set(r, jv_string("limits"), limits);
-	v = string_or_null(get(m, "base_url"));
-	r = jv_object_set(r, jv_string("base_url"), jv_get_kind(v) == JV_KIND_NULL ?
-	    jv_copy(f->base_url) : v);
-	r = jv_object_set(r, jv_string("key_env"), jv_copy(f->key_env));
-	r = jv_object_set(r, jv_string("observed_at"), jv_string(observed_at));
-	/* Whatever else the dialect said is carried, "extra" last. */
+	/* One pass over what the dialect said: known fields apart, the rest kept. */
+	for (int i = 0; i < F_COUNT; i++)
+		v[i] = jv_null();
 	jv_object_foreach(m, key, val) {
-		if (!known_field(jv_string_value(key)) && jv_get_kind(val) != JV_KIND_NULL) {
-			r = jv_object_set(r, key, val);
+		int i = field_of(jv_string_value(key));
+
+		if (i >= 0) {
+			jv_free(v[i]);
+			v[i] = val;
+			jv_free(key);
+		} else if (jv_get_kind(val) != JV_KIND_NULL) {
+			rest = jv_object_set(rest, key, val);
 		} else {
 			jv_free(key);
 			jv_free(val);
 		}
 	}
-	extra = get(m, "extra");
-	if (jv_get_kind(extra) == JV_KIND_OBJECT)
-		r = jv_object_merge(r, extra);
-	else
-		jv_free(extra);
-	jv_free(model);
 	jv_free(m);
+	if (!is_string(v[F_MODEL])) {
+		for (int i = 0; i < F_COUNT; i++)
+			jv_free(v[i]);
+		jv_free(rest);
+		return jv_invalid_with_msg(jv_string("the dialect emitted a model without a string id"));
+	}
+	if (jv_get_kind(v[F_UNIT]) != JV_KIND_NULL && scale_of(v[F_UNIT], &scale) == -1)
+		scale = NAN;
+	variable = is_negative(v[F_IN_PRICE]) || is_negative(v[F_OUT_PRICE]);
+	in = price_of(jv_copy(v[F_IN_PRICE]), scale);
+	out = price_of(jv_copy(v[F_OUT_PRICE]), scale);
+	mods = modalities_of(f, v[F_MODALITIES]);
+	free_rule(f, v[F_FREE], v[F_FREE_REASON], v[F_MODEL], in, out, mods, &free, &reason);
+
+#define SET(k, x) (r = jv_object_set(r, jv_copy(f->keys[k]), (x)))
+	r = jv_object();
+	SET(K_TYPE, jv_copy(f->keys[K_MODEL_VALUE]));
+	SET(K_PROVIDER, jv_copy(f->provider));
+	SET(K_MODEL, jv_copy(v[F_MODEL]));
+	SET(K_NAME, is_string(v[F_NAME]) ? jv_copy(v[F_NAME]) : jv_copy(v[F_MODEL]));
+	if (is_string(v[F_FAMILY]))
+		SET(K_FAMILY, jv_copy(v[F_FAMILY]));
+	else
+		SET(K_FAMILY, (fam = family_guess(f->family, jv_string_value(v[F_MODEL]))) ?
+		    jv_string(fam) : jv_null());
+	SET(K_CONTEXT, count_of(jv_copy(v[F_CONTEXT])));
+	SET(K_OUTPUT, count_of(jv_copy(v[F_OUTPUT])));
+	SET(K_IN_PRICE, in);
+	SET(K_OUT_PRICE, out);
+	SET(K_FREE, jv_bool(free));
+	SET(K_FREE_REASON, reason);
+	input = jv_object_get(jv_copy(mods), jv_copy(f->keys[K_INPUT]));
+	feats = features_of(f, v[F_FEATURES], has_word(input, "image"));
+	jv_free(input);
+	SET(K_MODALITIES, mods);
+	SET(K_FEATURES, feats);
+	limits = jv_copy(f->limits);
+	if (jv_object_length(jv_copy(f->model_limits)) > 0)
+		limits = jv_object_merge(limits, without_nulls(jv_object_get(
+		    jv_copy(f->model_limits), jv_copy(v[F_MODEL]))));
+	if (jv_get_kind(v[F_LIMITS]) == JV_KIND_OBJECT)
+		limits = jv_object_merge(limits, without_nulls(jv_copy(v[F_LIMITS])));
+	SET(K_LIMITS, limits);
+	SET(K_BASE_URL, is_string(v[F_BASE_URL]) ? jv_copy(v[F_BASE_URL]) : jv_copy(f->base_url));
+	SET(K_KEY_ENV, jv_copy(f->key_env));
+	SET(K_OBSERVED_AT, jv_string(observed_at));
+	if (variable)
+		SET(K_PRICE_VARIABLE, jv_true());
+#undef SET
+	/* Whatever else the dialect said is carried, then its extra fields. */
+	r = jv_object_merge(r, rest);
+	if (jv_get_kind(v[F_EXTRA]) == JV_KIND_OBJECT)
+		r = jv_object_merge(r, without_nulls(jv_copy(v[F_EXTRA])));
+	for (int i = 0; i < F_COUNT; i++)
+		jv_free(v[i]);
 	return r;
 }
 
@@ -476,6 +530,9 @@ finish_new(jv d, const struct features *fs, const struct family *fam, char *buf,
 	}
 	f->features = fs;
 	f->family = fam;
+	for (int k = 0; k < K_COUNT; k++)
+		f->keys[k] = jv_string(key_names[k]);
+	f->text_only = jv_array_append(jv_array(), jv_string("text"));
 	f->provider = get(d, "name");
 	f->base_url = string_or_null(get(d, "base_url"));
 	auth = get(d, "auth");
@@ -537,6 +594,9 @@ finish_free(struct finisher *f)
 	jv_free(f->reason);
 	jv_free(f->suffix);
 	jv_free(f->require_output);
+	for (int k = 0; k < K_COUNT; k++)
+		jv_free(f->keys[k]);
+	jv_free(f->text_only);
 	if (f->pattern != NULL)
 		onig_free(f->pattern);
 	if (f->exclude != NULL)

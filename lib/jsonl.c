@@ -4,6 +4,7 @@
  * Each line gets its own parse so one bad line costs exactly that line: a jq
  * 1.6 parser throws away the rest of its buffer after a syntax error.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct jsonl_reader {
 	size_t		 cap, start, end;
 	size_t		 scan;		/* no newline in buf[start, scan) */
 	unsigned long	 line;
+	size_t		 last_len;	/* bytes of the line last returned */
 	unsigned long	 errors;
 	int		 eof;
 	int		 skipping;	/* inside an over-long line */
@@ -64,6 +66,12 @@ const char *
 jsonl_name(const struct jsonl_reader *r)
 {
 	return r->name;
+}
+
+size_t
+jsonl_length(const struct jsonl_reader *r)
+{
+	return r->last_len;
 }
 
 unsigned long
@@ -117,6 +125,7 @@ next_line(struct jsonl_reader *r, char **line, size_t *len)
 
 			*line = r->buf + r->start;
 			*len = stop - r->start;
+			r->last_len = *len;
 			r->start = r->scan = nl ? stop + 1 : stop;
 			r->line++;
 			r->skipping = 0;
@@ -223,11 +232,162 @@ jsonl_next(struct jsonl_reader *r, jv *out)
 	}
 }
 
+/* An output buffer: on the stack for most records, on the heap past that. */
+struct outbuf {
+	char	*p;
+	size_t	 len, cap;
+	int	 heap, failed;
+};
+
+static void
+put(struct outbuf *b, const char *s, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n;
+		char *np = b->heap ? realloc(b->p, cap) : malloc(cap);
+
+		if (np == NULL) {
+			b->failed = 1;
+			return;
+		}
+		if (!b->heap)
+			memcpy(np, b->p, b->len);
+		b->p = np;
+		b->cap = cap;
+		b->heap = 1;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+/* A JSON string: jv strings are valid UTF-8; escape what JSON requires. */
+static void
+put_string(struct outbuf *b, const char *s, size_t n)
+{
+	size_t start = 0;
+	char esc[8];
+
+	put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		put(b, s + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"': put(b, "\\\"", 2); break;
+		case '\\': put(b, "\\\\", 2); break;
+		case '\n': put(b, "\\n", 2); break;
+		case '\r': put(b, "\\r", 2); break;
+		case '\t': put(b, "\\t", 2); break;
+		case '\b': put(b, "\\b", 2); break;
+		case '\f': put(b, "\\f", 2); break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			put(b, esc, 6);
+		}
+	}
+	put(b, s + start, n - start);
+	put(b, "\"", 1);
+}
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as the same double. */
+static void
+put_number(struct outbuf *b, double d)
+{
+	char num[32];
+
+	if (!isfinite(d)) {
+		put(b, "null", 4);
+		return;
+	}
+	/* Counts and whole prices, the common case, without printf. */
+	if (d == floor(d) && fabs(d) < 1e15) {
+		char *e = num + sizeof num, *p = e;
+		long long n = (long long)fabs(d);
+
+		do
+			*--p = (char)('0' + n % 10);
+		while ((n /= 10) > 0);
+		if (d < 0)
+			*--p = '-';
+		put(b, p, (size_t)(e - p));
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(num, sizeof num, "%.*g", prec, d);
+		if (strtod(num, NULL) == d)
+			break;
+	}
+	put(b, num, strlen(num));
+}
+
+static void
+put_value(struct outbuf *b, jv v)	/* borrows v */
+{
+	int n, first = 1;
+
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NULL:
+	case JV_KIND_INVALID:
+		put(b, "null", 4);
+		break;
+	case JV_KIND_TRUE:
+		put(b, "true", 4);
+		break;
+	case JV_KIND_FALSE:
+		put(b, "false", 5);
+		break;
+	case JV_KIND_NUMBER:
+		put_number(b, jv_number_value(v));
+		break;
+	case JV_KIND_STRING:
+		put_string(b, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
+		break;
+	case JV_KIND_ARRAY:
+		put(b, "[", 1);
+		n = jv_array_length(jv_copy(v));
+		for (int i = 0; i < n; i++) {
+			jv x = jv_array_get(jv_copy(v), i);
+
+			if (i > 0)
+				put(b, ",", 1);
+			put_value(b, x);
+			jv_free(x);
+		}
+		put(b, "]", 1);
+		break;
+	case JV_KIND_OBJECT:
+		put(b, "{", 1);
+		jv_object_foreach(v, key, val) {
+			if (!first)
+				put(b, ",", 1);
+			first = 0;
+			put_value(b, key);
+			put(b, ":", 1);
+			put_value(b, val);
+			jv_free(key);
+			jv_free(val);
+		}
+		put(b, "}", 1);
+		break;
+	}
+}
+
 int
 jsonl_write(FILE *fp, jv v)
 {
-	jv_dumpf(v, fp, 0);	/* consumes v */
-	if (putc('\n', fp) == EOF || fflush(fp) == EOF)
-		return -1;
-	return 0;
+	char stack[8192];
+	struct outbuf b = { stack, 0, sizeof stack, 0, 0 };
+	int rc;
+
+	/* One buffer, one fwrite: jq 1.6's jv_dumpf is several times slower. */
+	put_value(&b, v);
+	put(&b, "\n", 1);
+	jv_free(v);
+	rc = !b.failed && fwrite(b.p, 1, b.len, fp) == b.len && fflush(fp) == 0 ? 0 : -1;
+	if (b.heap)
+		free(b.p);
+	return rc;
 }

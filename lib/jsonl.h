@@ -37,6 +37,9 @@ int jsonl_next(struct jsonl_reader *r, jv *out);
 /* The line number of the value (or error) last returned, 1-based. */
 unsigned long jsonl_line(const struct jsonl_reader *r);
 
+/* The length in bytes of the line last read. */
+size_t jsonl_length(const struct jsonl_reader *r);
+
 /* The input name as shown in messages. */
 const char *jsonl_name(const struct jsonl_reader *r);
 

@@ -172,48 +172,64 @@ check_field(jv v, enum kind k, double max)
 	return -1;
 }
 
+static const struct {
+	const char	*field;
+	enum kind	 kind;
+	double		 max;
+	int		 required;
+	const char	*why;
+} rules[] = {
+	{ "provider", PROVIDER, 0, 1, "\"provider\" must be a provider name" },
+	{ "model", ID, MODEL_MAX_ID, 1,
+	    "\"model\" must be a string of 1 to 512 bytes without control characters" },
+	{ "name", TEXT, MODEL_MAX_TEXT, 0,
+	    "\"name\" must be a string of at most 512 bytes without control characters" },
+	{ "family", TEXT, MODEL_MAX_TEXT, 0, "\"family\" must be a short string" },
+	{ "free_reason", TEXT, MODEL_MAX_TEXT, 0, "\"free_reason\" must be a short string" },
+	{ "base_url", TEXT, 2048, 0, "\"base_url\" must be a short string" },
+	{ "context_length", WHOLE, MODEL_MAX_TOKENS, 0,
+	    "\"context_length\" must be a whole number from 0 to 1e8" },
+	{ "max_output_tokens", WHOLE, MODEL_MAX_TOKENS, 0,
+	    "\"max_output_tokens\" must be a whole number from 0 to 1e8" },
+	{ "input_price", PRICE, MODEL_MAX_PRICE, 0,
+	    "\"input_price\" must be a number from 0 to 1e6 (USD per million tokens)" },
+	{ "output_price", PRICE, MODEL_MAX_PRICE, 0,
+	    "\"output_price\" must be a number from 0 to 1e6 (USD per million tokens)" },
+	{ "free", BOOL, 0, 1, "\"free\" must be true or false" },
+	{ "modalities", MODALITIES, 0, 0,
+	    "\"modalities\" must be {input:[...], output:[...]} of short strings" },
+	{ "features", WORDS, 32, 0, "\"features\" must be an array of at most 32 short strings" },
+	{ "limits", LIMITS, 0, 0, "\"limits\" must hold whole numbers rpm, rpd, tpm, tpd" },
+	{ "observed_at", TIME, 0, 1, "\"observed_at\" must be an RFC 3339 time" },
+};
+
+#define NRULES (sizeof rules / sizeof rules[0])
+
 const char *
 model_check(jv m)
 {
-	static const struct {
-		const char	*field;
-		enum kind	 kind;
-		double		 max;
-		const char	*why;
-	} rules[] = {
-		{ "provider", PROVIDER, 0, "\"provider\" must be a provider name" },
-		{ "model", ID, MODEL_MAX_ID,
-		    "\"model\" must be a string of 1 to 512 bytes without control characters" },
-		{ "name", TEXT, MODEL_MAX_TEXT,
-		    "\"name\" must be a string of at most 512 bytes without control characters" },
-		{ "family", TEXT, MODEL_MAX_TEXT, "\"family\" must be a short string" },
-		{ "free_reason", TEXT, MODEL_MAX_TEXT, "\"free_reason\" must be a short string" },
-		{ "base_url", TEXT, 2048, "\"base_url\" must be a short string" },
-		{ "context_length", WHOLE, MODEL_MAX_TOKENS,
-		    "\"context_length\" must be a whole number from 0 to 1e8" },
-		{ "max_output_tokens", WHOLE, MODEL_MAX_TOKENS,
-		    "\"max_output_tokens\" must be a whole number from 0 to 1e8" },
-		{ "input_price", PRICE, MODEL_MAX_PRICE,
-		    "\"input_price\" must be a number from 0 to 1e6 (USD per million tokens)" },
-		{ "output_price", PRICE, MODEL_MAX_PRICE,
-		    "\"output_price\" must be a number from 0 to 1e6 (USD per million tokens)" },
-		{ "free", BOOL, 0, "\"free\" must be true or false" },
-		{ "modalities", MODALITIES, 0,
-		    "\"modalities\" must be {input:[...], output:[...]} of short strings" },
-		{ "features", WORDS, 32, "\"features\" must be an array of at most 32 short strings" },
-		{ "limits", LIMITS, 0, "\"limits\" must hold whole numbers rpm, rpd, tpm, tpd" },
-		{ "observed_at", TIME, 0, "\"observed_at\" must be an RFC 3339 time" },
-	};
+	int seen[NRULES] = { 0 };
+	const char *why = NULL;
 
 	if (jv_get_kind(m) != JV_KIND_OBJECT)
 		return "a model record must be a JSON object";
-	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-		jv v = get(m, rules[i].field);
-		int bad = check_field(v, rules[i].kind, rules[i].max);
+	/* One pass over the record; fields we do not know are not ours to judge. */
+	jv_object_foreach(m, key, val) {
+		const char *k = jv_string_value(key);
 
-		jv_free(v);
-		if (bad)
-			return rules[i].why;
+		for (size_t i = 0; i < NRULES && why == NULL; i++) {
+			if (strcmp(k, rules[i].field) != 0)
+				continue;
+			seen[i] = 1;
+			if (check_field(val, rules[i].kind, rules[i].max) != 0)
+				why = rules[i].why;
+			break;
+		}
+		jv_free(key);
+		jv_free(val);
 	}
-	return NULL;
+	for (size_t i = 0; i < NRULES && why == NULL; i++)
+		if (rules[i].required && !seen[i])
+			why = rules[i].why;
+	return why;
 }

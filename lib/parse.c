@@ -17,6 +17,7 @@
 #include "jsonl.h"
 #include "model.h"
 #include "paths.h"
+#include "prefetch.h"
 #include "parse.h"
 #include "registry.h"
 #include "utctime.h"
@@ -534,23 +535,28 @@ int
 parse_fetch_stream(struct parser *p, FILE *in, const char *name, FILE *out)
 {
 	struct jsonl_reader *r;
+	struct prefetch *pf;
+	unsigned long lineno;
 	char where[300];
 	jv line;
 	int rc;
 
-	if ((r = jsonl_open(in, name, p->max_line)) == NULL) {
+	if ((r = jsonl_open(in, name, p->max_line)) == NULL ||
+	    (pf = prefetch_start(r)) == NULL) {
 		err_warn("out of memory");
+		jsonl_close(r);
 		return -1;
 	}
-	while ((rc = jsonl_next(r, &line)) != 0) {
+	/* The next lines are parsed in the reader thread while this one is worked on. */
+	while ((rc = prefetch_next(pf, &line, &lineno)) != 0) {
 		if (rc == -2)
 			break;
+		p->records++;
 		if (rc == -1) {
 			p->problems = 1;
 			continue;
 		}
-		p->records++;
-		snprintf(where, sizeof where, "%s:%lu", jsonl_name(r), jsonl_line(r));
+		snprintf(where, sizeof where, "%s:%lu", jsonl_name(r), lineno);
 		if (jv_get_kind(line) != JV_KIND_OBJECT) {
 			err_warn("%s: not a JSON object", where);
 			p->problems = 1;
@@ -562,6 +568,7 @@ parse_fetch_stream(struct parser *p, FILE *in, const char *name, FILE *out)
 			break;
 		}
 	}
+	prefetch_stop(pf);
 	jsonl_close(r);
 	if (rc == -1)
 		return -1;
