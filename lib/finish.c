@@ -94,7 +94,7 @@ static const char *
 feature_word(const struct features *fs, const char *name)
 {
 	for (int i = 0; i < fs->n; i++)
-		if (strcmp(fs->from[i], name) == 0)
+		if (fs->from[i][0] == name[0] && strcmp(fs->from[i], name) == 0)
 			return fs->to[i];
 	return NULL;
 }
@@ -347,7 +347,7 @@ static int
 field_of(const char *k)
 {
 	for (int i = 0; i < F_COUNT; i++)
-		if (strcmp(k, field_names[i]) == 0)
+		if (k[0] == field_names[i][0] && strcmp(k, field_names[i]) == 0)
 			return i;
 	return -1;
 }

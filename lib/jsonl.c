@@ -4,9 +4,11 @@
  * Each line gets its own parse so one bad line costs exactly that line: a jq
  * 1.6 parser throws away the rest of its buffer after a syntax error.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "jsonl.h"
@@ -68,6 +70,12 @@ jsonl_name(const struct jsonl_reader *r)
 	return r->name;
 }
 
+int
+jsonl_buffered(const struct jsonl_reader *r)
+{
+	return r->eof || memchr(r->buf + r->start, '\n', r->end - r->start) != NULL;
+}
+
 size_t
 jsonl_length(const struct jsonl_reader *r)
 {
@@ -108,6 +116,27 @@ make_room(struct jsonl_reader *r)
 }
 
 /*
+ * Read what is available into the free end of the buffer: 0 at end of input,
+ * -1 on error.  read(2), not fread: on a pipe fread waits to fill the whole
+ * request, which would hold back lines already written by the producer.
+ */
+static ssize_t
+fill(struct jsonl_reader *r)
+{
+	int fd = fileno(r->fp);
+	ssize_t n;
+
+	if (fd < 0) {	/* a memory stream: no descriptor */
+		n = (ssize_t)fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
+		return ferror(r->fp) ? -1 : n;
+	}
+	do
+		n = read(fd, r->buf + r->end, r->cap - r->end);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/*
  * Find the next line: sets *line and *len (without the newline) and returns 1,
  * 0 at end of input, -1 for an over-long line (reported), -2 on a read error.
  */
@@ -116,7 +145,7 @@ next_line(struct jsonl_reader *r, char **line, size_t *len)
 {
 	for (;;) {
 		char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
-		size_t n;
+		ssize_t got;
 		int room;
 
 		if (nl != NULL || (r->eof && (r->end > r->start || r->skipping))) {
@@ -149,15 +178,13 @@ next_line(struct jsonl_reader *r, char **line, size_t *len)
 			r->skipping = 1;
 			r->start = r->scan = r->end = 0;
 		}
-		n = fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
-		r->end += n;
-		if (n == 0) {
-			if (ferror(r->fp)) {
-				err_warn("%s: read error", r->name);
-				return -2;
-			}
-			r->eof = 1;
+		if ((got = fill(r)) < 0) {
+			err_warn("%s: read error: %s", r->name, strerror(errno));
+			return -2;
 		}
+		r->end += (size_t)got;
+		if (got == 0)
+			r->eof = 1;
 	}
 }
 
@@ -376,7 +403,7 @@ put_value(struct outbuf *b, jv v)	/* borrows v */
 }
 
 int
-jsonl_write(FILE *fp, jv v)
+jsonl_put(FILE *fp, jv v)
 {
 	char stack[8192];
 	struct outbuf b = { stack, 0, sizeof stack, 0, 0 };
@@ -386,8 +413,14 @@ jsonl_write(FILE *fp, jv v)
 	put_value(&b, v);
 	put(&b, "\n", 1);
 	jv_free(v);
-	rc = !b.failed && fwrite(b.p, 1, b.len, fp) == b.len && fflush(fp) == 0 ? 0 : -1;
+	rc = !b.failed && fwrite(b.p, 1, b.len, fp) == b.len ? 0 : -1;
 	if (b.heap)
 		free(b.p);
 	return rc;
+}
+
+int
+jsonl_write(FILE *fp, jv v)
+{
+	return jsonl_put(fp, v) == 0 && fflush(fp) == 0 ? 0 : -1;
 }

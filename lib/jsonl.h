@@ -24,6 +24,8 @@ struct jsonl_reader;
  * Read lines from fp, calling the input `name` in messages (e.g. "-" is
  * shown as "stdin").  Lines longer than max_line bytes are reported and
  * skipped.  Returns NULL only when out of memory.  The caller keeps fp.
+ * The reader reads fp's descriptor directly (so that lines on a pipe come
+ * as soon as they are written): nothing may have been read from fp before.
  */
 struct jsonl_reader *jsonl_open(FILE *fp, const char *name, size_t max_line);
 
@@ -36,6 +38,9 @@ int jsonl_next(struct jsonl_reader *r, jv *out);
 
 /* The line number of the value (or error) last returned, 1-based. */
 unsigned long jsonl_line(const struct jsonl_reader *r);
+
+/* 1 if the next line (or the end) is already read in: jsonl_next will not block. */
+int jsonl_buffered(const struct jsonl_reader *r);
 
 /* The length in bytes of the line last read. */
 size_t jsonl_length(const struct jsonl_reader *r);
@@ -55,5 +60,12 @@ void jsonl_close(struct jsonl_reader *r);
  * Returns 0, or -1 on a write error.
  */
 int jsonl_write(FILE *fp, jv v);
+
+/*
+ * The same without the flush, for records made together (the models of one
+ * response): the caller flushes after the last of them, before it waits for
+ * more input, so no record is ever held back.
+ */
+int jsonl_put(FILE *fp, jv v);
 
 #endif

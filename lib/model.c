@@ -218,7 +218,7 @@ model_check(jv m)
 		const char *k = jv_string_value(key);
 
 		for (size_t i = 0; i < NRULES && why == NULL; i++) {
-			if (strcmp(k, rules[i].field) != 0)
+			if (k[0] != rules[i].field[0] || strcmp(k, rules[i].field) != 0)
 				continue;
 			seen[i] = 1;
 			if (check_field(val, rules[i].kind, rules[i].max) != 0)

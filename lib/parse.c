@@ -284,13 +284,16 @@ emit_models(struct parser *p, const char *where, const char *provider,
 			jv_free(m);
 			continue;
 		}
-		if (jsonl_write(out, m) == -1) {
+		if (jsonl_put(out, m) == -1) {
 			jv_free(models);
 			return -1;
 		}
 		written++;
 	}
 	jv_free(models);
+	/* The response's records were made together: out they go, together. */
+	if (fflush(out) == EOF)
+		return -1;
 	status_count(p, provider, written, skipped, 0);
 	return 0;
 }

@@ -41,7 +41,8 @@ fill(struct prefetch *pf, struct batch *b)
 		b->line[b->n] = jsonl_line(pf->r);
 		b->n++;
 		bytes += jsonl_length(pf->r);
-	} while (rc != 0 && rc != -2 && b->n < PREFETCH_BATCH && bytes < PREFETCH_BYTES);
+	} while (rc != 0 && rc != -2 && b->n < PREFETCH_BATCH && bytes < PREFETCH_BYTES &&
+	    jsonl_buffered(pf->r));	/* never sit on a line while waiting for input */
 	return rc == 0 || rc == -2;
 }
 

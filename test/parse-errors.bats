@@ -239,3 +239,21 @@ provider_of() {
 	[[ "$output" != *"definitely lost"* ]]
 	[[ "$output" != *"Invalid read"* ]]
 }
+
+@test "a response's records come out before the input ends (streaming, flushed)" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	afmts-parse < "$BATS_TEST_TMPDIR/fifo" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec 7> "$BATS_TEST_TMPDIR/fifo"
+	echo "$GOOD_CEREBRAS" >&7
+	for _ in $(seq 100); do
+		[ "$(grep -c '"type":"model"' "$BATS_TEST_TMPDIR/out" || true)" -eq 9 ] && break
+		sleep 0.05
+	done
+	n=$(grep -c '"type":"model"' "$BATS_TEST_TMPDIR/out" || true)
+	kill -0 "$pid"
+	exec 7>&-
+	wait "$pid"
+	[ "$n" -eq 9 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = '{"type":"provider","provider":"cerebras","ok":true,"models":9}' ]
+}

@@ -139,3 +139,22 @@ test_jsonl_write_emits_one_compact_line(void)
 	fclose(fp);
 	CHECK(strcmp(buf, "{\"type\":\"model\",\"n\":[1,2],\"s\":\"a\\nb\"}\n") == 0);
 }
+
+void
+test_jsonl_write_escapes_strings_and_prints_numbers_exactly(void)
+{
+	char buf[512] = "";
+	FILE *fp = fmemopen(buf, sizeof buf, "w");
+	jv v = jv_parse("{\"s\":\"q\\\"b\\\\n\\n\\u0001\\u007f\\u00e9\\u2028\",\"n\":[0,-3,131072,0.15,1e-07,"
+	    "3.0000000000000004,1e300,123456789012345678],\"t\":true,\"f\":false,\"z\":null,\"e\":{},\"a\":[]}");
+	jv back;
+
+	CHECK(jsonl_put(fp, jv_copy(v)) == 0);
+	fclose(fp);
+	CHECK(strcmp(buf, "{\"s\":\"q\\\"b\\\\n\\n\\u0001\\u007f\xc3\xa9\xe2\x80\xa8\",\"n\":[0,-3,131072,0.15,"
+	    "1e-07,3.0000000000000004,1e+300,1.2345678901234568e+17],\"t\":true,\"f\":false,\"z\":null,"
+	    "\"e\":{},\"a\":[]}\n") == 0);
+	/* What we write reads back as the same value. */
+	back = jv_parse(buf);
+	CHECK(jv_equal(back, v));
+}

@@ -20,6 +20,7 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(jsonl_reads_lines_longer_than_its_buffer) \
 	X(jsonl_rejects_two_values_on_one_line) \
 	X(jsonl_write_emits_one_compact_line) \
+	X(jsonl_write_escapes_strings_and_prints_numbers_exactly) \
 	X(utctime_parses_rfc3339_forms) \
 	X(utctime_rejects_bad_times) \
 	X(utctime_formats_utc) \
