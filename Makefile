@@ -97,7 +97,7 @@ asan:
 	$(MAKE) clean
 	$(MAKE) OPTFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		LDFLAGS='-fsanitize=address,undefined' all test/unit/run
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 sh test/run-all
+	@AFMTS_ASAN=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 sh test/run-all
 	$(MAKE) clean
 
 bench: all $(BENCH_PROGS)
