@@ -153,6 +153,8 @@ wanted(struct parser *p, const char *provider)
 	return 0;
 }
 
+static void observed_time(jv meta, char buf[UTCTIME_LEN]);
+
 /* The status record of provider, created on first sight. */
 static jv
 status_get(struct parser *p, const char *provider)
@@ -447,6 +449,22 @@ keep_fetch_error(struct parser *p, const char *provider, jv line)
 	}
 }
 
+/* Stamp provider's status with when it was observed (its first record's time). */
+static void
+note_observed(struct parser *p, const char *provider, jv line)
+{
+	jv s = status_get(p, provider);
+	jv has = jv_object_get(jv_copy(s), jv_string("observed_at"));
+	char when[UTCTIME_LEN];
+
+	if (!jv_is_valid(has)) {
+		observed_time(line, when);
+		s = jv_object_set(s, jv_string("observed_at"), jv_string(when));
+	}
+	jv_free(has);
+	status_put(p, provider, s);
+}
+
 /* Handle one fetch record (consumed). */
 static int
 handle_fetch(struct parser *p, const char *where, jv line, FILE *out)
@@ -471,6 +489,7 @@ handle_fetch(struct parser *p, const char *where, jv line, FILE *out)
 	provider = jv_string_value(prov);
 	if (!wanted(p, provider))
 		goto done;
+	note_observed(p, provider, line);
 	d = jv_object_get(jv_copy(p->registry), jv_string(provider));
 	if (!jv_is_valid(d)) {
 		err_warn("%s: unknown provider '%s' (no descriptor %s.json)", where, provider,
@@ -657,6 +676,7 @@ parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
 	(void)utctime_format(utctime_now(), now);
 	meta = jv_object_set(jv_object(), jv_string("fetched_at"), jv_string(now));
 	name = jv_object_get(jv_copy(d), jv_string("name"));
+	note_observed(p, jv_string_value(name), meta);
 	for (s = buf; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
 		continue;
 	if (*s == '<') {

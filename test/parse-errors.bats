@@ -23,7 +23,7 @@ count_models() {
 }
 
 provider_of() {
-	printf '%s\n' "$out" | jq -c --arg p "$1" 'select(.type == "provider" and .provider == $p) | del(.type, .provider)'
+	printf '%s\n' "$out" | jq -c --arg p "$1" 'select(.type == "provider" and .provider == $p) | del(.type, .provider, .observed_at)'
 }
 
 @test "a truncated fetch line is named by its line number; the others come out" {
@@ -110,9 +110,9 @@ provider_of() {
 
 @test "304 Not Modified is success meaning unchanged, never an empty list" {
 	echo '{"type":"fetch","provider":"groq","status":304,"not_modified":true}' > "$BATS_TEST_TMPDIR/in"
-	run_parse "$BATS_TEST_TMPDIR/in"
+	AFMTS_NOW=2026-11-23T06:00:00Z run_parse "$BATS_TEST_TMPDIR/in"
 	[ "$status" -eq 0 ]
-	[ "$out" = '{"type":"provider","provider":"groq","ok":true,"models":0,"not_modified":true}' ]
+	[ "$out" = '{"type":"provider","provider":"groq","ok":true,"models":0,"observed_at":"2026-11-23T06:00:00Z","not_modified":true}' ]
 	[ -z "$err" ]
 }
 
@@ -256,5 +256,5 @@ provider_of() {
 	exec 7>&-
 	wait "$pid"
 	[ "$n" -eq 9 ]
-	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = '{"type":"provider","provider":"cerebras","ok":true,"models":9}' ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = '{"type":"provider","provider":"cerebras","ok":true,"models":9,"observed_at":"2026-01-01T00:00:00Z"}' ]
 }

@@ -31,7 +31,7 @@ or_expect() {
 	parse_counts openrouter "$f"
 	[ "$n" -eq "$want_n" ]
 	[ "$nfree" -eq "$want_free" ]
-	[ "$provider_line" = "{\"type\":\"provider\",\"provider\":\"openrouter\",\"ok\":true,\"models\":$want_n}" ]
+	[ "$provider_line" = "{\"type\":\"provider\",\"provider\":\"openrouter\",\"ok\":true,\"models\":$want_n,\"observed_at\":\"2026-01-01T00:00:00Z\"}" ]
 }
 
 @test "OpenRouter 2025-04-24: counts match the raw file" {
