@@ -30,12 +30,14 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
 TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind
 
-PROGS = bin/afmts-parse
+PROGS = bin/afmts-parse bin/afmts-track
 
 # Shared code, one module an idea.
 CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o
 PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
              lib/parse.o
+
+TRACK_OBJS = lib/catalog.o lib/track.o lib/usage.o lib/model.o lib/registry.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
@@ -43,7 +45,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw
 
-MAN1 = man/afmts-parse.1
+MAN1 = man/afmts-parse.1 man/afmts-track.1
 MAN7 = man/afmts.7
 
 .PHONY: all deps run check test asan bench install uninstall clean lint
@@ -56,6 +58,9 @@ lib/htmltree.o: lib/htmltree.c
 bin/afmts-parse: bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm -pthread
 
+bin/afmts-track: bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS) $(JQ_LIBS) `pkg-config --libs sqlite3` -lm -pthread
+
 test/unit/run: $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm -pthread
 
@@ -63,7 +68,8 @@ test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)
 
 # Headers: every object depends on every header of lib/ (there are few).
-$(CORE_OBJS) $(PARSE_OBJS) $(UNIT_OBJS) bin/afmts-parse.o: lib/*.h test/unit/unit.h
+$(CORE_OBJS) $(PARSE_OBJS) $(TRACK_OBJS) $(UNIT_OBJS) bin/afmts-parse.o bin/afmts-track.o: \
+	lib/*.h test/unit/unit.h
 
 # Install what is missing from Debian's packages, as root or through sudo.
 deps:
@@ -104,12 +110,13 @@ bench: all $(BENCH_PROGS)
 	@sh test/bench/run
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/parsers/providers \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/parsers/providers $(DESTDIR)$(DATADIR)/sql \
 		$(DESTDIR)$(DATADIR)/parsers/dialects $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
 	install -m 644 parsers/prelude.jq parsers/families parsers/features $(DESTDIR)$(DATADIR)/parsers
 	install -m 644 parsers/providers/*.json $(DESTDIR)$(DATADIR)/parsers/providers
 	install -m 644 parsers/dialects/*.jq $(DESTDIR)$(DATADIR)/parsers/dialects
+	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 

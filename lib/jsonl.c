@@ -270,7 +270,7 @@ static void
 put(struct outbuf *b, const char *s, size_t n)
 {
 	if (b->len + n > b->cap) {
-		size_t cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n;
+		size_t cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n + 256;
 		char *np = b->heap ? realloc(b->p, cap) : malloc(cap);
 
 		if (np == NULL) {
@@ -417,6 +417,23 @@ jsonl_put(FILE *fp, jv v)
 	if (b.heap)
 		free(b.p);
 	return rc;
+}
+
+char *
+jsonl_text(jv v, size_t *len)
+{
+	struct outbuf b = { NULL, 0, 0, 1, 0 };
+
+	put_value(&b, v);
+	put(&b, "", 1);
+	jv_free(v);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	if (len != NULL)
+		*len = b.len - 1;
+	return b.p;
 }
 
 int

@@ -68,4 +68,7 @@ int jsonl_write(FILE *fp, jv v);
  */
 int jsonl_put(FILE *fp, jv v);
 
+/* v (consumed) as compact JSON text, NUL-terminated, length in *len; the caller frees. */
+char *jsonl_text(jv v, size_t *len);
+
 #endif

@@ -1,0 +1,40 @@
+/*
+ * catalog: the SQLite file that holds what AFMTS knows.
+ *
+ * Opening a catalog sets WAL mode (readers never wait for the writer) and a
+ * busy timeout, and brings its schema up to date: sql/NNN-name.sql files in
+ * the data dir are applied in order, each in its own transaction, and
+ * PRAGMA user_version records the last one applied.
+ */
+#ifndef AFMTS_CATALOG_H
+#define AFMTS_CATALOG_H
+
+#include <sqlite3.h>
+
+enum {
+	CATALOG_OK = 0,
+	CATALOG_BUSY = 3,	/* another writer held it past the timeout */
+	CATALOG_ERROR = 4	/* cannot open, corrupt, newer schema, failed migration */
+};
+
+/*
+ * Open (creating it and its directory if need be) and migrate the catalog at
+ * path.  Returns CATALOG_OK with *db set, or an error code after reporting.
+ */
+int catalog_open(const char *path, int busy_ms, sqlite3 **db);
+
+/* The schema version this build knows (the highest sql/NNN file). */
+int catalog_known_version(void);
+
+/* Run one SQL statement with no result; returns an error code after reporting. */
+int catalog_exec(sqlite3 *db, const char *sql);
+
+/* Prepare sql, reporting failure; NULL on error. */
+sqlite3_stmt *catalog_prepare(sqlite3 *db, const char *sql);
+
+/* An error code for an SQLite result code (busy or error), reported with what. */
+int catalog_fail(sqlite3 *db, int rc, const char *what);
+
+void catalog_close(sqlite3 *db);
+
+#endif

@@ -1,0 +1,867 @@
+/*
+ * track: change detection against the catalog, in one transaction.
+ *
+ * Model records are applied as they come; which models each provider showed
+ * in this run is kept in a temporary table.  Provider records are kept until
+ * the end of input: only then is it known which models a completely observed
+ * provider no longer lists.  Nothing is written for a record that changes
+ * nothing, so replaying the same input writes no row at all.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "err.h"
+#include "jsonl.h"
+#include "model.h"
+#include "registry.h"
+#include "track.h"
+#include "usage.h"
+#include "utctime.h"
+
+enum stmt {
+	S_GET_MODEL, S_INSERT_MODEL, S_UPDATE_MODEL, S_TOUCH_MODEL, S_REMOVE_MODEL,
+	S_INSERT_OBS, S_INSERT_CHANGE, S_INSERT_RUN, S_UPDATE_RUN, S_SEEN, S_GONE,
+	S_GET_PROVIDER, S_INSERT_PROVIDER, S_PROVIDER_META, S_PROVIDER_OK, S_PROVIDER_FAIL,
+	S_PROVIDER_RUN, S_INSERT_USAGE, S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+	[S_GET_MODEL] = "SELECT present, free, input_price, output_price, context_length, "
+	    "record, last_seen FROM models WHERE provider = ?1 AND model = ?2",
+	[S_INSERT_MODEL] = "INSERT INTO models (provider, model, name, family, context_length, "
+	    "max_output_tokens, input_price, output_price, free, free_reason, modalities, "
+	    "features, limits, base_url, key_env, record, present, first_seen, last_seen) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, "
+	    "?17, ?17)",
+	[S_UPDATE_MODEL] = "UPDATE models SET name = ?3, family = ?4, context_length = ?5, "
+	    "max_output_tokens = ?6, input_price = ?7, output_price = ?8, free = ?9, "
+	    "free_reason = ?10, modalities = ?11, features = ?12, limits = ?13, base_url = ?14, "
+	    "key_env = ?15, record = ?16, present = 1, removed_at = NULL, "
+	    "last_seen = max(last_seen, ?17) WHERE provider = ?1 AND model = ?2",
+	[S_TOUCH_MODEL] = "UPDATE models SET last_seen = ?3 WHERE provider = ?1 AND model = ?2",
+	[S_REMOVE_MODEL] = "UPDATE models SET present = 0, removed_at = ?3 "
+	    "WHERE provider = ?1 AND model = ?2",
+	[S_INSERT_OBS] = "INSERT OR REPLACE INTO observations (provider, model, observed_at, run, "
+	    "present, free, input_price, output_price, context_length) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_INSERT_CHANGE] = "INSERT INTO changes (run, at, event, provider, model, before, after) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_INSERT_RUN] = "INSERT INTO runs (started_at) VALUES (?1)",
+	[S_UPDATE_RUN] = "UPDATE runs SET models_seen = ?2, changes = ?3, usage_added = ?4 "
+	    "WHERE id = ?1",
+	[S_SEEN] = "INSERT OR IGNORE INTO temp.seen (provider, model) VALUES (?1, ?2)",
+	[S_GONE] = "SELECT model, free, input_price, output_price, context_length FROM models m "
+	    "WHERE provider = ?1 AND present = 1 AND NOT EXISTS "
+	    "(SELECT 1 FROM temp.seen s WHERE s.provider = ?1 AND s.model = m.model) "
+	    "ORDER BY model",
+	[S_GET_PROVIDER] = "SELECT last_observed_at, last_error_at, failures, key_env, base_url "
+	    "FROM providers WHERE name = ?1",
+	[S_INSERT_PROVIDER] = "INSERT OR IGNORE INTO providers (name) VALUES (?1)",
+	[S_PROVIDER_META] = "UPDATE providers SET key_env = ?2, base_url = ?3 WHERE name = ?1",
+	[S_PROVIDER_OK] = "UPDATE providers SET last_observed_at = ?2, last_ok_at = ?2, "
+	    "failures = 0 WHERE name = ?1",
+	[S_PROVIDER_FAIL] = "UPDATE providers SET last_observed_at = ?2, last_error_at = ?2, "
+	    "last_error_kind = ?3, last_error = ?4, failures = failures + 1 WHERE name = ?1",
+	[S_PROVIDER_RUN] = "INSERT OR IGNORE INTO provider_runs (provider, observed_at, ok, "
+	    "not_modified, models, error_kind, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_INSERT_USAGE] = "INSERT OR IGNORE INTO usage (ts, provider, model, prompt_tokens, "
+	    "completion_tokens, latency_ms, status, error, client, request_id, cost, dedupe) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+};
+
+struct tracker {
+	sqlite3		*db;
+	FILE		*out;
+	sqlite3_stmt	*st[S_COUNT];
+	sqlite3_int64	 run;		/* 0 until the run first writes */
+	char		 started[UTCTIME_LEN];
+	jv		 providers;	/* name -> provider record of this run */
+	jv		 incomplete;	/* name -> why its models cannot be judged complete */
+	jv		 seen;		/* name -> model records read for it */
+	jv		 stale;		/* name -> model records older than the catalog */
+	jv		 metas;		/* name -> "key_env\nbase_url" already applied */
+	long		 models, changes, usage, problems;
+	long		 writes;	/* rows written to the catalog (not the temp table) */
+};
+
+/* The tracked state of a model, as compared between runs. */
+struct state {
+	int	 present, free;
+	int	 has_in, has_out, has_ctx;
+	double	 in, out;
+	long long ctx;
+};
+
+static int
+step_done(struct tracker *t, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		catalog_fail(t->db, rc, what);
+		return -1;
+	}
+	if (st != t->st[S_SEEN])
+		t->writes += sqlite3_changes(t->db);
+	return 0;
+}
+
+/* Create this run's row, on its first write. */
+static int
+ensure_run(struct tracker *t)
+{
+	sqlite3_stmt *st = t->st[S_INSERT_RUN];
+
+	if (t->run != 0)
+		return 0;
+	sqlite3_bind_text(st, 1, t->started, -1, SQLITE_STATIC);
+	if (step_done(t, st, "record the run") == -1)
+		return -1;
+	t->run = sqlite3_last_insert_rowid(t->db);
+	return 0;
+}
+
+struct tracker *
+track_begin(sqlite3 *db, FILE *out, int *code)
+{
+	struct tracker *t = calloc(1, sizeof *t);
+
+	if (t == NULL) {
+		*code = CATALOG_ERROR;
+		return NULL;
+	}
+	t->db = db;
+	t->out = out;
+	t->providers = jv_object();
+	t->incomplete = jv_object();
+	t->seen = jv_object();
+	t->stale = jv_object();
+	t->metas = jv_object();
+	(void)utctime_format(utctime_now(), t->started);
+	if ((*code = catalog_exec(db, "BEGIN IMMEDIATE")) != CATALOG_OK) {
+		free(t);
+		return NULL;
+	}
+	if ((*code = catalog_exec(db, "CREATE TEMP TABLE IF NOT EXISTS seen (provider TEXT, "
+	    "model TEXT, PRIMARY KEY (provider, model)) WITHOUT ROWID")) != CATALOG_OK) {
+		track_abort(t);
+		return NULL;
+	}
+	for (int i = 0; i < S_COUNT; i++) {
+		if ((t->st[i] = catalog_prepare(db, sql[i])) == NULL) {
+			*code = CATALOG_ERROR;
+			track_abort(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+void
+track_abort(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(t->st[i]);
+	sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
+	jv_free(t->providers);
+	jv_free(t->incomplete);
+	jv_free(t->seen);
+	jv_free(t->stale);
+	jv_free(t->metas);
+	free(t);
+}
+
+void
+track_bad_line(struct tracker *t)
+{
+	t->problems++;
+}
+
+/* Add one to counter name of object *o. */
+static void
+bump(jv *o, const char *name)
+{
+	jv n = jv_object_get(jv_copy(*o), jv_string(name));
+	double v = jv_get_kind(n) == JV_KIND_NUMBER ? jv_number_value(n) : 0;
+
+	jv_free(n);
+	*o = jv_object_set(*o, jv_string(name), jv_number(v + 1));
+}
+
+static void
+mark_incomplete(struct tracker *t, const char *provider, const char *why)
+{
+	jv had = jv_object_get(jv_copy(t->incomplete), jv_string(provider));
+
+	if (!jv_is_valid(had))
+		t->incomplete = jv_object_set(t->incomplete, jv_string(provider), jv_string(why));
+	jv_free(had);
+}
+
+/* Field k of o as a string, or NULL (the pointer lives as long as o). */
+static const char *
+str(jv o, const char *k)
+{
+	jv v = jv_object_get(jv_copy(o), jv_string(k));
+	const char *s = jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : NULL;
+
+	jv_free(v);	/* o still holds a reference, so s stays valid */
+	return s;
+}
+
+static void
+bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Bind field k of m (a number) at i, or NULL; sets *has and *val. */
+static void
+bind_number(sqlite3_stmt *st, int i, jv m, const char *k, int *has, double *val)
+{
+	jv v = jv_object_get(jv_copy(m), jv_string(k));
+
+	*has = jv_get_kind(v) == JV_KIND_NUMBER;
+	*val = *has ? jv_number_value(v) : 0;
+	if (*has)
+		sqlite3_bind_double(st, i, *val);
+	else
+		sqlite3_bind_null(st, i);
+	jv_free(v);
+}
+
+/* Bind field k of m as JSON text at i (NULL when absent). */
+static void
+bind_json(sqlite3_stmt *st, int i, jv m, const char *k)
+{
+	jv v = jv_object_get(jv_copy(m), jv_string(k));
+	char *s;
+
+	if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
+		jv_free(v);
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	if ((s = jsonl_text(v, NULL)) == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, free);
+}
+
+/* A state as a JSON object for change records. */
+static jv
+state_json(const struct state *s)
+{
+	jv o = jv_object();
+
+	o = jv_object_set(o, jv_string("free"), jv_bool(s->free));
+	o = jv_object_set(o, jv_string("input_price"), s->has_in ? jv_number(s->in) : jv_null());
+	o = jv_object_set(o, jv_string("output_price"), s->has_out ? jv_number(s->out) : jv_null());
+	o = jv_object_set(o, jv_string("context_length"),
+	    s->has_ctx ? jv_number((double)s->ctx) : jv_null());
+	return o;
+}
+
+/* Print and store one change; before and after are consumed. */
+static int
+change(struct tracker *t, const char *event, const char *provider, const char *model,
+    const char *at, jv before, jv after)
+{
+	sqlite3_stmt *st = t->st[S_INSERT_CHANGE];
+	jv line;
+
+	if (ensure_run(t) == -1) {
+		jv_free(before);
+		jv_free(after);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, t->run);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, model, -1, SQLITE_TRANSIENT);
+	if (jv_get_kind(before) == JV_KIND_NULL)
+		sqlite3_bind_null(st, 6);
+	else
+		sqlite3_bind_text(st, 6, jsonl_text(jv_copy(before), NULL), -1, free);
+	if (jv_get_kind(after) == JV_KIND_NULL)
+		sqlite3_bind_null(st, 7);
+	else
+		sqlite3_bind_text(st, 7, jsonl_text(jv_copy(after), NULL), -1, free);
+	if (step_done(t, st, "record a change") == -1) {
+		jv_free(before);
+		jv_free(after);
+		return -1;
+	}
+	t->changes++;
+	line = jv_object_set(jv_object(), jv_string("type"), jv_string("change"));
+	line = jv_object_set(line, jv_string("event"), jv_string(event));
+	line = jv_object_set(line, jv_string("provider"), jv_string(provider));
+	line = jv_object_set(line, jv_string("model"), jv_string(model));
+	line = jv_object_set(line, jv_string("before"), before);
+	line = jv_object_set(line, jv_string("after"), after);
+	line = jv_object_set(line, jv_string("at"), jv_string(at));
+	return jsonl_write(t->out, line) == -1 ? (err_warn("stdout: write error"), -1) : 0;
+}
+
+/* Record a history row for a model's new state. */
+static int
+observe(struct tracker *t, const char *provider, const char *model, const char *at,
+    const struct state *s)
+{
+	sqlite3_stmt *st = t->st[S_INSERT_OBS];
+
+	if (ensure_run(t) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, t->run);
+	sqlite3_bind_int(st, 5, s->present);
+	sqlite3_bind_int(st, 6, s->free);
+	if (s->has_in)
+		sqlite3_bind_double(st, 7, s->in);
+	else
+		sqlite3_bind_null(st, 7);
+	if (s->has_out)
+		sqlite3_bind_double(st, 8, s->out);
+	else
+		sqlite3_bind_null(st, 8);
+	if (s->has_ctx)
+		sqlite3_bind_int64(st, 9, s->ctx);
+	else
+		sqlite3_bind_null(st, 9);
+	return step_done(t, st, "record an observation");
+}
+
+/* Read a state from columns first.. of st (present, free, in, out, ctx). */
+static void
+read_state(sqlite3_stmt *st, int first, int has_present, struct state *s)
+{
+	int c = first;
+
+	s->present = has_present ? sqlite3_column_int(st, c++) : 1;
+	s->free = sqlite3_column_int(st, c++);
+	s->has_in = sqlite3_column_type(st, c) != SQLITE_NULL;
+	s->in = sqlite3_column_double(st, c++);
+	s->has_out = sqlite3_column_type(st, c) != SQLITE_NULL;
+	s->out = sqlite3_column_double(st, c++);
+	s->has_ctx = sqlite3_column_type(st, c) != SQLITE_NULL;
+	s->ctx = sqlite3_column_int64(st, c);
+}
+
+static int
+same_number(int ha, double a, int hb, double b)
+{
+	return ha == hb && (!ha || a == b);
+}
+
+/* Keep the provider's key_env and base_url current (written only when they change). */
+static int
+provider_meta(struct tracker *t, const char *provider, jv m)
+{
+	const char *key_env = str(m, "key_env"), *base = str(m, "base_url");
+	jv want = jv_string_fmt("%s\n%s", key_env ? key_env : "", base ? base : "");
+	jv had = jv_object_get(jv_copy(t->metas), jv_string(provider));
+	sqlite3_stmt *st;
+	int rc = 0, same;
+
+	same = jv_is_valid(had) && jv_equal(jv_copy(had), jv_copy(want));
+	jv_free(had);
+	if (same) {
+		jv_free(want);
+		return 0;
+	}
+	t->metas = jv_object_set(t->metas, jv_string(provider), want);
+	st = t->st[S_GET_PROVIDER];
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 3);
+		const char *b = (const char *)sqlite3_column_text(st, 4);
+
+		same = (k ? strcmp(k, key_env ? key_env : "") == 0 : key_env == NULL) &&
+		    (b ? strcmp(b, base ? base : "") == 0 : base == NULL);
+	} else {
+		same = 0;
+		sqlite3_reset(st);
+		st = t->st[S_INSERT_PROVIDER];
+		sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+		if (ensure_run(t) == -1 || step_done(t, st, "record a provider") == -1)
+			return -1;
+		st = t->st[S_GET_PROVIDER];
+	}
+	sqlite3_reset(st);
+	if (!same) {
+		st = t->st[S_PROVIDER_META];
+		sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+		bind_opt_text(st, 2, key_env);
+		bind_opt_text(st, 3, base);
+		rc = ensure_run(t) == -1 ? -1 : step_done(t, st, "update a provider");
+	}
+	return rc;
+}
+
+/* Bind the columns of a model record for INSERT_MODEL / UPDATE_MODEL. */
+static void
+bind_model(sqlite3_stmt *st, jv m, const char *provider, const char *model, const char *record,
+    const char *at, struct state *s)
+{
+	jv v;
+
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
+	bind_opt_text(st, 3, str(m, "name"));
+	bind_opt_text(st, 4, str(m, "family"));
+	bind_number(st, 5, m, "context_length", &s->has_ctx, &s->in);
+	s->ctx = (long long)s->in;
+	v = jv_object_get(jv_copy(m), jv_string("max_output_tokens"));
+	if (jv_get_kind(v) == JV_KIND_NUMBER)
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)jv_number_value(v));
+	else
+		sqlite3_bind_null(st, 6);
+	jv_free(v);
+	bind_number(st, 7, m, "input_price", &s->has_in, &s->in);
+	bind_number(st, 8, m, "output_price", &s->has_out, &s->out);
+	v = jv_object_get(jv_copy(m), jv_string("free"));
+	s->free = jv_get_kind(v) == JV_KIND_TRUE;
+	s->present = 1;
+	jv_free(v);
+	sqlite3_bind_int(st, 9, s->free);
+	bind_opt_text(st, 10, str(m, "free_reason"));
+	bind_json(st, 11, m, "modalities");
+	bind_json(st, 12, m, "features");
+	bind_json(st, 13, m, "limits");
+	bind_opt_text(st, 14, str(m, "base_url"));
+	bind_opt_text(st, 15, str(m, "key_env"));
+	sqlite3_bind_text(st, 16, record, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 17, at, -1, SQLITE_TRANSIENT);
+}
+
+/* The events between two states of a model, printed and stored. */
+static int
+diff(struct tracker *t, const char *provider, const char *model, const char *at,
+    const struct state *was, const struct state *now)
+{
+	int rc = 0;
+
+	if (!was->present)
+		rc |= change(t, "returned", provider, model, at, jv_null(), state_json(now));
+	if (was->free != now->free)
+		rc |= change(t, now->free ? "became_free" : "became_paid", provider, model, at,
+		    state_json(was), state_json(now));
+	if (!same_number(was->has_in, was->in, now->has_in, now->in) ||
+	    !same_number(was->has_out, was->out, now->has_out, now->out)) {
+		jv b = jv_object(), a = jv_object();
+
+		b = jv_object_set(b, jv_string("input_price"), was->has_in ? jv_number(was->in) : jv_null());
+		b = jv_object_set(b, jv_string("output_price"), was->has_out ? jv_number(was->out) : jv_null());
+		a = jv_object_set(a, jv_string("input_price"), now->has_in ? jv_number(now->in) : jv_null());
+		a = jv_object_set(a, jv_string("output_price"), now->has_out ? jv_number(now->out) : jv_null());
+		rc |= change(t, "price_changed", provider, model, at, b, a);
+	}
+	if (!same_number(was->has_ctx, (double)was->ctx, now->has_ctx, (double)now->ctx))
+		rc |= change(t, "context_changed", provider, model, at,
+		    jv_object_set(jv_object(), jv_string("context_length"),
+		    was->has_ctx ? jv_number((double)was->ctx) : jv_null()),
+		    jv_object_set(jv_object(), jv_string("context_length"),
+		    now->has_ctx ? jv_number((double)now->ctx) : jv_null()));
+	return rc ? -1 : 0;
+}
+
+static int
+tracked_differs(const struct state *a, const struct state *b)
+{
+	return a->present != b->present || a->free != b->free ||
+	    !same_number(a->has_in, a->in, b->has_in, b->in) ||
+	    !same_number(a->has_out, a->out, b->has_out, b->out) ||
+	    !same_number(a->has_ctx, (double)a->ctx, b->has_ctx, (double)b->ctx);
+}
+
+static int
+track_model(struct tracker *t, jv m, const char *where)
+{
+	const char *why = model_check(m), *provider, *model, *at;
+	sqlite3_stmt *st;
+	struct state was, now;
+	char *record;
+	int rc = 0, found;
+
+	provider = str(m, "provider");
+	if (why != NULL) {
+		err_warn("%s: %s", where, why);
+		t->problems++;
+		if (provider != NULL && registry_valid_name(provider))
+			mark_incomplete(t, provider, "a model record was refused");
+		return 0;
+	}
+	model = str(m, "model");
+	at = str(m, "observed_at");
+	t->models++;
+	bump(&t->seen, provider);
+	st = t->st[S_SEEN];
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
+	if (step_done(t, st, "note a model seen") == -1)
+		return -1;
+	if (provider_meta(t, provider, m) == -1)
+		return -1;
+	/* The record as stored: everything but when it was seen. */
+	if ((record = jsonl_text(jv_object_delete(jv_copy(m), jv_string("observed_at")), NULL)) == NULL)
+		return -1;
+	st = t->st[S_GET_MODEL];
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		const char *stored = (const char *)sqlite3_column_text(st, 5);
+		const char *last = (const char *)sqlite3_column_text(st, 6);
+		int older = strcmp(at, last) < 0;
+		int same = stored != NULL && strcmp(stored, record) == 0;
+		int newer = strcmp(at, last) > 0;
+
+		read_state(st, 0, 1, &was);
+		sqlite3_reset(st);
+		if (older) {
+			/* History is not rewritten backwards: refused, counted, reported at the end. */
+			bump(&t->stale, provider);
+			mark_incomplete(t, provider, "model records older than the catalog");
+			t->problems++;
+			free(record);
+			return 0;
+		}
+		if (same && was.present) {
+			if (newer) {
+				st = t->st[S_TOUCH_MODEL];
+				sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+				rc = ensure_run(t) == -1 ? -1 : step_done(t, st, "update a model");
+			}
+			free(record);
+			return rc;
+		}
+		st = t->st[S_UPDATE_MODEL];
+	} else {
+		sqlite3_reset(st);
+		st = t->st[S_INSERT_MODEL];
+	}
+	bind_model(st, m, provider, model, record, at, &now);
+	free(record);
+	if (ensure_run(t) == -1 || step_done(t, st, found ? "update a model" : "add a model") == -1)
+		return -1;
+	if (!found) {
+		if (observe(t, provider, model, at, &now) == -1 ||
+		    change(t, "added", provider, model, at, jv_null(), state_json(&now)) == -1)
+			return -1;
+	} else if (tracked_differs(&was, &now)) {
+		if (observe(t, provider, model, at, &now) == -1 ||
+		    diff(t, provider, model, at, &was, &now) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+track_usage(struct tracker *t, jv u, const char *where)
+{
+	sqlite3_stmt *st = t->st[S_INSERT_USAGE];
+	struct usage x;
+	const char *why = usage_check(u, &x);
+
+	if (why != NULL) {
+		err_warn("%s: %s", where, why);
+		t->problems++;
+		return 0;
+	}
+	sqlite3_bind_text(st, 1, x.ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x.provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, x.model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, x.prompt_tokens);
+	sqlite3_bind_int64(st, 5, x.completion_tokens);
+	if (x.has_latency)
+		sqlite3_bind_int64(st, 6, x.latency_ms);
+	else
+		sqlite3_bind_null(st, 6);
+	if (x.has_status)
+		sqlite3_bind_int64(st, 7, x.status);
+	else
+		sqlite3_bind_null(st, 7);
+	bind_opt_text(st, 8, x.error);
+	bind_opt_text(st, 9, x.client);
+	bind_opt_text(st, 10, x.request_id);
+	if (x.has_cost)
+		sqlite3_bind_double(st, 11, x.cost);
+	else
+		sqlite3_bind_null(st, 11);
+	sqlite3_bind_text(st, 12, x.dedupe, -1, SQLITE_STATIC);
+	if (ensure_run(t) == -1 || step_done(t, st, "add usage") == -1)
+		return -1;
+	t->usage += sqlite3_changes(t->db);
+	return 0;
+}
+
+/* A provider record is kept for the end of the run, once it is checked. */
+static int
+keep_provider(struct tracker *t, jv p, const char *where)
+{
+	const char *name = str(p, "provider"), *at = str(p, "observed_at");
+	jv ok = jv_object_get(jv_copy(p), jv_string("ok"));
+	time_t when;
+	int good = jv_get_kind(ok) == JV_KIND_TRUE || jv_get_kind(ok) == JV_KIND_FALSE;
+
+	jv_free(ok);
+	if (name == NULL || !registry_valid_name(name) || !good ||
+	    (at != NULL && utctime_parse(at, &when) == -1)) {
+		err_warn("%s: a provider record needs \"provider\", \"ok\" (true or false) "
+		    "and an RFC 3339 \"observed_at\"", where);
+		t->problems++;
+		return 0;
+	}
+	t->providers = jv_object_set(t->providers, jv_string(name), jv_copy(p));
+	return 0;
+}
+
+int
+track_record(struct tracker *t, jv rec, const char *where)
+{
+	const char *type = jv_get_kind(rec) == JV_KIND_OBJECT ? str(rec, "type") : NULL;
+	int rc = 0;
+
+	if (type != NULL && strcmp(type, "model") == 0)
+		rc = track_model(t, rec, where);
+	else if (type != NULL && strcmp(type, "usage") == 0)
+		rc = track_usage(t, rec, where);
+	else if (type != NULL && strcmp(type, "provider") == 0)
+		rc = keep_provider(t, rec, where);
+	else {
+		err_warn("%s: not a model, provider or usage record", where);
+		t->problems++;
+	}
+	jv_free(rec);
+	return rc;
+}
+
+static double
+count_of(jv o, const char *name)
+{
+	jv n = jv_object_get(jv_copy(o), jv_string(name));
+	double v = jv_get_kind(n) == JV_KIND_NUMBER ? jv_number_value(n) : 0;
+
+	jv_free(n);
+	return v;
+}
+
+/* Mark removed every model a completely observed provider no longer lists. */
+static int
+remove_missing(struct tracker *t, const char *provider, const char *at)
+{
+	sqlite3_stmt *st = t->st[S_GONE], *rm = t->st[S_REMOVE_MODEL];
+	jv gone = jv_array();
+	int rc = 0, n;
+
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct state s;
+		jv row;
+
+		read_state(st, 1, 0, &s);
+		row = jv_array_append(jv_array(), jv_string((const char *)sqlite3_column_text(st, 0)));
+		row = jv_array_append(row, state_json(&s));
+		gone = jv_array_append(gone, row);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		jv_free(gone);
+		return catalog_fail(t->db, rc, "find removed models"), -1;
+	}
+	n = jv_array_length(jv_copy(gone));
+	for (int i = 0; i < n && rc != -1; i++) {
+		jv row = jv_array_get(jv_copy(gone), i);
+		jv model = jv_array_get(jv_copy(row), 0), before = jv_array_get(jv_copy(row), 1);
+		struct state s = { 0, 0, 0, 0, 0, 0, 0, 0 };
+
+		sqlite3_bind_text(rm, 1, provider, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(rm, 2, jv_string_value(model), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(rm, 3, at, -1, SQLITE_TRANSIENT);
+		rc = ensure_run(t) == -1 || step_done(t, rm, "remove a model") == -1 ||
+		    observe(t, provider, jv_string_value(model), at, &s) == -1 ||
+		    change(t, "removed", provider, jv_string_value(model), at, before, jv_null()) == -1
+		    ? -1 : 0;
+		jv_free(model);
+		jv_free(row);
+	}
+	jv_free(gone);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Apply one provider's outcome of this run. */
+static int
+apply_provider(struct tracker *t, const char *name, jv p)
+{
+	const char *at = str(p, "observed_at"), *last = NULL, *last_err = NULL;
+	jv okv = jv_object_get(jv_copy(p), jv_string("ok"));
+	jv nmv = jv_object_get(jv_copy(p), jv_string("not_modified"));
+	jv err = jv_object_get(jv_copy(p), jv_string("error"));
+	jv why = jv_object_get(jv_copy(t->incomplete), jv_string(name));
+	jv mv = jv_object_get(jv_copy(p), jv_string("models"));
+	int ok = jv_get_kind(okv) == JV_KIND_TRUE, nm = jv_get_kind(nmv) == JV_KIND_TRUE;
+	int failures = 0, rc = 0, known;
+	char *last_s = NULL, *last_err_s = NULL;
+	sqlite3_stmt *st;
+
+	if (at == NULL)
+		at = t->started;
+	st = t->st[S_GET_PROVIDER];
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	known = sqlite3_step(st) == SQLITE_ROW;
+	if (known) {
+		last = (const char *)sqlite3_column_text(st, 0);
+		last_err = (const char *)sqlite3_column_text(st, 1);
+		failures = sqlite3_column_int(st, 2);
+		last_s = last ? strdup(last) : NULL;
+		last_err_s = last_err ? strdup(last_err) : NULL;
+	}
+	sqlite3_reset(st);
+	if (last_s != NULL && strcmp(at, last_s) < 0) {
+		err_warn("provider %s: observed at %s, older than the catalog's latest "
+		    "observation (%s): not applied", name, at, last_s);
+		t->problems++;
+		goto out;
+	}
+	if (!known) {
+		st = t->st[S_INSERT_PROVIDER];
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		if (ensure_run(t) == -1 || step_done(t, st, "record a provider") == -1)
+			goto fail;
+	}
+	/* The health history: one row per provider per observation. */
+	st = t->st[S_PROVIDER_RUN];
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, ok);
+	sqlite3_bind_int(st, 4, nm);
+	if (jv_get_kind(mv) == JV_KIND_NUMBER)
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)jv_number_value(mv));
+	else
+		sqlite3_bind_null(st, 5);
+	bind_opt_text(st, 6, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : NULL);
+	bind_opt_text(st, 7, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		goto fail;
+	}
+	if (sqlite3_changes(t->db) > 0) {
+		t->writes += sqlite3_changes(t->db);
+		if (ensure_run(t) == -1) {
+			sqlite3_reset(st);
+			goto fail;
+		}
+	}
+	sqlite3_reset(st);
+	if (!ok) {
+		/* A failed fetch or parse keeps every model; the failure feeds health. */
+		if (last_err_s != NULL && strcmp(last_err_s, at) == 0)
+			goto out;
+		st = t->st[S_PROVIDER_FAIL];
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+		bind_opt_text(st, 3, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : "unknown");
+		bind_opt_text(st, 4, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
+		if (ensure_run(t) == -1 || step_done(t, st, "record a provider failure") == -1)
+			goto fail;
+		goto out;
+	}
+	if (!nm && jv_is_valid(why)) {
+		err_warn("provider %s: %s in this run: nothing removed", name, jv_string_value(why));
+	} else if (!nm && count_of(t->seen, name) != (jv_get_kind(mv) == JV_KIND_NUMBER ?
+	    jv_number_value(mv) : -1)) {
+		err_warn("provider %s: its provider record says %.0f models but %.0f model records "
+		    "were read: not a complete observation, nothing removed", name,
+		    jv_get_kind(mv) == JV_KIND_NUMBER ? jv_number_value(mv) : -1,
+		    count_of(t->seen, name));
+		t->problems++;
+	} else if (!nm && remove_missing(t, name, at) == -1) {
+		goto fail;
+	}
+	if (last_s == NULL || strcmp(last_s, at) != 0 || failures != 0) {
+		st = t->st[S_PROVIDER_OK];
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+		if (ensure_run(t) == -1 || step_done(t, st, "record a provider") == -1)
+			goto fail;
+	}
+	goto out;
+fail:
+	rc = -1;
+out:
+	free(last_s);
+	free(last_err_s);
+	jv_free(okv);
+	jv_free(nmv);
+	jv_free(err);
+	jv_free(why);
+	jv_free(mv);
+	return rc;
+}
+
+int
+track_end(struct tracker *t, int verbose)
+{
+	sqlite3_stmt *st;
+	int code;
+
+	jv_object_foreach(t->stale, name, n) {
+		err_warn("provider %s: %.0f model records older than the catalog's latest "
+		    "observation: not applied", jv_string_value(name), jv_number_value(n));
+		jv_free(name);
+		jv_free(n);
+	}
+	jv_object_foreach(t->providers, name, p) {
+		int rc = apply_provider(t, jv_string_value(name), p);
+
+		jv_free(name);
+		jv_free(p);
+		if (rc == -1) {
+			track_abort(t);
+			return CATALOG_ERROR;
+		}
+	}
+	if (t->run != 0) {
+		st = t->st[S_UPDATE_RUN];
+		sqlite3_bind_int64(st, 1, t->run);
+		sqlite3_bind_int64(st, 2, t->models);
+		sqlite3_bind_int64(st, 3, t->changes);
+		sqlite3_bind_int64(st, 4, t->usage);
+		if (step_done(t, st, "record the run") == -1) {
+			track_abort(t);
+			return CATALOG_ERROR;
+		}
+	}
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(t->st[i]);
+		t->st[i] = NULL;
+	}
+	if ((code = catalog_exec(t->db, "COMMIT")) != CATALOG_OK) {
+		track_abort(t);
+		return code;
+	}
+	if (verbose)
+		err_warn("run: %ld model records, %ld changes, %ld usage records added, "
+		    "%ld rows written", t->models, t->changes, t->usage, t->writes);
+	code = t->problems ? 1 : 0;
+	jv_free(t->providers);
+	jv_free(t->incomplete);
+	jv_free(t->seen);
+	jv_free(t->stale);
+	jv_free(t->metas);
+	free(t);
+	return code;
+}
