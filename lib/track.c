@@ -82,6 +82,7 @@ struct tracker {
 	jv		 seen;		/* name -> model records read for it */
 	jv		 stale;		/* name -> model records older than the catalog */
 	jv		 metas;		/* name -> "key_env\nbase_url" already applied */
+	jv		 latest;	/* name -> the catalog's latest observation of it, or null */
 	long		 models, changes, usage, problems;
 	long		 writes;	/* rows written to the catalog (not the temp table) */
 };
@@ -140,6 +141,7 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 	t->seen = jv_object();
 	t->stale = jv_object();
 	t->metas = jv_object();
+	t->latest = jv_object();
 	(void)utctime_format(utctime_now(), t->started);
 	if ((*code = catalog_exec(db, "BEGIN IMMEDIATE")) != CATALOG_OK) {
 		free(t);
@@ -173,6 +175,7 @@ track_abort(struct tracker *t)
 	jv_free(t->seen);
 	jv_free(t->stale);
 	jv_free(t->metas);
+	jv_free(t->latest);
 	free(t);
 }
 
@@ -409,6 +412,31 @@ provider_meta(struct tracker *t, const char *provider, jv m)
 	return rc;
 }
 
+/*
+ * Is `at` older than the catalog's latest observation of provider (as it was
+ * when this run began)?  Such a record would write history backwards.
+ */
+static int
+older_than_provider(struct tracker *t, const char *provider, const char *at)
+{
+	jv latest = jv_object_get(jv_copy(t->latest), jv_string(provider));
+	int older;
+
+	if (!jv_is_valid(latest)) {
+		sqlite3_stmt *st = t->st[S_GET_PROVIDER];
+
+		jv_free(latest);
+		sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+		latest = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ?
+		    jv_string((const char *)sqlite3_column_text(st, 0)) : jv_null();
+		sqlite3_reset(st);
+		t->latest = jv_object_set(t->latest, jv_string(provider), jv_copy(latest));
+	}
+	older = jv_get_kind(latest) == JV_KIND_STRING && strcmp(at, jv_string_value(latest)) < 0;
+	jv_free(latest);
+	return older;
+}
+
 /* Bind the columns of a model record for INSERT_MODEL / UPDATE_MODEL. */
 static void
 bind_model(sqlite3_stmt *st, jv m, const char *provider, const char *model, const char *record,
@@ -504,6 +532,13 @@ track_model(struct tracker *t, jv m, const char *where)
 	}
 	model = str(m, "model");
 	at = str(m, "observed_at");
+	if (older_than_provider(t, provider, at)) {
+		/* History is not rewritten backwards: refused, counted, reported at the end. */
+		bump(&t->stale, provider);
+		mark_incomplete(t, provider, "model records older than the catalog");
+		t->problems++;
+		return 0;
+	}
 	t->models++;
 	bump(&t->seen, provider);
 	st = t->st[S_SEEN];
@@ -602,9 +637,13 @@ track_usage(struct tracker *t, jv u, const char *where)
 	else
 		sqlite3_bind_null(st, 11);
 	sqlite3_bind_text(st, 12, x.dedupe, -1, SQLITE_STATIC);
-	if (ensure_run(t) == -1 || step_done(t, st, "add usage") == -1)
+	if (step_done(t, st, "add usage") == -1)
 		return -1;
-	t->usage += sqlite3_changes(t->db);
+	/* A record already stored is ignored: no row, and no run row for it. */
+	if (sqlite3_changes(t->db) > 0) {
+		t->usage++;
+		return ensure_run(t);
+	}
 	return 0;
 }
 
@@ -862,6 +901,7 @@ track_end(struct tracker *t, int verbose)
 	jv_free(t->seen);
 	jv_free(t->stale);
 	jv_free(t->metas);
+	jv_free(t->latest);
 	free(t);
 	return code;
 }

@@ -35,3 +35,8 @@ field() {
 	printf '%s\n' "$output" | jq -r --arg m "$1" --arg k "$2" \
 		'select(.type == "model" and .model == $m) | .[$k] | tostring'
 }
+
+# parse_to PROVIDER FILE FETCHED_AT OUT: afmts-parse's records for one raw response.
+parse_to() {
+	fetchline "$1" "$2" "$3" | afmts-parse > "$4"
+}

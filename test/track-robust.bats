@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# afmts-track under stress: killed runs, two writers, bad input, old catalogs,
+# usage ingestion.  Load is bounded: at most 8 kills of a run of 40,000 records.
+
+load helpers
+
+setup() {
+	setup_env
+	export AFMTS_DB="$BATS_TEST_TMPDIR/catalog.db"
+	GEN=$ROOT/test/bench/gen
+}
+
+@test "SIGKILL at random points of a large ingest leaves the whole run or none of it" {
+	"$GEN" models 40000 --at 2026-11-22T00:00:00Z > "$BATS_TEST_TMPDIR/big.jsonl"
+	"$GEN" models 2000 --provider small --at 2026-11-21T00:00:00Z | afmts-track > /dev/null
+	for i in 1 2 3 4 5 6 7 8; do
+		afmts-track < "$BATS_TEST_TMPDIR/big.jsonl" > /dev/null 2>&1 &
+		pid=$!
+		sleep "0.$(( (RANDOM % 60) + i * 3 ))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		[ "$(sqlite3 "$AFMTS_DB" 'pragma integrity_check')" = ok ]
+		n=$(sqlite3 "$AFMTS_DB" "select count(*) from models where provider = 'synth'")
+		[ "$n" -eq 0 ] || [ "$n" -eq 40000 ]
+		c=$(sqlite3 "$AFMTS_DB" "select count(*) from changes where provider = 'synth'")
+		[ "$c" -eq "$n" ]
+		[ "$(sqlite3 "$AFMTS_DB" "select count(*) from models where provider = 'small'")" -eq 2000 ]
+	done
+	afmts-track < "$BATS_TEST_TMPDIR/big.jsonl" > /dev/null
+	[ "$(sqlite3 "$AFMTS_DB" "select count(*) from models where provider = 'synth'")" -eq 40000 ]
+}
+
+@test "two afmts-track started at once both finish, one after the other" {
+	"$GEN" models 20000 --provider one > "$BATS_TEST_TMPDIR/one.jsonl"
+	"$GEN" models 20000 --provider two > "$BATS_TEST_TMPDIR/two.jsonl"
+	afmts-track < /dev/null
+	afmts-track < "$BATS_TEST_TMPDIR/one.jsonl" > "$BATS_TEST_TMPDIR/c1" & p1=$!
+	afmts-track < "$BATS_TEST_TMPDIR/two.jsonl" > "$BATS_TEST_TMPDIR/c2" & p2=$!
+	wait "$p1"
+	wait "$p2"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/c1")" -eq 20000 ]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/c2")" -eq 20000 ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from models')" -eq 40000 ]
+	[ "$(sqlite3 "$AFMTS_DB" 'pragma integrity_check')" = ok ]
+}
+
+@test "a writer that cannot get the catalog in time fails with 'catalog busy' and exit 3" {
+	afmts-track < /dev/null
+	# Hold the write lock from another process for a while.
+	( printf 'begin immediate;\n'; sleep 3; printf 'commit;\n' ) | sqlite3 "$AFMTS_DB" &
+	holder=$!
+	sleep 0.5
+	"$GEN" models 10 | { run afmts-track --busy-timeout 200; echo "$status|$output" > "$BATS_TEST_TMPDIR/r"; }
+	wait "$holder"
+	IFS='|' read -r st msg < "$BATS_TEST_TMPDIR/r"
+	[ "$st" -eq 3 ]
+	[[ "$msg" == "afmts-track: catalog busy: another afmts-track holds it"* ]]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from models')" -eq 0 ]
+}
+
+@test "bad records are named by line and write nothing; the good ones apply" {
+	big=$(head -c 10485760 /dev/zero | tr '\0' a)
+	good='{"type":"model","provider":"p","model":"ok","free":true,"observed_at":"2026-11-22T00:00:00Z"}'
+	{
+		echo '{"type":"weird"}'
+		echo '{"type":"model","provider":"p","free":true,"observed_at":"2026-11-22T00:00:00Z"}'
+		echo '{"type":"model","provider":"p","model":7,"free":true,"observed_at":"2026-11-22T00:00:00Z"}'
+		echo '{"type":"model","provider":"p","model":"x","free":"yes","observed_at":"2026-11-22T00:00:00Z"}'
+		echo '{"type":"model","provider":"p","model":"x","free":false,"input_price":1e308,"observed_at":"2026-11-22T00:00:00Z"}'
+		echo '{"type":"usage","ts":"2026-11-22T00:00:00Z","provider":"p","model":"x","prompt_tokens":-5}'
+		echo '{"type":"usage","ts":"yesterday","provider":"p","model":"x"}'
+		printf '{"type":"model","provider":"p","model":"%s","free":true,"observed_at":"2026-11-22T00:00:00Z"}\n' "$big"
+		echo "$good"
+		echo '{"type":"provider","provider":"p","ok":true,"models":9,"observed_at":"2026-11-22T00:00:00Z"}'
+	} > "$BATS_TEST_TMPDIR/bad.jsonl"
+	run afmts-track < "$BATS_TEST_TMPDIR/bad.jsonl"
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" | grep '^afmts-track' > "$BATS_TEST_TMPDIR/err"
+	grep -q '^afmts-track: stdin:1: not a model, provider or usage record$' "$BATS_TEST_TMPDIR/err"
+	grep -q '^afmts-track: stdin:2: "model" must be a string' "$BATS_TEST_TMPDIR/err"
+	grep -q '^afmts-track: stdin:3: "model" must be a string' "$BATS_TEST_TMPDIR/err"
+	grep -q '^afmts-track: stdin:4: "free" must be true or false$' "$BATS_TEST_TMPDIR/err"
+	grep -q '^afmts-track: stdin:5: "input_price" must be a number from 0 to 1e6' "$BATS_TEST_TMPDIR/err"
+	grep -q '^afmts-track: stdin:6: "prompt_tokens" must be a whole number' "$BATS_TEST_TMPDIR/err"
+	grep -q '^afmts-track: stdin:7: "ts" must be an RFC 3339 time$' "$BATS_TEST_TMPDIR/err"
+	grep -q '^afmts-track: stdin:8: line longer than 1048576 bytes, skipped$' "$BATS_TEST_TMPDIR/err"
+	[ "$(sqlite3 "$AFMTS_DB" 'select group_concat(model) from models')" = ok ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage')" -eq 0 ]
+	# Refused records mean the provider was not seen whole: nothing may be removed.
+	grep -q 'provider p: a model record was refused in this run: nothing removed' "$BATS_TEST_TMPDIR/err"
+}
+
+@test "a catalog of schema version 1 is migrated in place, keeping its rows" {
+	sqlite3 "$AFMTS_DB" < "$ROOT/sql/001-catalog.sql"
+	sqlite3 "$AFMTS_DB" "pragma user_version = 1; insert into models (provider, model, free, record, first_seen, last_seen) values ('old', 'm', 1, '{}', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')"
+	run afmts-track < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 "$AFMTS_DB" 'pragma user_version')" -eq "$(ls "$ROOT"/sql/[0-9][0-9][0-9]-*.sql | wc -l)" ]
+	[ "$(sqlite3 "$AFMTS_DB" "select model from models where provider = 'old'")" = m ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage')" -eq 0 ]
+}
+
+@test "a catalog from a newer AFMTS is refused with exit 4, untouched" {
+	sqlite3 "$AFMTS_DB" 'pragma user_version = 99; create table x (y)'
+	run afmts-track < /dev/null
+	[ "$status" -eq 4 ]
+	[ "$output" = "afmts-track: catalog: schema version 99 is newer than this AFMTS knows ($(ls "$ROOT"/sql/[0-9][0-9][0-9]-*.sql | wc -l))" ]
+	[ "$(sqlite3 "$AFMTS_DB" 'pragma user_version')" -eq 99 ]
+}
+
+@test "usage records are stored once, by request_id or by content" {
+	"$GEN" usage 500 > "$BATS_TEST_TMPDIR/u.jsonl"
+	echo '{"type":"usage","ts":"2026-11-22T10:00:00Z","provider":"synth","model":"m","prompt_tokens":5,"completion_tokens":1}' >> "$BATS_TEST_TMPDIR/u.jsonl"
+	run afmts-track -v < "$BATS_TEST_TMPDIR/u.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$output" = "afmts-track: run: 0 model records, 0 changes, 501 usage records added, 503 rows written" ]
+	run afmts-track -v < "$BATS_TEST_TMPDIR/u.jsonl"
+	[ "$output" = "afmts-track: run: 0 model records, 0 changes, 0 usage records added, 0 rows written" ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*), sum(prompt_tokens) from usage')" = "501|$(jq -s 'map(.prompt_tokens) | add' "$BATS_TEST_TMPDIR/u.jsonl")" ]
+}
+
+@test "the catalog is created under the XDG state dir by default, private" {
+	unset AFMTS_DB
+	afmts-track < /dev/null
+	[ -f "$XDG_STATE_HOME/afmts/catalog.db" ]
+	[ "$(stat -c %a "$XDG_STATE_HOME/afmts")" = 700 ]
+}
+
+@test "usage errors exit 2; --help and --version exit 0" {
+	run afmts-track --export extra-file
+	[ "$status" -eq 2 ]
+	run afmts-track --provider x
+	[ "$status" -eq 2 ]
+	run afmts-track --busy-timeout -1
+	[ "$status" -eq 2 ]
+	run afmts-track --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--history MODEL"* ]]
+	run afmts-track --version
+	[[ "$output" =~ ^afmts-track\ [0-9.]+$ ]]
+}
