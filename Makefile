@@ -33,7 +33,8 @@ TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind
 PROGS = bin/afmts-parse bin/afmts-track
 
 # Shared code, one module an idea.
-CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o
+CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o \
+             lib/strset.o
 PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
              lib/parse.o
 
@@ -41,7 +42,7 @@ TRACK_OBJS = lib/catalog.o lib/track.o lib/usage.o lib/model.o lib/registry.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
-             test/unit/test_finish.o
+             test/unit/test_finish.o test/unit/test_strset.o
 
 BENCH_PROGS = test/bench/jvraw
 

@@ -5,6 +5,7 @@
  * 1.6 parser throws away the rest of its buffer after a syntax error.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,7 @@ parse_line(struct jsonl_reader *r, const char *s, size_t n)
 }
 
 int
-jsonl_next(struct jsonl_reader *r, jv *out)
+jsonl_next_line(struct jsonl_reader *r, const char **line, size_t *len)
 {
 	char *s;
 	size_t n;
@@ -251,12 +252,45 @@ jsonl_next(struct jsonl_reader *r, jv *out)
 		}
 		if (is_blank(s, n))
 			continue;
-		*out = parse_line(r, s, n);
-		if (jv_is_valid(*out))
-			return 1;
-		r->errors++;
-		return -1;
+		*line = s;
+		*len = n;
+		return 1;
 	}
+}
+
+int
+jsonl_parse(struct jsonl_reader *r, const char *line, size_t len, jv *out)
+{
+	*out = parse_line(r, line, len);
+	if (jv_is_valid(*out))
+		return 1;
+	r->errors++;
+	return -1;
+}
+
+int
+jsonl_next(struct jsonl_reader *r, jv *out)
+{
+	const char *line;
+	size_t len;
+	int rc;
+
+	if ((rc = jsonl_next_line(r, &line, &len)) <= 0)
+		return rc;
+	return jsonl_parse(r, line, len, out);
+}
+
+uint64_t
+jsonl_digest(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	/* FNV-1a; a CR before the newline is not part of the record. */
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
 }
 
 /* An output buffer: on the stack for most records, on the heap past that. */

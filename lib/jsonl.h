@@ -11,6 +11,7 @@
 #define AFMTS_JSONL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jv.h>
@@ -35,6 +36,18 @@ struct jsonl_reader *jsonl_open(FILE *fp, const char *name, size_t max_line);
  * -2 for a read error (reported; stop).
  */
 int jsonl_next(struct jsonl_reader *r, jv *out);
+
+/*
+ * The same in two steps: the next non-blank line's bytes (valid until the
+ * next call; 1, or 0, -1, -2 as above) ...
+ */
+int jsonl_next_line(struct jsonl_reader *r, const char **line, size_t *len);
+
+/* ... and its value (1, or -1 for a malformed line, reported). */
+int jsonl_parse(struct jsonl_reader *r, const char *line, size_t len, jv *out);
+
+/* A 64-bit digest of a line's bytes (FNV-1a), to recognise a line seen before. */
+uint64_t jsonl_digest(const char *s, size_t n);
 
 /* The line number of the value (or error) last returned, 1-based. */
 unsigned long jsonl_line(const struct jsonl_reader *r);

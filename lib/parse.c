@@ -558,27 +558,28 @@ parse_fetch_stream(struct parser *p, FILE *in, const char *name, FILE *out)
 {
 	struct jsonl_reader *r;
 	struct prefetch *pf;
-	unsigned long lineno;
+	struct prefetch_item it;
 	char where[300];
 	jv line;
 	int rc;
 
 	if ((r = jsonl_open(in, name, p->max_line)) == NULL ||
-	    (pf = prefetch_start(r)) == NULL) {
+	    (pf = prefetch_start(r, NULL)) == NULL) {
 		err_warn("out of memory");
 		jsonl_close(r);
 		return -1;
 	}
 	/* The next lines are parsed in the reader thread while this one is worked on. */
-	while ((rc = prefetch_next(pf, &line, &lineno)) != 0) {
+	while ((rc = prefetch_next(pf, &it)) != 0) {
 		if (rc == -2)
 			break;
+		line = it.v;
 		p->records++;
 		if (rc == -1) {
 			p->problems = 1;
 			continue;
 		}
-		snprintf(where, sizeof where, "%s:%lu", jsonl_name(r), lineno);
+		snprintf(where, sizeof where, "%s:%lu", jsonl_name(r), it.line);
 		if (jv_get_kind(line) != JV_KIND_OBJECT) {
 			err_warn("%s: not a JSON object", where);
 			p->problems = 1;

@@ -3,18 +3,18 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "prefetch.h"
 
 struct batch {
-	int		 n;
-	int		 rc[PREFETCH_BATCH];
-	jv		 v[PREFETCH_BATCH];
-	unsigned long	 line[PREFETCH_BATCH];
+	int			n;
+	struct prefetch_item	it[PREFETCH_BATCH];
 };
 
 struct prefetch {
 	struct jsonl_reader	*r;
+	struct prefetch_hooks	 hooks;
 	pthread_t		 thread;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
@@ -24,6 +24,28 @@ struct prefetch {
 	int			 cur, pos, holding;	/* consumer side */
 };
 
+/* Read one item; returns its rc. */
+static int
+read_item(struct prefetch *pf, struct prefetch_item *it, size_t *bytes)
+{
+	const char *line;
+	size_t len;
+
+	memset(it, 0, sizeof *it);
+	it->v = jv_invalid();
+	it->rc = jsonl_next_line(pf->r, &line, &len);
+	it->line = jsonl_line(pf->r);
+	if (it->rc != 1)
+		return it->rc;
+	*bytes += len;
+	it->digest = jsonl_digest(line, len);
+	if (pf->hooks.known != NULL && pf->hooks.known(pf->hooks.arg, it->digest, &it->token))
+		return it->rc = PREFETCH_KNOWN;
+	if ((it->rc = jsonl_parse(pf->r, line, len, &it->v)) == 1 && pf->hooks.prepare != NULL)
+		it->prepared = pf->hooks.prepare(pf->hooks.arg, it->v);
+	return it->rc;
+}
+
 /* Fill one batch from the reader; returns 1 when input ended in it. */
 static int
 fill(struct prefetch *pf, struct batch *b)
@@ -32,16 +54,9 @@ fill(struct prefetch *pf, struct batch *b)
 	int rc;
 
 	b->n = 0;
-	do {
-		jv v = jv_invalid();
-
-		rc = jsonl_next(pf->r, &v);
-		b->rc[b->n] = rc;
-		b->v[b->n] = rc == 1 ? v : jv_invalid();
-		b->line[b->n] = jsonl_line(pf->r);
-		b->n++;
-		bytes += jsonl_length(pf->r);
-	} while (rc != 0 && rc != -2 && b->n < PREFETCH_BATCH && bytes < PREFETCH_BYTES &&
+	do
+		rc = read_item(pf, &b->it[b->n++], &bytes);
+	while (rc != 0 && rc != -2 && b->n < PREFETCH_BATCH && bytes < PREFETCH_BYTES &&
 	    jsonl_buffered(pf->r));	/* never sit on a line while waiting for input */
 	return rc == 0 || rc == -2;
 }
@@ -72,13 +87,15 @@ reader(void *arg)
 }
 
 struct prefetch *
-prefetch_start(struct jsonl_reader *r)
+prefetch_start(struct jsonl_reader *r, const struct prefetch_hooks *hooks)
 {
 	struct prefetch *pf = calloc(1, sizeof *pf);
 
 	if (pf == NULL)
 		return NULL;
 	pf->r = r;
+	if (hooks != NULL)
+		pf->hooks = *hooks;
 	pthread_mutex_init(&pf->mu, NULL);
 	pthread_cond_init(&pf->cv, NULL);
 	if (pthread_create(&pf->thread, NULL, reader, pf) != 0) {
@@ -91,10 +108,9 @@ prefetch_start(struct jsonl_reader *r)
 }
 
 int
-prefetch_next(struct prefetch *pf, jv *out, unsigned long *line)
+prefetch_next(struct prefetch *pf, struct prefetch_item *it)
 {
-	struct batch *b;
-	int rc;
+	struct prefetch_item *src;
 
 	if (pf->holding && pf->pos == pf->b[pf->cur].n) {
 		/* This batch is used up: give it back, move to the other. */
@@ -113,17 +129,29 @@ prefetch_next(struct prefetch *pf, jv *out, unsigned long *line)
 		pf->holding = 1;
 		pf->pos = 0;
 	}
-	b = &pf->b[pf->cur];
-	rc = b->rc[pf->pos];
-	*line = b->line[pf->pos];
-	if (rc == 0 || rc == -2) {
+	src = &pf->b[pf->cur].it[pf->pos];
+	*it = *src;
+	if (src->rc == 0 || src->rc == -2) {
 		/* The end: stay on it, so asking again gives it again. */
-		return rc;
+		return src->rc;
 	}
-	*out = b->v[pf->pos];
-	b->v[pf->pos] = jv_invalid();
+	src->v = jv_invalid();
+	src->prepared = NULL;
 	pf->pos++;
-	return rc;
+	return it->rc;
+}
+
+int
+prefetch_would_wait(struct prefetch *pf)
+{
+	int ready;
+
+	if (pf->holding && pf->pos < pf->b[pf->cur].n)
+		return 0;
+	pthread_mutex_lock(&pf->mu);
+	ready = pf->holding ? pf->full[pf->cur ^ 1] : pf->full[pf->cur];
+	pthread_mutex_unlock(&pf->mu);
+	return !ready;
 }
 
 void
@@ -136,10 +164,15 @@ prefetch_stop(struct prefetch *pf)
 	pthread_cond_broadcast(&pf->cv);
 	pthread_mutex_unlock(&pf->mu);
 	pthread_join(pf->thread, NULL);
-	for (int i = 0; i < 2; i++)
-		if (pf->full[i])
-			for (int k = 0; k < pf->b[i].n; k++)
-				jv_free(pf->b[i].v[k]);
+	for (int i = 0; i < 2; i++) {
+		if (!pf->full[i])
+			continue;
+		for (int k = 0; k < pf->b[i].n; k++) {
+			jv_free(pf->b[i].it[k].v);
+			if (pf->b[i].it[k].prepared != NULL && pf->hooks.discard != NULL)
+				pf->hooks.discard(pf->b[i].it[k].prepared);
+		}
+	}
 	pthread_mutex_destroy(&pf->mu);
 	pthread_cond_destroy(&pf->cv);
 	free(pf);

@@ -3,11 +3,18 @@
  * next lines overlaps the work done on this one (a two-stage pipeline on two
  * cores).  Values cross threads whole: the reader thread never touches a
  * value after handing it over, so libjq's unlocked reference counts are safe.
- * Memory is bounded: two batches of at most PREFETCH_BATCH values or
+ * Memory is bounded: two batches of at most PREFETCH_BATCH items or
  * PREFETCH_BYTES of input each (plus one line).
+ *
+ * Optional hooks run in the reader thread, on nothing but the line at hand:
+ * `known` may recognise a line by the digest of its bytes (it is then not
+ * parsed at all), and `prepare` may do per-value work that needs no shared
+ * state (checking, serialising), so that the consumer's share is smaller.
  */
 #ifndef AFMTS_PREFETCH_H
 #define AFMTS_PREFETCH_H
+
+#include <stdint.h>
 
 #include <jv.h>
 
@@ -16,17 +23,36 @@
 #define PREFETCH_BATCH 256
 #define PREFETCH_BYTES ((size_t)1 << 20)
 
-struct prefetch;
+/* An item's rc: those of jsonl_next(), and this one. */
+#define PREFETCH_KNOWN 2	/* a line `known` recognised: no value, see token */
 
-/* Start reading r (which the caller keeps, and must not use meanwhile). NULL on failure. */
-struct prefetch *prefetch_start(struct jsonl_reader *r);
+struct prefetch_hooks {
+	int	(*known)(void *arg, uint64_t digest, long *token);
+	void	*(*prepare)(void *arg, jv v);	/* v is borrowed */
+	void	(*discard)(void *prepared);	/* for items never handed out */
+	void	*arg;
+};
+
+struct prefetch_item {
+	int		 rc;		/* 1 value, PREFETCH_KNOWN, 0 end, -1 bad line, -2 read error */
+	jv		 v;		/* rc 1: the caller owns it */
+	void		*prepared;	/* rc 1: what prepare made (the caller owns it), or NULL */
+	uint64_t	 digest;	/* rc 1 or KNOWN: jsonl_digest() of the line */
+	long		 token;		/* rc KNOWN: what known said */
+	unsigned long	 line;		/* the line number */
+};
+
+/* Start reading r (which the caller keeps and must not use meanwhile); hooks may be NULL. */
+struct prefetch *prefetch_start(struct jsonl_reader *r, const struct prefetch_hooks *hooks);
+
+/* The next item, in input order.  Returns it->rc; at the end, asking again gives the end again. */
+int prefetch_next(struct prefetch *pf, struct prefetch_item *it);
 
 /*
- * The next result of jsonl_next() on r, in order: 1 with *out set (the
- * caller owns it), 0 at end, -1 a reported bad line, -2 a read error (stop).
- * *line is the value's line number.
+ * 1 if prefetch_next would have to wait for the reader: the moment to flush
+ * output, so that nothing is held back while input is awaited.
  */
-int prefetch_next(struct prefetch *pf, jv *out, unsigned long *line);
+int prefetch_would_wait(struct prefetch *pf);
 
 /* Stop the reader thread (waiting for it) and free what is left. */
 void prefetch_stop(struct prefetch *pf);

@@ -16,13 +16,15 @@
 #include "jsonl.h"
 #include "model.h"
 #include "registry.h"
+#include "prefetch.h"
+#include "strset.h"
 #include "track.h"
 #include "usage.h"
 #include "utctime.h"
 
 enum stmt {
 	S_GET_MODEL, S_INSERT_MODEL, S_UPDATE_MODEL, S_TOUCH_MODEL, S_REMOVE_MODEL,
-	S_INSERT_OBS, S_INSERT_CHANGE, S_INSERT_RUN, S_UPDATE_RUN, S_SEEN, S_GONE,
+	S_INSERT_OBS, S_INSERT_CHANGE, S_INSERT_RUN, S_UPDATE_RUN, S_GONE,
 	S_GET_PROVIDER, S_INSERT_PROVIDER, S_PROVIDER_META, S_PROVIDER_OK, S_PROVIDER_FAIL,
 	S_PROVIDER_RUN, S_INSERT_USAGE, S_COUNT
 };
@@ -32,15 +34,16 @@ static const char *const sql[S_COUNT] = {
 	    "record, last_seen FROM models WHERE provider = ?1 AND model = ?2",
 	[S_INSERT_MODEL] = "INSERT INTO models (provider, model, name, family, context_length, "
 	    "max_output_tokens, input_price, output_price, free, free_reason, modalities, "
-	    "features, limits, base_url, key_env, record, present, first_seen, last_seen) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, "
-	    "?17, ?17)",
+	    "features, limits, base_url, key_env, record, present, first_seen, last_seen, "
+	    "line_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15, ?16, 1, ?17, ?17, ?18)",
 	[S_UPDATE_MODEL] = "UPDATE models SET name = ?3, family = ?4, context_length = ?5, "
 	    "max_output_tokens = ?6, input_price = ?7, output_price = ?8, free = ?9, "
 	    "free_reason = ?10, modalities = ?11, features = ?12, limits = ?13, base_url = ?14, "
 	    "key_env = ?15, record = ?16, present = 1, removed_at = NULL, "
-	    "last_seen = max(last_seen, ?17) WHERE provider = ?1 AND model = ?2",
-	[S_TOUCH_MODEL] = "UPDATE models SET last_seen = ?3 WHERE provider = ?1 AND model = ?2",
+	    "last_seen = max(last_seen, ?17), line_digest = ?18 WHERE provider = ?1 AND model = ?2",
+	[S_TOUCH_MODEL] = "UPDATE models SET last_seen = ?3, line_digest = ?4 "
+	    "WHERE provider = ?1 AND model = ?2",
 	[S_REMOVE_MODEL] = "UPDATE models SET present = 0, removed_at = ?3 "
 	    "WHERE provider = ?1 AND model = ?2",
 	[S_INSERT_OBS] = "INSERT OR REPLACE INTO observations (provider, model, observed_at, run, "
@@ -51,11 +54,8 @@ static const char *const sql[S_COUNT] = {
 	[S_INSERT_RUN] = "INSERT INTO runs (started_at) VALUES (?1)",
 	[S_UPDATE_RUN] = "UPDATE runs SET models_seen = ?2, changes = ?3, usage_added = ?4 "
 	    "WHERE id = ?1",
-	[S_SEEN] = "INSERT OR IGNORE INTO temp.seen (provider, model) VALUES (?1, ?2)",
-	[S_GONE] = "SELECT model, free, input_price, output_price, context_length FROM models m "
-	    "WHERE provider = ?1 AND present = 1 AND NOT EXISTS "
-	    "(SELECT 1 FROM temp.seen s WHERE s.provider = ?1 AND s.model = m.model) "
-	    "ORDER BY model",
+	[S_GONE] = "SELECT model, free, input_price, output_price, context_length FROM models "
+	    "WHERE provider = ?1 AND present = 1 ORDER BY model",
 	[S_GET_PROVIDER] = "SELECT last_observed_at, last_error_at, failures, key_env, base_url "
 	    "FROM providers WHERE name = ?1",
 	[S_INSERT_PROVIDER] = "INSERT OR IGNORE INTO providers (name) VALUES (?1)",
@@ -83,6 +83,16 @@ struct tracker {
 	jv		 stale;		/* name -> model records older than the catalog */
 	jv		 metas;		/* name -> "key_env\nbase_url" already applied */
 	jv		 latest;	/* name -> the catalog's latest observation of it, or null */
+	struct strset	*seen_models;	/* "provider\nmodel" of every model record applied */
+	char		 meta_provider[64];	/* the provider whose key_env, base_url ... */
+	char		*meta_key_env, *meta_base;	/* ... are known to be in the catalog */
+	/* Lines byte-identical to what the catalog holds: digest -> "provider\nmodel". */
+	struct known {
+		uint64_t	 digest;
+		char		*key;
+	}		*known;
+	size_t		 nknown;
+	struct prefetch_hooks hooks;
 	long		 models, changes, usage, problems;
 	long		 writes;	/* rows written to the catalog (not the temp table) */
 };
@@ -105,8 +115,7 @@ step_done(struct tracker *t, sqlite3_stmt *st, const char *what)
 		catalog_fail(t->db, rc, what);
 		return -1;
 	}
-	if (st != t->st[S_SEEN])
-		t->writes += sqlite3_changes(t->db);
+	t->writes += sqlite3_changes(t->db);
 	return 0;
 }
 
@@ -123,6 +132,124 @@ ensure_run(struct tracker *t)
 		return -1;
 	t->run = sqlite3_last_insert_rowid(t->db);
 	return 0;
+}
+
+/* What the reader thread prepares for each record: checks and serialising. */
+struct prep {
+	int		 kind;		/* 'm' model, 'u' usage, 0 other */
+	const char	*why;		/* why it is refused, or NULL */
+	char		*text;		/* a model record without observed_at, as stored */
+	struct usage	 usage;
+};
+
+static void *
+prepare(void *arg, jv v)
+{
+	struct prep *p = calloc(1, sizeof *p);
+	jv type;
+
+	(void)arg;
+	if (p == NULL || jv_get_kind(v) != JV_KIND_OBJECT)
+		return p;
+	type = jv_object_get(jv_copy(v), jv_string("type"));
+	if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "model") == 0) {
+		p->kind = 'm';
+		if ((p->why = model_check(v)) == NULL)
+			p->text = jsonl_text(jv_object_delete(jv_copy(v), jv_string("observed_at")), NULL);
+	} else if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "usage") == 0) {
+		p->kind = 'u';
+		p->why = usage_check(v, &p->usage);	/* points into v, which goes along */
+	}
+	jv_free(type);
+	return p;
+}
+
+static void
+discard(void *prepared)
+{
+	struct prep *p = prepared;
+
+	if (p != NULL)
+		free(p->text);
+	free(p);
+}
+
+static int
+by_digest(const void *a, const void *b)
+{
+	uint64_t x = ((const struct known *)a)->digest, y = ((const struct known *)b)->digest;
+
+	return x < y ? -1 : x > y;
+}
+
+/* In the reader thread: is this line the very one the catalog last took for a model? */
+static int
+known_line(void *arg, uint64_t digest, long *token)
+{
+	const struct tracker *t = arg;
+	struct known key = { digest, NULL }, *k;
+
+	if (t->nknown == 0)
+		return 0;
+	k = bsearch(&key, t->known, t->nknown, sizeof key, by_digest);
+	if (k == NULL)
+		return 0;
+	*token = (long)(k - t->known);
+	return 1;
+}
+
+/*
+ * The digests of the lines that wrote the present models.  Loaded once, read
+ * only while the run goes (by the reader thread): a byte-identical line
+ * changes nothing, so it need not even be parsed.  A digest shared by two
+ * different lines (one chance in 2^64 per pair) is dropped, never guessed.
+ */
+static int
+load_known(struct tracker *t)
+{
+	sqlite3_stmt *st = catalog_prepare(t->db, "SELECT count(*) FROM models "
+	    "WHERE present = 1 AND line_digest IS NOT NULL");
+	size_t cap, n = 0, w = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	cap = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (cap == 0)
+		return 0;
+	if ((t->known = calloc(cap, sizeof t->known[0])) == NULL)
+		return -1;
+	st = catalog_prepare(t->db, "SELECT provider || char(10) || model, line_digest "
+	    "FROM models WHERE present = 1 AND line_digest IS NOT NULL");
+	if (st == NULL)
+		return -1;
+	while (n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t->known[n].key = strdup((const char *)sqlite3_column_text(st, 0));
+		t->known[n].digest = (uint64_t)sqlite3_column_int64(st, 1);
+		if (t->known[n].key == NULL)
+			break;
+		n++;
+	}
+	sqlite3_finalize(st);
+	qsort(t->known, n, sizeof t->known[0], by_digest);
+	for (size_t i = 0; i < n; i++) {
+		if ((i > 0 && t->known[i].digest == t->known[i - 1].digest) ||
+		    (i + 1 < n && t->known[i].digest == t->known[i + 1].digest)) {
+			free(t->known[i].key);
+			continue;
+		}
+		t->known[w++] = t->known[i];
+	}
+	t->nknown = w;
+	return 0;
+}
+
+const struct prefetch_hooks *
+track_hooks(struct tracker *t)
+{
+	return &t->hooks;
 }
 
 struct tracker *
@@ -142,14 +269,16 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 	t->stale = jv_object();
 	t->metas = jv_object();
 	t->latest = jv_object();
-	(void)utctime_format(utctime_now(), t->started);
-	if ((*code = catalog_exec(db, "BEGIN IMMEDIATE")) != CATALOG_OK) {
-		free(t);
+	if ((t->seen_models = strset_new()) == NULL) {
+		*code = CATALOG_ERROR;
+		track_abort(t);
 		return NULL;
 	}
-	if ((*code = catalog_exec(db, "CREATE TEMP TABLE IF NOT EXISTS seen (provider TEXT, "
-	    "model TEXT, PRIMARY KEY (provider, model)) WITHOUT ROWID")) != CATALOG_OK) {
-		track_abort(t);
+	(void)utctime_format(utctime_now(), t->started);
+	/* A run touches indexes all over: a bounded 32 MiB page cache instead of 2. */
+	if ((*code = catalog_exec(db, "PRAGMA cache_size = -32768")) != CATALOG_OK ||
+	    (*code = catalog_exec(db, "BEGIN IMMEDIATE")) != CATALOG_OK) {
+		free(t);
 		return NULL;
 	}
 	for (int i = 0; i < S_COUNT; i++) {
@@ -159,7 +288,26 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 			return NULL;
 		}
 	}
+	if (load_known(t) == -1) {
+		*code = CATALOG_ERROR;
+		track_abort(t);
+		return NULL;
+	}
+	t->hooks.known = known_line;
+	t->hooks.prepare = prepare;
+	t->hooks.discard = discard;
+	t->hooks.arg = t;
 	return t;
+}
+
+static void
+free_known(struct tracker *t)
+{
+	for (size_t i = 0; i < t->nknown; i++)
+		free(t->known[i].key);
+	free(t->known);
+	t->known = NULL;
+	t->nknown = 0;
 }
 
 void
@@ -176,6 +324,10 @@ track_abort(struct tracker *t)
 	jv_free(t->stale);
 	jv_free(t->metas);
 	jv_free(t->latest);
+	strset_free(t->seen_models);
+	free(t->meta_key_env);
+	free(t->meta_base);
+	free_known(t);
 	free(t);
 }
 
@@ -312,7 +464,8 @@ change(struct tracker *t, const char *event, const char *provider, const char *m
 	line = jv_object_set(line, jv_string("before"), before);
 	line = jv_object_set(line, jv_string("after"), after);
 	line = jv_object_set(line, jv_string("at"), jv_string(at));
-	return jsonl_write(t->out, line) == -1 ? (err_warn("stdout: write error"), -1) : 0;
+	/* Flushed by the caller whenever input would wait, and at the end. */
+	return jsonl_put(t->out, line) == -1 ? (err_warn("stdout: write error"), -1) : 0;
 }
 
 /* Record a history row for a model's new state. */
@@ -367,41 +520,39 @@ same_number(int ha, double a, int hb, double b)
 	return ha == hb && (!ha || a == b);
 }
 
-/* Keep the provider's key_env and base_url current (written only when they change). */
+static int
+same_opt(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * Keep the provider's key_env and base_url current: read once per provider
+ * and run, written only when they change.
+ */
 static int
 provider_meta(struct tracker *t, const char *provider, jv m)
 {
 	const char *key_env = str(m, "key_env"), *base = str(m, "base_url");
-	jv want = jv_string_fmt("%s\n%s", key_env ? key_env : "", base ? base : "");
-	jv had = jv_object_get(jv_copy(t->metas), jv_string(provider));
 	sqlite3_stmt *st;
-	int rc = 0, same;
+	int rc = 0, same = 0;
 
-	same = jv_is_valid(had) && jv_equal(jv_copy(had), jv_copy(want));
-	jv_free(had);
-	if (same) {
-		jv_free(want);
+	if (strcmp(t->meta_provider, provider) == 0 && same_opt(t->meta_key_env, key_env) &&
+	    same_opt(t->meta_base, base))
 		return 0;
-	}
-	t->metas = jv_object_set(t->metas, jv_string(provider), want);
 	st = t->st[S_GET_PROVIDER];
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 3);
-		const char *b = (const char *)sqlite3_column_text(st, 4);
-
-		same = (k ? strcmp(k, key_env ? key_env : "") == 0 : key_env == NULL) &&
-		    (b ? strcmp(b, base ? base : "") == 0 : base == NULL);
+		same = same_opt((const char *)sqlite3_column_text(st, 3), key_env) &&
+		    same_opt((const char *)sqlite3_column_text(st, 4), base);
+		sqlite3_reset(st);
 	} else {
-		same = 0;
 		sqlite3_reset(st);
 		st = t->st[S_INSERT_PROVIDER];
 		sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 		if (ensure_run(t) == -1 || step_done(t, st, "record a provider") == -1)
 			return -1;
-		st = t->st[S_GET_PROVIDER];
 	}
-	sqlite3_reset(st);
 	if (!same) {
 		st = t->st[S_PROVIDER_META];
 		sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
@@ -409,6 +560,11 @@ provider_meta(struct tracker *t, const char *provider, jv m)
 		bind_opt_text(st, 3, base);
 		rc = ensure_run(t) == -1 ? -1 : step_done(t, st, "update a provider");
 	}
+	snprintf(t->meta_provider, sizeof t->meta_provider, "%s", provider);
+	free(t->meta_key_env);
+	free(t->meta_base);
+	t->meta_key_env = key_env ? strdup(key_env) : NULL;
+	t->meta_base = base ? strdup(base) : NULL;
 	return rc;
 }
 
@@ -440,7 +596,7 @@ older_than_provider(struct tracker *t, const char *provider, const char *at)
 /* Bind the columns of a model record for INSERT_MODEL / UPDATE_MODEL. */
 static void
 bind_model(sqlite3_stmt *st, jv m, const char *provider, const char *model, const char *record,
-    const char *at, struct state *s)
+    const char *at, uint64_t digest, struct state *s)
 {
 	jv v;
 
@@ -471,6 +627,7 @@ bind_model(sqlite3_stmt *st, jv m, const char *provider, const char *model, cons
 	bind_opt_text(st, 15, str(m, "key_env"));
 	sqlite3_bind_text(st, 16, record, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 17, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 18, (sqlite3_int64)digest);
 }
 
 /* The events between two states of a model, printed and stored. */
@@ -513,10 +670,33 @@ tracked_differs(const struct state *a, const struct state *b)
 	    !same_number(a->has_ctx, (double)a->ctx, b->has_ctx, (double)b->ctx);
 }
 
+/* "provider\nmodel": neither may hold a newline (checked). */
 static int
-track_model(struct tracker *t, jv m, const char *where)
+seen_key(char *buf, size_t n, const char *provider, const char *model)
 {
-	const char *why = model_check(m), *provider, *model, *at;
+	return snprintf(buf, n, "%s\n%s", provider, model);
+}
+
+/* Note that this run read a record of model; duplicates count once. */
+static int
+note_seen(struct tracker *t, const char *provider, const char *model)
+{
+	char key[64 + MODEL_MAX_ID + 2];
+	int n = seen_key(key, sizeof key, provider, model), added;
+
+	if ((added = strset_add(t->seen_models, key, (size_t)n)) == -1) {
+		err_warn("out of memory");
+		return -1;
+	}
+	if (added)
+		bump(&t->seen, provider);
+	return 0;
+}
+
+static int
+track_model(struct tracker *t, jv m, struct prep *p, uint64_t digest, const char *where)
+{
+	const char *why = p->why, *provider, *model, *at;
 	sqlite3_stmt *st;
 	struct state was, now;
 	char *record;
@@ -540,17 +720,14 @@ track_model(struct tracker *t, jv m, const char *where)
 		return 0;
 	}
 	t->models++;
-	bump(&t->seen, provider);
-	st = t->st[S_SEEN];
-	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
-	if (step_done(t, st, "note a model seen") == -1)
+	if (note_seen(t, provider, model) == -1)
 		return -1;
 	if (provider_meta(t, provider, m) == -1)
 		return -1;
-	/* The record as stored: everything but when it was seen. */
-	if ((record = jsonl_text(jv_object_delete(jv_copy(m), jv_string("observed_at")), NULL)) == NULL)
+	/* The record as stored: everything but when it was seen (made by the reader thread). */
+	if ((record = p->text) == NULL)
 		return -1;
+	p->text = NULL;
 	st = t->st[S_GET_MODEL];
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
@@ -578,6 +755,7 @@ track_model(struct tracker *t, jv m, const char *where)
 				sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 				sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
 				sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_int64(st, 4, (sqlite3_int64)digest);
 				rc = ensure_run(t) == -1 ? -1 : step_done(t, st, "update a model");
 			}
 			free(record);
@@ -588,7 +766,7 @@ track_model(struct tracker *t, jv m, const char *where)
 		sqlite3_reset(st);
 		st = t->st[S_INSERT_MODEL];
 	}
-	bind_model(st, m, provider, model, record, at, &now);
+	bind_model(st, m, provider, model, record, at, digest, &now);
 	free(record);
 	if (ensure_run(t) == -1 || step_done(t, st, found ? "update a model" : "add a model") == -1)
 		return -1;
@@ -605,11 +783,11 @@ track_model(struct tracker *t, jv m, const char *where)
 }
 
 static int
-track_usage(struct tracker *t, jv u, const char *where)
+track_usage(struct tracker *t, struct prep *p, const char *where)
 {
 	sqlite3_stmt *st = t->st[S_INSERT_USAGE];
-	struct usage x;
-	const char *why = usage_check(u, &x);
+	const struct usage x = p->usage;
+	const char *why = p->why;
 
 	if (why != NULL) {
 		err_warn("%s: %s", where, why);
@@ -636,7 +814,7 @@ track_usage(struct tracker *t, jv u, const char *where)
 		sqlite3_bind_double(st, 11, x.cost);
 	else
 		sqlite3_bind_null(st, 11);
-	sqlite3_bind_text(st, 12, x.dedupe, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, x.dedupe);
 	if (step_done(t, st, "add usage") == -1)
 		return -1;
 	/* A record already stored is ignored: no row, and no run row for it. */
@@ -669,22 +847,39 @@ keep_provider(struct tracker *t, jv p, const char *where)
 }
 
 int
-track_record(struct tracker *t, jv rec, const char *where)
+track_item(struct tracker *t, struct prefetch_item *it, const char *where)
 {
-	const char *type = jv_get_kind(rec) == JV_KIND_OBJECT ? str(rec, "type") : NULL;
+	struct prep *p = it->prepared, none = { 0, NULL, NULL, { 0 } };
+	const char *type;
 	int rc = 0;
 
-	if (type != NULL && strcmp(type, "model") == 0)
-		rc = track_model(t, rec, where);
-	else if (type != NULL && strcmp(type, "usage") == 0)
-		rc = track_usage(t, rec, where);
+	if (it->rc == PREFETCH_KNOWN) {
+		/* The line that last wrote this model, again: seen, nothing to change. */
+		const char *key = t->known[it->token].key, *nl = strchr(key, '\n');
+		char provider[64];
+
+		snprintf(provider, sizeof provider, "%.*s", (int)(nl - key), key);
+		t->models++;
+		if (note_seen(t, provider, nl + 1) == -1)
+			return -1;
+		return 0;
+	}
+	if (p == NULL)
+		p = &none;
+	type = jv_get_kind(it->v) == JV_KIND_OBJECT ? str(it->v, "type") : NULL;
+	if (p->kind == 'm')
+		rc = track_model(t, it->v, p, it->digest, where);
+	else if (p->kind == 'u')
+		rc = track_usage(t, p, where);
 	else if (type != NULL && strcmp(type, "provider") == 0)
-		rc = keep_provider(t, rec, where);
+		rc = keep_provider(t, it->v, where);
 	else {
 		err_warn("%s: not a model, provider or usage record", where);
 		t->problems++;
 	}
-	jv_free(rec);
+	if (p != &none)
+		discard(p);
+	jv_free(it->v);
 	return rc;
 }
 
@@ -708,9 +903,14 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *model = (const char *)sqlite3_column_text(st, 0);
+		char key[64 + MODEL_MAX_ID + 2];
+		int n = seen_key(key, sizeof key, provider, model);
 		struct state s;
 		jv row;
 
+		if (strset_has(t->seen_models, key, (size_t)n))
+			continue;
 		read_state(st, 1, 0, &s);
 		row = jv_array_append(jv_array(), jv_string((const char *)sqlite3_column_text(st, 0)));
 		row = jv_array_append(row, state_json(&s));
@@ -892,6 +1092,10 @@ track_end(struct tracker *t, int verbose)
 		track_abort(t);
 		return code;
 	}
+	if (fflush(t->out) == EOF) {
+		err_warn("stdout: write error");
+		t->problems++;
+	}
 	if (verbose)
 		err_warn("run: %ld model records, %ld changes, %ld usage records added, "
 		    "%ld rows written", t->models, t->changes, t->usage, t->writes);
@@ -902,6 +1106,10 @@ track_end(struct tracker *t, int verbose)
 	jv_free(t->stale);
 	jv_free(t->metas);
 	jv_free(t->latest);
+	strset_free(t->seen_models);
+	free(t->meta_key_env);
+	free(t->meta_base);
+	free_known(t);
 	free(t);
 	return code;
 }

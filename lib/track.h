@@ -19,8 +19,17 @@ struct tracker;
  */
 struct tracker *track_begin(sqlite3 *db, FILE *out, int *code);
 
-/* Apply one input record (consumed); where names it in messages.  -1 on a catalog error. */
-int track_record(struct tracker *t, jv rec, const char *where);
+struct prefetch_hooks;
+struct prefetch_item;
+
+/* The hooks the input's reader thread runs for this run (see prefetch.h). */
+const struct prefetch_hooks *track_hooks(struct tracker *t);
+
+/*
+ * Apply one input item (its value and prepared work consumed); where names it
+ * in messages.  -1 on a catalog error.
+ */
+int track_item(struct tracker *t, struct prefetch_item *it, const char *where);
 
 /* Note an input line that could not be read as a record. */
 void track_bad_line(struct tracker *t);

@@ -111,7 +111,7 @@ usage_check(jv u, struct usage *out)
 	if (out->model == NULL)
 		return "\"model\" must be a string of 1 to 512 bytes without control characters";
 	if (out->request_id != NULL) {
-		snprintf(out->dedupe, sizeof out->dedupe, "%s", out->request_id);
+		out->dedupe = (int64_t)fnv(0xcbf29ce484222325ULL, out->request_id);
 		return NULL;
 	}
 	/* No request id: the same record read twice must still count once. */
@@ -120,6 +120,7 @@ usage_check(jv u, struct usage *out)
 	    out->has_status ? (long long)out->status : -1LL);
 	h = fnv(fnv(fnv(fnv(fnv(fnv(0xcbf29ce484222325ULL, out->ts), out->provider), out->model),
 	    num), out->client), out->error);
-	snprintf(out->dedupe, sizeof out->dedupe, "h:%016llx", (unsigned long long)h);
+	/* Another seed than request ids': a record cannot pose as an id. */
+	out->dedupe = (int64_t)(h ^ 0x5bd1e9955bd1e995ULL);
 	return NULL;
 }

@@ -19,7 +19,7 @@ struct usage {
 	int64_t		 prompt_tokens, completion_tokens, latency_ms, status;
 	int		 has_latency, has_status, has_cost;
 	double		 cost;
-	char		 dedupe[136];	/* request_id, or "h:" and a digest of the fields */
+	int64_t		 dedupe;	/* digest of request_id, else of the fields */
 };
 
 /*

@@ -43,14 +43,16 @@ CREATE TABLE models (
 	base_url	TEXT,
 	key_env		TEXT,
 	record		TEXT NOT NULL,	-- the model record as last seen, without observed_at
+	line_digest	INTEGER,	-- digest of the input line that last wrote or confirmed it
 	present		INTEGER NOT NULL DEFAULT 1,
 	first_seen	TEXT NOT NULL,
 	last_seen	TEXT NOT NULL,
-	removed_at	TEXT,
-	PRIMARY KEY (provider, model)
-) WITHOUT ROWID;
+	removed_at	TEXT
+);
+-- Rows are wide (the record is kept whole): a rowid table with a unique key
+-- index inserts faster than a WITHOUT ROWID table would.
+CREATE UNIQUE INDEX models_key ON models (provider, model);
 CREATE INDEX models_free ON models (present, free, context_length);
-CREATE INDEX models_family ON models (family);
 
 -- History: one row each time a model's tracked state changed.
 CREATE TABLE observations (
@@ -78,4 +80,3 @@ CREATE TABLE changes (
 	after		TEXT		-- JSON
 );
 CREATE INDEX changes_at ON changes (at);
-CREATE INDEX changes_model ON changes (provider, model);

@@ -15,7 +15,7 @@ CREATE TABLE usage (
 	client		TEXT,
 	request_id	TEXT,
 	cost		REAL,		-- what the provider said it cost, when it did
-	dedupe		TEXT NOT NULL UNIQUE	-- request_id, or a digest of the record
+	dedupe		INTEGER NOT NULL UNIQUE	-- 64-bit digest of request_id, else of the record
 );
 CREATE INDEX usage_ts ON usage (ts);
 CREATE INDEX usage_model_ts ON usage (provider, model, ts);

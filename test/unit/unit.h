@@ -31,7 +31,8 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(registry_checks_names_and_descriptors) \
 	X(finish_scales_prices_and_counts) \
 	X(finish_applies_each_free_rule) \
-	X(finish_merges_limits_features_and_fields)
+	X(finish_merges_limits_features_and_fields) \
+	X(strset_adds_finds_and_grows)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)
