@@ -87,10 +87,10 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
-# The demo: parse the bundled real provider responses and summarise them.
+# The demo: the bundled real provider responses into a catalog, summarised.
 run: deps
 	$(MAKE) all
-	@AFMTS_DATADIR=$(CURDIR) sh examples/demo-parse
+	@AFMTS_DATADIR=$(CURDIR) sh examples/demo
 
 check: deps
 	$(MAKE) all test/unit/run
