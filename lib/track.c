@@ -278,7 +278,7 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 	/* A run touches indexes all over: a bounded 32 MiB page cache instead of 2. */
 	if ((*code = catalog_exec(db, "PRAGMA cache_size = -32768")) != CATALOG_OK ||
 	    (*code = catalog_exec(db, "BEGIN IMMEDIATE")) != CATALOG_OK) {
-		free(t);
+		track_abort(t);
 		return NULL;
 	}
 	for (int i = 0; i < S_COUNT; i++) {
