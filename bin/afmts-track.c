@@ -26,7 +26,7 @@ static const char options[] =
     "  --db PATH           the catalog (default $AFMTS_DB, else the XDG state dir)\n"
     "  --busy-timeout MS   how long to wait for another writer (default 30000)\n"
     "  --export            print the catalog's present models as model records\n"
-    "  --history MODEL     print the recorded states of MODEL\n"
+    "  --history MODEL     print the changes of MODEL, oldest first\n"
     "  --provider NAME     with --history: only this provider's MODEL\n"
     "  -v                  a summary of the run on stderr\n"
     "  -h, --help          this help\n"
@@ -101,13 +101,13 @@ export(sqlite3 *db)
 	return fflush(stdout) == 0 ? CLI_OK : CLI_PARTIAL;
 }
 
-/* --history: every recorded state of a model, oldest first. */
+/* --history: every change of a model, oldest first: its recorded states. */
 static int
 history(sqlite3 *db, const char *model, const char *provider)
 {
-	sqlite3_stmt *st = catalog_prepare(db, "SELECT provider, model, observed_at, present, "
-	    "free, input_price, output_price, context_length FROM observations "
-	    "WHERE model = ?1 AND (?2 IS NULL OR provider = ?2) ORDER BY provider, observed_at");
+	sqlite3_stmt *st = catalog_prepare(db, "SELECT at, event, provider, before, after "
+	    "FROM changes WHERE model = ?1 AND (?2 IS NULL OR provider = ?2) "
+	    "ORDER BY provider, at, id");
 	int rc, n = 0;
 
 	if (st == NULL)
@@ -116,27 +116,19 @@ history(sqlite3 *db, const char *model, const char *provider)
 	if (provider != NULL)
 		sqlite3_bind_text(st, 2, provider, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		jv o = jv_object_set(jv_object(), jv_string("type"), jv_string("observation"));
-		static const char *cols[] = { "provider", "model", "observed_at", "present", "free",
-		    "input_price", "output_price", "context_length" };
+		jv c = jv_object_set(jv_object(), jv_string("type"), jv_string("change"));
 
-		for (int c = 0; c < 8; c++) {
-			jv v;
-
-			switch (sqlite3_column_type(st, c)) {
-			case SQLITE_NULL:
-				v = jv_null();
-				break;
-			case SQLITE_TEXT:
-				v = jv_string((const char *)sqlite3_column_text(st, c));
-				break;
-			default:
-				v = c == 3 || c == 4 ? jv_bool(sqlite3_column_int(st, c)) :
-				    jv_number(sqlite3_column_double(st, c));
-			}
-			o = jv_object_set(o, jv_string(cols[c]), v);
-		}
-		if (jsonl_put(stdout, o) == -1)
+		c = jv_object_set(c, jv_string("event"),
+		    jv_string((const char *)sqlite3_column_text(st, 1)));
+		c = jv_object_set(c, jv_string("provider"),
+		    jv_string((const char *)sqlite3_column_text(st, 2)));
+		c = jv_object_set(c, jv_string("model"), jv_string(model));
+		for (int col = 3; col <= 4; col++)
+			c = jv_object_set(c, jv_string(col == 3 ? "before" : "after"),
+			    sqlite3_column_type(st, col) == SQLITE_NULL ? jv_null() :
+			    jv_parse((const char *)sqlite3_column_text(st, col)));
+		c = jv_object_set(c, jv_string("at"), jv_string((const char *)sqlite3_column_text(st, 0)));
+		if (jsonl_put(stdout, c) == -1)
 			break;
 		n++;
 	}

@@ -385,7 +385,7 @@ put_number(struct outbuf *b, double d)
 }
 
 static void
-put_value(struct outbuf *b, jv v)	/* borrows v */
+put_value(struct outbuf *b, jv v, const char *skip)	/* borrows v */
 {
 	int n, first = 1;
 
@@ -414,7 +414,7 @@ put_value(struct outbuf *b, jv v)	/* borrows v */
 
 			if (i > 0)
 				put(b, ",", 1);
-			put_value(b, x);
+			put_value(b, x, NULL);
 			jv_free(x);
 		}
 		put(b, "]", 1);
@@ -422,12 +422,14 @@ put_value(struct outbuf *b, jv v)	/* borrows v */
 	case JV_KIND_OBJECT:
 		put(b, "{", 1);
 		jv_object_foreach(v, key, val) {
-			if (!first)
-				put(b, ",", 1);
-			first = 0;
-			put_value(b, key);
-			put(b, ":", 1);
-			put_value(b, val);
+			if (skip == NULL || strcmp(jv_string_value(key), skip) != 0) {
+				if (!first)
+					put(b, ",", 1);
+				first = 0;
+				put_value(b, key, NULL);
+				put(b, ":", 1);
+				put_value(b, val, NULL);
+			}
 			jv_free(key);
 			jv_free(val);
 		}
@@ -444,7 +446,7 @@ jsonl_put(FILE *fp, jv v)
 	int rc;
 
 	/* One buffer, one fwrite: jq 1.6's jv_dumpf is several times slower. */
-	put_value(&b, v);
+	put_value(&b, v, NULL);
 	put(&b, "\n", 1);
 	jv_free(v);
 	rc = !b.failed && fwrite(b.p, 1, b.len, fp) == b.len ? 0 : -1;
@@ -456,9 +458,15 @@ jsonl_put(FILE *fp, jv v)
 char *
 jsonl_text(jv v, size_t *len)
 {
+	return jsonl_text_without(v, NULL, len);
+}
+
+char *
+jsonl_text_without(jv v, const char *skip, size_t *len)
+{
 	struct outbuf b = { NULL, 0, 0, 1, 0 };
 
-	put_value(&b, v);
+	put_value(&b, v, skip);
 	put(&b, "", 1);
 	jv_free(v);
 	if (b.failed) {

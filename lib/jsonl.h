@@ -84,4 +84,7 @@ int jsonl_put(FILE *fp, jv v);
 /* v (consumed) as compact JSON text, NUL-terminated, length in *len; the caller frees. */
 char *jsonl_text(jv v, size_t *len);
 
+/* The same, leaving out the top-level member named skip (no copy of v is made). */
+char *jsonl_text_without(jv v, const char *skip, size_t *len);
+
 #endif

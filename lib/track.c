@@ -24,7 +24,7 @@
 
 enum stmt {
 	S_GET_MODEL, S_INSERT_MODEL, S_UPDATE_MODEL, S_TOUCH_MODEL, S_REMOVE_MODEL,
-	S_INSERT_OBS, S_INSERT_CHANGE, S_INSERT_RUN, S_UPDATE_RUN, S_GONE,
+	S_INSERT_CHANGE, S_INSERT_RUN, S_UPDATE_RUN, S_GONE,
 	S_GET_PROVIDER, S_INSERT_PROVIDER, S_PROVIDER_META, S_PROVIDER_OK, S_PROVIDER_FAIL,
 	S_PROVIDER_RUN, S_INSERT_USAGE, S_COUNT
 };
@@ -46,9 +46,6 @@ static const char *const sql[S_COUNT] = {
 	    "WHERE provider = ?1 AND model = ?2",
 	[S_REMOVE_MODEL] = "UPDATE models SET present = 0, removed_at = ?3 "
 	    "WHERE provider = ?1 AND model = ?2",
-	[S_INSERT_OBS] = "INSERT OR REPLACE INTO observations (provider, model, observed_at, run, "
-	    "present, free, input_price, output_price, context_length) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_INSERT_CHANGE] = "INSERT INTO changes (run, at, event, provider, model, before, after) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_INSERT_RUN] = "INSERT INTO runs (started_at) VALUES (?1)",
@@ -155,7 +152,7 @@ prepare(void *arg, jv v)
 	if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "model") == 0) {
 		p->kind = 'm';
 		if ((p->why = model_check(v)) == NULL)
-			p->text = jsonl_text(jv_object_delete(jv_copy(v), jv_string("observed_at")), NULL);
+			p->text = jsonl_text_without(jv_copy(v), "observed_at", NULL);
 	} else if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "usage") == 0) {
 		p->kind = 'u';
 		p->why = usage_check(v, &p->usage);	/* points into v, which goes along */
@@ -468,36 +465,6 @@ change(struct tracker *t, const char *event, const char *provider, const char *m
 	return jsonl_put(t->out, line) == -1 ? (err_warn("stdout: write error"), -1) : 0;
 }
 
-/* Record a history row for a model's new state. */
-static int
-observe(struct tracker *t, const char *provider, const char *model, const char *at,
-    const struct state *s)
-{
-	sqlite3_stmt *st = t->st[S_INSERT_OBS];
-
-	if (ensure_run(t) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, t->run);
-	sqlite3_bind_int(st, 5, s->present);
-	sqlite3_bind_int(st, 6, s->free);
-	if (s->has_in)
-		sqlite3_bind_double(st, 7, s->in);
-	else
-		sqlite3_bind_null(st, 7);
-	if (s->has_out)
-		sqlite3_bind_double(st, 8, s->out);
-	else
-		sqlite3_bind_null(st, 8);
-	if (s->has_ctx)
-		sqlite3_bind_int64(st, 9, s->ctx);
-	else
-		sqlite3_bind_null(st, 9);
-	return step_done(t, st, "record an observation");
-}
-
 /* Read a state from columns first.. of st (present, free, in, out, ctx). */
 static void
 read_state(sqlite3_stmt *st, int first, int has_present, struct state *s)
@@ -771,12 +738,10 @@ track_model(struct tracker *t, jv m, struct prep *p, uint64_t digest, const char
 	if (ensure_run(t) == -1 || step_done(t, st, found ? "update a model" : "add a model") == -1)
 		return -1;
 	if (!found) {
-		if (observe(t, provider, model, at, &now) == -1 ||
-		    change(t, "added", provider, model, at, jv_null(), state_json(&now)) == -1)
+		if (change(t, "added", provider, model, at, jv_null(), state_json(&now)) == -1)
 			return -1;
 	} else if (tracked_differs(&was, &now)) {
-		if (observe(t, provider, model, at, &now) == -1 ||
-		    diff(t, provider, model, at, &was, &now) == -1)
+		if (diff(t, provider, model, at, &was, &now) == -1)
 			return -1;
 	}
 	return 0;
@@ -925,13 +890,10 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 	for (int i = 0; i < n && rc != -1; i++) {
 		jv row = jv_array_get(jv_copy(gone), i);
 		jv model = jv_array_get(jv_copy(row), 0), before = jv_array_get(jv_copy(row), 1);
-		struct state s = { 0, 0, 0, 0, 0, 0, 0, 0 };
-
 		sqlite3_bind_text(rm, 1, provider, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(rm, 2, jv_string_value(model), -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(rm, 3, at, -1, SQLITE_TRANSIENT);
 		rc = ensure_run(t) == -1 || step_done(t, rm, "remove a model") == -1 ||
-		    observe(t, provider, jv_string_value(model), at, &s) == -1 ||
 		    change(t, "removed", provider, jv_string_value(model), at, before, jv_null()) == -1
 		    ? -1 : 0;
 		jv_free(model);

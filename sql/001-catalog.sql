@@ -54,21 +54,8 @@ CREATE TABLE models (
 CREATE UNIQUE INDEX models_key ON models (provider, model);
 CREATE INDEX models_free ON models (present, free, context_length);
 
--- History: one row each time a model's tracked state changed.
-CREATE TABLE observations (
-	provider	TEXT NOT NULL,
-	model		TEXT NOT NULL,
-	observed_at	TEXT NOT NULL,
-	run		INTEGER NOT NULL REFERENCES runs (id),
-	present		INTEGER NOT NULL,
-	free		INTEGER,
-	input_price	REAL,
-	output_price	REAL,
-	context_length	INTEGER,
-	PRIMARY KEY (provider, model, observed_at)
-) WITHOUT ROWID;
-
--- Change events, as printed on afmts-track's standard output.
+-- Change events, as printed on afmts-track's standard output: also the
+-- history of every model (before and after each change).
 CREATE TABLE changes (
 	id		INTEGER PRIMARY KEY,
 	run		INTEGER NOT NULL REFERENCES runs (id),
@@ -80,3 +67,4 @@ CREATE TABLE changes (
 	after		TEXT		-- JSON
 );
 CREATE INDEX changes_at ON changes (at);
+CREATE INDEX changes_model ON changes (model);

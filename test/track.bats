@@ -47,11 +47,11 @@ raw_sets() {
 @test "replaying the same input writes no row and prints no change" {
 	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
 	afmts-track < "$BATS_TEST_TMPDIR/b.jsonl" > /dev/null
-	before=$(sqlite3 "$AFMTS_DB" 'select (select count(*) from runs), (select count(*) from changes), (select count(*) from observations), (select group_concat(last_seen) from models)')
+	before=$(sqlite3 "$AFMTS_DB" 'select (select count(*) from runs), (select count(*) from changes), (select group_concat(last_seen) from models)')
 	run afmts-track -v < "$BATS_TEST_TMPDIR/b.jsonl"
 	[ "$status" -eq 0 ]
 	[ "$output" = "afmts-track: run: 321 model records, 0 changes, 0 usage records added, 0 rows written" ]
-	[ "$(sqlite3 "$AFMTS_DB" 'select (select count(*) from runs), (select count(*) from changes), (select count(*) from observations), (select group_concat(last_seen) from models)')" = "$before" ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select (select count(*) from runs), (select count(*) from changes), (select group_concat(last_seen) from models)')" = "$before" ]
 }
 
 @test "an older snapshot after a newer one is refused, not written backwards" {
@@ -121,13 +121,14 @@ raw_sets() {
 	[ "$(jq -S -c 'select(.type == "model")' "$BATS_TEST_TMPDIR/b.jsonl" | sort | md5sum)" = "$(jq -S -c . "$BATS_TEST_TMPDIR/export.jsonl" | sort | md5sum)" ]
 }
 
-@test "--history prints a model's recorded states, oldest first" {
-	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
-	afmts-track < "$BATS_TEST_TMPDIR/b.jsonl" > /dev/null
+@test "--history prints a model's changes, oldest first, as they were printed" {
+	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > "$BATS_TEST_TMPDIR/c1"
+	afmts-track < "$BATS_TEST_TMPDIR/b.jsonl" > "$BATS_TEST_TMPDIR/c2"
 	m=$(raw_sets removed | head -n 1)
 	run afmts-track --history "$m"
 	[ "$status" -eq 0 ]
-	[ "$(printf '%s\n' "$output" | jq -r '[.observed_at, .present] | @tsv')" = "$(printf '2025-04-24T17:54:21Z\ttrue\n2025-05-23T00:03:47Z\tfalse')" ]
+	[ "$(printf '%s\n' "$output" | jq -r '[.at, .event] | @tsv')" = "$(printf '2025-04-24T17:54:21Z\tadded\n2025-05-23T00:03:47Z\tremoved')" ]
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/c1" "$BATS_TEST_TMPDIR/c2" | jq -c --arg m "$m" 'select(.model == $m)')" ]
 	run afmts-track --history no/such-model
 	[ "$status" -eq 1 ]
 	[ "$output" = "afmts-track: no history for model 'no/such-model'" ]

@@ -158,3 +158,16 @@ test_jsonl_write_escapes_strings_and_prints_numbers_exactly(void)
 	back = jv_parse(buf);
 	CHECK(jv_equal(back, v));
 }
+
+void
+test_jsonl_text_without_leaves_out_one_member(void)
+{
+	jv v = jv_parse("{\"a\":1,\"observed_at\":\"x\",\"b\":{\"observed_at\":2}}");
+	char *s = jsonl_text_without(jv_copy(v), "observed_at", NULL);
+	char *all = jsonl_text(v, NULL);
+
+	CHECK(strcmp(s, "{\"a\":1,\"b\":{\"observed_at\":2}}") == 0);
+	CHECK(strcmp(all, "{\"a\":1,\"observed_at\":\"x\",\"b\":{\"observed_at\":2}}") == 0);
+	free(s);
+	free(all);
+}

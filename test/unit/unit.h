@@ -21,6 +21,7 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(jsonl_rejects_two_values_on_one_line) \
 	X(jsonl_write_emits_one_compact_line) \
 	X(jsonl_write_escapes_strings_and_prints_numbers_exactly) \
+	X(jsonl_text_without_leaves_out_one_member) \
 	X(utctime_parses_rfc3339_forms) \
 	X(utctime_rejects_bad_times) \
 	X(utctime_formats_utc) \
