@@ -307,14 +307,12 @@ free_known(struct tracker *t)
 	t->nknown = 0;
 }
 
-void
-track_abort(struct tracker *t)
+/* Free the tracker and its statements (the transaction is the caller's business). */
+static void
+tracker_free(struct tracker *t)
 {
-	if (t == NULL)
-		return;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(t->st[i]);
-	sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
 	jv_free(t->providers);
 	jv_free(t->incomplete);
 	jv_free(t->seen);
@@ -326,6 +324,19 @@ track_abort(struct tracker *t)
 	free(t->meta_base);
 	free_known(t);
 	free(t);
+}
+
+void
+track_abort(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(t->st[i]);
+		t->st[i] = NULL;
+	}
+	sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
+	tracker_free(t);
 }
 
 void
@@ -1062,16 +1073,6 @@ track_end(struct tracker *t, int verbose)
 		err_warn("run: %ld model records, %ld changes, %ld usage records added, "
 		    "%ld rows written", t->models, t->changes, t->usage, t->writes);
 	code = t->problems ? 1 : 0;
-	jv_free(t->providers);
-	jv_free(t->incomplete);
-	jv_free(t->seen);
-	jv_free(t->stale);
-	jv_free(t->metas);
-	jv_free(t->latest);
-	strset_free(t->seen_models);
-	free(t->meta_key_env);
-	free(t->meta_base);
-	free_known(t);
-	free(t);
+	tracker_free(t);
 	return code;
 }
