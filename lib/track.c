@@ -136,8 +136,12 @@ struct prep {
 	int		 kind;		/* 'm' model, 'u' usage, 0 other */
 	const char	*why;		/* why it is refused, or NULL */
 	char		*text;		/* a model record without observed_at, as stored */
+	char		*json[3];	/* its modalities, features, limits as JSON, or NULL */
 	struct usage	 usage;
 };
+
+/* The model record's members stored as JSON text columns, in prep.json order. */
+static const char *const json_columns[3] = { "modalities", "features", "limits" };
 
 static void *
 prepare(void *arg, jv v)
@@ -151,8 +155,17 @@ prepare(void *arg, jv v)
 	type = jv_object_get(jv_copy(v), jv_string("type"));
 	if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "model") == 0) {
 		p->kind = 'm';
-		if ((p->why = model_check(v)) == NULL)
+		if ((p->why = model_check(v)) == NULL) {
 			p->text = jsonl_text_without(jv_copy(v), "observed_at", NULL);
+			for (int i = 0; i < 3; i++) {
+				jv x = jv_object_get(jv_copy(v), jv_string(json_columns[i]));
+
+				if (jv_is_valid(x) && jv_get_kind(x) != JV_KIND_NULL)
+					p->json[i] = jsonl_text(x, NULL);
+				else
+					jv_free(x);
+			}
+		}
 	} else if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "usage") == 0) {
 		p->kind = 'u';
 		p->why = usage_check(v, &p->usage);	/* points into v, which goes along */
@@ -166,8 +179,11 @@ discard(void *prepared)
 {
 	struct prep *p = prepared;
 
-	if (p != NULL)
+	if (p != NULL) {
 		free(p->text);
+		for (int i = 0; i < 3; i++)
+			free(p->json[i]);
+	}
 	free(p);
 }
 
@@ -401,24 +417,6 @@ bind_number(sqlite3_stmt *st, int i, jv m, const char *k, int *has, double *val)
 	jv_free(v);
 }
 
-/* Bind field k of m as JSON text at i (NULL when absent). */
-static void
-bind_json(sqlite3_stmt *st, int i, jv m, const char *k)
-{
-	jv v = jv_object_get(jv_copy(m), jv_string(k));
-	char *s;
-
-	if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
-		jv_free(v);
-		sqlite3_bind_null(st, i);
-		return;
-	}
-	if ((s = jsonl_text(v, NULL)) == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, free);
-}
-
 /* A state as a JSON object for change records. */
 static jv
 state_json(const struct state *s)
@@ -573,8 +571,8 @@ older_than_provider(struct tracker *t, const char *provider, const char *at)
 
 /* Bind the columns of a model record for INSERT_MODEL / UPDATE_MODEL. */
 static void
-bind_model(sqlite3_stmt *st, jv m, const char *provider, const char *model, const char *record,
-    const char *at, uint64_t digest, struct state *s)
+bind_model(sqlite3_stmt *st, jv m, struct prep *p, const char *provider, const char *model,
+    const char *record, const char *at, uint64_t digest, struct state *s)
 {
 	jv v;
 
@@ -598,9 +596,14 @@ bind_model(sqlite3_stmt *st, jv m, const char *provider, const char *model, cons
 	jv_free(v);
 	sqlite3_bind_int(st, 9, s->free);
 	bind_opt_text(st, 10, str(m, "free_reason"));
-	bind_json(st, 11, m, "modalities");
-	bind_json(st, 12, m, "features");
-	bind_json(st, 13, m, "limits");
+	for (int i = 0; i < 3; i++) {
+		/* Serialised by the reader thread; the statement takes them over. */
+		if (p->json[i] != NULL)
+			sqlite3_bind_text(st, 11 + i, p->json[i], -1, free);
+		else
+			sqlite3_bind_null(st, 11 + i);
+		p->json[i] = NULL;
+	}
 	bind_opt_text(st, 14, str(m, "base_url"));
 	bind_opt_text(st, 15, str(m, "key_env"));
 	sqlite3_bind_text(st, 16, record, -1, SQLITE_TRANSIENT);
@@ -744,7 +747,7 @@ track_model(struct tracker *t, jv m, struct prep *p, uint64_t digest, const char
 		sqlite3_reset(st);
 		st = t->st[S_INSERT_MODEL];
 	}
-	bind_model(st, m, provider, model, record, at, digest, &now);
+	bind_model(st, m, p, provider, model, record, at, digest, &now);
 	free(record);
 	if (ensure_run(t) == -1 || step_done(t, st, found ? "update a model" : "add a model") == -1)
 		return -1;
@@ -825,7 +828,7 @@ keep_provider(struct tracker *t, jv p, const char *where)
 int
 track_item(struct tracker *t, struct prefetch_item *it, const char *where)
 {
-	struct prep *p = it->prepared, none = { 0, NULL, NULL, { 0 } };
+	struct prep *p = it->prepared, none = { 0 };
 	const char *type;
 	int rc = 0;
 
