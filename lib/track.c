@@ -25,7 +25,7 @@
 enum stmt {
 	S_GET_MODEL, S_INSERT_MODEL, S_UPDATE_MODEL, S_TOUCH_MODEL, S_REMOVE_MODEL,
 	S_INSERT_CHANGE, S_INSERT_RUN, S_UPDATE_RUN, S_GONE,
-	S_GET_PROVIDER, S_INSERT_PROVIDER, S_PROVIDER_META, S_PROVIDER_OK, S_PROVIDER_FAIL,
+	S_COUNT_PRESENT, S_GET_PROVIDER, S_INSERT_PROVIDER, S_PROVIDER_META, S_PROVIDER_OK, S_PROVIDER_FAIL,
 	S_PROVIDER_RUN, S_INSERT_USAGE, S_COUNT
 };
 
@@ -53,6 +53,7 @@ static const char *const sql[S_COUNT] = {
 	    "WHERE id = ?1",
 	[S_GONE] = "SELECT model, free, input_price, output_price, context_length FROM models "
 	    "WHERE provider = ?1 AND present = 1 ORDER BY model",
+	[S_COUNT_PRESENT] = "SELECT count(*) FROM models WHERE provider = ?1 AND present = 1",
 	[S_GET_PROVIDER] = "SELECT last_observed_at, last_error_at, failures, key_env, base_url "
 	    "FROM providers WHERE name = ?1",
 	[S_INSERT_PROVIDER] = "INSERT OR IGNORE INTO providers (name) VALUES (?1)",
@@ -876,10 +877,20 @@ count_of(jv o, const char *name)
 static int
 remove_missing(struct tracker *t, const char *provider, const char *at)
 {
-	sqlite3_stmt *st = t->st[S_GONE], *rm = t->st[S_REMOVE_MODEL];
+	sqlite3_stmt *st = t->st[S_COUNT_PRESENT], *rm = t->st[S_REMOVE_MODEL];
 	jv gone = jv_array();
 	int rc = 0, n;
 
+	/* Every model seen is present: as many present as seen means none is missing. */
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_reset(st);
+	if (n == (int)count_of(t->seen, provider)) {
+		jv_free(gone);
+		return 0;
+	}
+	st = t->st[S_GONE];
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *model = (const char *)sqlite3_column_text(st, 0);
