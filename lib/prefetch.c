@@ -38,9 +38,12 @@ read_item(struct prefetch *pf, struct prefetch_item *it, size_t *bytes)
 	if (it->rc != 1)
 		return it->rc;
 	*bytes += len;
-	it->digest = jsonl_digest(line, len);
-	if (pf->hooks.known != NULL && pf->hooks.known(pf->hooks.arg, it->digest, &it->token))
-		return it->rc = PREFETCH_KNOWN;
+	/* Only a consumer that recognises lines wants their digests. */
+	if (pf->hooks.known != NULL) {
+		it->digest = jsonl_digest(line, len);
+		if (pf->hooks.known(pf->hooks.arg, it->digest, &it->token))
+			return it->rc = PREFETCH_KNOWN;
+	}
 	if ((it->rc = jsonl_parse(pf->r, line, len, &it->v)) == 1 && pf->hooks.prepare != NULL)
 		it->prepared = pf->hooks.prepare(pf->hooks.arg, it->v);
 	return it->rc;

@@ -37,7 +37,7 @@ struct prefetch_item {
 	int		 rc;		/* 1 value, PREFETCH_KNOWN, 0 end, -1 bad line, -2 read error */
 	jv		 v;		/* rc 1: the caller owns it */
 	void		*prepared;	/* rc 1: what prepare made (the caller owns it), or NULL */
-	uint64_t	 digest;	/* rc 1 or KNOWN: jsonl_digest() of the line */
+	uint64_t	 digest;	/* with a known hook, rc 1 or KNOWN: jsonl_digest() of the line */
 	long		 token;		/* rc KNOWN: what known said */
 	unsigned long	 line;		/* the line number */
 };
