@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "fnv.h"
 #include "jsonl.h"
 
 #define CHUNK ((size_t)64 << 10)
@@ -283,14 +284,10 @@ jsonl_next(struct jsonl_reader *r, jv *out)
 uint64_t
 jsonl_digest(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	/* FNV-1a; a CR before the newline is not part of the record. */
+	/* A CR before the newline is not part of the record. */
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h;
+	return fnv1a(FNV_SEED, s, n);
 }
 
 /* An output buffer: on the stack for most records, on the heap past that. */

@@ -864,7 +864,7 @@ track_item(struct tracker *t, struct prefetch_item *it, const char *where)
 }
 
 static double
-count_of(jv o, const char *name)
+number_in(jv o, const char *name)
 {
 	jv n = jv_object_get(jv_copy(o), jv_string(name));
 	double v = jv_get_kind(n) == JV_KIND_NUMBER ? jv_number_value(n) : 0;
@@ -886,7 +886,7 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 	rc = sqlite3_step(st);
 	n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_reset(st);
-	if (n == (int)count_of(t->seen, provider)) {
+	if (n == (int)number_in(t->seen, provider)) {
 		jv_free(gone);
 		return 0;
 	}
@@ -1007,12 +1007,12 @@ apply_provider(struct tracker *t, const char *name, jv p)
 	}
 	if (!nm && jv_is_valid(why)) {
 		err_warn("provider %s: %s in this run: nothing removed", name, jv_string_value(why));
-	} else if (!nm && count_of(t->seen, name) != (jv_get_kind(mv) == JV_KIND_NUMBER ?
+	} else if (!nm && number_in(t->seen, name) != (jv_get_kind(mv) == JV_KIND_NUMBER ?
 	    jv_number_value(mv) : -1)) {
 		err_warn("provider %s: its provider record says %.0f models but %.0f model records "
 		    "were read: not a complete observation, nothing removed", name,
 		    jv_get_kind(mv) == JV_KIND_NUMBER ? jv_number_value(mv) : -1,
-		    count_of(t->seen, name));
+		    number_in(t->seen, name));
 		t->problems++;
 	} else if (!nm && remove_missing(t, name, at) == -1) {
 		goto fail;

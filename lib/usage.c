@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "model.h"
 #include "registry.h"
 #include "usage.h"
@@ -39,13 +40,11 @@ whole(jv v, double max, int64_t *out)
 	return 0;
 }
 
-/* FNV-1a, 64 bits, over s and a separator. */
+/* Continue hash h over s (may be NULL) and a separator. */
 static uint64_t
-fnv(uint64_t h, const char *s)
+field(uint64_t h, const char *s)
 {
-	for (; s != NULL && *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ 0x1f) * 0x100000001b3ULL;
+	return fnv1a(s != NULL ? fnv1a(h, s, strlen(s)) : h, "\x1f", 1);
 }
 
 const char *
@@ -111,14 +110,14 @@ usage_check(jv u, struct usage *out)
 	if (out->model == NULL)
 		return "\"model\" must be a string of 1 to 512 bytes without control characters";
 	if (out->request_id != NULL) {
-		out->dedupe = (int64_t)fnv(0xcbf29ce484222325ULL, out->request_id);
+		out->dedupe = (int64_t)field(FNV_SEED, out->request_id);
 		return NULL;
 	}
 	/* No request id: the same record read twice must still count once. */
 	snprintf(num, sizeof num, "%lld/%lld/%lld/%lld", (long long)out->prompt_tokens,
 	    (long long)out->completion_tokens, out->has_latency ? (long long)out->latency_ms : -1LL,
 	    out->has_status ? (long long)out->status : -1LL);
-	h = fnv(fnv(fnv(fnv(fnv(fnv(0xcbf29ce484222325ULL, out->ts), out->provider), out->model),
+	h = field(field(field(field(field(field(FNV_SEED, out->ts), out->provider), out->model),
 	    num), out->client), out->error);
 	/* Another seed than request ids': a record cannot pose as an id. */
 	out->dedupe = (int64_t)(h ^ 0x5bd1e9955bd1e995ULL);
