@@ -541,7 +541,6 @@ handle_fetch(struct parser *p, const char *where, jv line, FILE *out)
 		jv_free(body);
 		goto done;
 	}
-	status_put(p, provider, status_get(p, provider));
 	meta = jv_object_delete(jv_object_delete(jv_copy(line), jv_string("body")),
 	    jv_string("body_text"));
 	rc = run_dialect(p, where, d, NULL, meta, body, out);
@@ -692,7 +691,6 @@ parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
 			status_fail(p, jv_string_value(name), "bad_body", jv_string_value(msg));
 			jv_free(msg);
 		} else {
-			status_put(p, jv_string_value(name), status_get(p, jv_string_value(name)));
 			rc = run_dialect(p, "stdin", d, dialect, jv_copy(meta), tree, out);
 		}
 	} else {
@@ -704,7 +702,6 @@ parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
 		while (jv_is_valid(v = jv_parser_next(jp))) {
 			snprintf(where, sizeof where, "stdin: document %d", ++count);
 			p->records++;
-			status_put(p, jv_string_value(name), status_get(p, jv_string_value(name)));
 			if ((rc = run_dialect(p, where, d, dialect, jv_copy(meta), v, out)) == -1) {
 				v = jv_invalid();
 				break;
