@@ -716,6 +716,9 @@ parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
 		} else {
 			jv_free(v);
 		}
+		/* No response is not an empty list: nothing may be taken as removed. */
+		if (count == 0)
+			status_fail(p, jv_string_value(name), "bad_body", "no response on stdin");
 		jv_parser_free(jp);
 	}
 	free(buf);

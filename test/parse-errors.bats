@@ -81,6 +81,8 @@ provider_of() {
 	run_parse --dialect openrouter < "$BATS_TEST_TMPDIR/empty"
 	[ "$status" -eq 1 ]
 	[ "$err" = "afmts-parse: no input: nothing to parse" ]
+	# Its provider record must not say "observed, zero models": that would remove them all.
+	[ "$(printf '%s\n' "$out" | jq -c '[.ok, .models, .error.kind]')" = '[false,0,"bad_body"]' ]
 }
 
 @test "an empty response body fails its provider" {

@@ -154,3 +154,12 @@ raw_sets() {
 	[ "$(printf '%s\n' "$output" | jq -c 'select(.event == "price_changed") | [.before, .after]')" = '[{"input_price":2,"output_price":8},{"input_price":0,"output_price":0}]' ]
 	[ "$(printf '%s\n' "$output" | jq -c 'select(.event == "context_changed") | [.before, .after]')" = '[{"context_length":1047576},{"context_length":4096}]' ]
 }
+
+@test "an empty raw response through afmts-parse --dialect removes nothing" {
+	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
+	n=$(sqlite3 "$AFMTS_DB" 'select count(*) from models where present = 1')
+	AFMTS_NOW=2025-06-01T00:00:00Z afmts-parse --dialect openrouter < /dev/null 2>/dev/null | afmts-track > "$BATS_TEST_TMPDIR/out"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from models where present = 1')" -eq "$n" ]
+	[ "$(sqlite3 "$AFMTS_DB" "select last_error_kind from providers where name = 'openrouter'")" = bad_body ]
+}
