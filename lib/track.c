@@ -890,6 +890,14 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 		jv_free(gone);
 		return 0;
 	}
+	/* An empty list from a provider that had models is far likelier a glitch than the truth. */
+	if (number_in(t->seen, provider) == 0) {
+		err_warn("provider %s: listed no model at all (the catalog has %d): "
+		    "taken as a glitch, nothing removed", provider, n);
+		t->problems++;
+		jv_free(gone);
+		return 0;
+	}
 	st = t->st[S_GONE];
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -163,3 +163,14 @@ raw_sets() {
 	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from models where present = 1')" -eq "$n" ]
 	[ "$(sqlite3 "$AFMTS_DB" "select last_error_kind from providers where name = 'openrouter'")" = bad_body ]
 }
+
+@test "a provider that suddenly lists no model at all loses none (a glitch, reported)" {
+	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
+	n=$(sqlite3 "$AFMTS_DB" 'select count(*) from models where present = 1')
+	echo '{"data":[]}' > "$BATS_TEST_TMPDIR/empty.json"
+	parse_to openrouter "$BATS_TEST_TMPDIR/empty.json" 2025-06-01T00:00:00Z "$BATS_TEST_TMPDIR/e.jsonl"
+	run afmts-track < "$BATS_TEST_TMPDIR/e.jsonl"
+	[ "$status" -eq 1 ]
+	[ "$output" = "afmts-track: provider openrouter: listed no model at all (the catalog has $n): taken as a glitch, nothing removed" ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from models where present = 1')" -eq "$n" ]
+}
