@@ -126,17 +126,6 @@ list_migrations(struct migration *m, char **dirp)
 	return n;
 }
 
-int
-catalog_known_version(void)
-{
-	struct migration m[MAX_MIGRATIONS];
-	char *dir = NULL;
-	int n = list_migrations(m, &dir);
-
-	free(dir);
-	return n > 0 ? m[n - 1].version : 0;
-}
-
 static char *
 read_file(const char *path)
 {

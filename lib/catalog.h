@@ -23,9 +23,6 @@ enum {
  */
 int catalog_open(const char *path, int busy_ms, sqlite3 **db);
 
-/* The schema version this build knows (the highest sql/NNN file). */
-int catalog_known_version(void);
-
 /* Run one SQL statement with no result; returns an error code after reporting. */
 int catalog_exec(sqlite3 *db, const char *sql);
 

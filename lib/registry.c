@@ -112,8 +112,9 @@ registry_check(jv d)
 	return why;
 }
 
-jv
-registry_load_file(const char *path, const char *expect_name)
+/* One descriptor file, or an invalid jv after reporting what was wrong (path named). */
+static jv
+load_file(const char *path, const char *expect_name)
 {
 	struct stat st;
 	jv all, d, name;
@@ -189,7 +190,7 @@ load_dir(const char *dir, jv *all, int *bad)
 		}
 		if ((path = paths_join(dir, de->d_name)) == NULL)
 			break;
-		d = registry_load_file(path, stem);
+		d = load_file(path, stem);
 		free(path);
 		if (!jv_is_valid(d)) {
 			jv_free(d);

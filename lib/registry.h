@@ -33,10 +33,4 @@ int registry_valid_name(const char *s);
  */
 const char *registry_check(jv d);
 
-/*
- * Load one descriptor file.  Returns it, or an invalid jv after reporting
- * what was wrong (path named).
- */
-jv registry_load_file(const char *path, const char *expect_name);
-
 #endif

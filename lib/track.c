@@ -79,7 +79,6 @@ struct tracker {
 	jv		 incomplete;	/* name -> why its models cannot be judged complete */
 	jv		 seen;		/* name -> model records read for it */
 	jv		 stale;		/* name -> model records older than the catalog */
-	jv		 metas;		/* name -> "key_env\nbase_url" already applied */
 	jv		 latest;	/* name -> the catalog's latest observation of it, or null */
 	struct strset	*seen_models;	/* "provider\nmodel" of every model record applied */
 	char		 meta_provider[64];	/* the provider whose key_env, base_url ... */
@@ -281,7 +280,6 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 	t->incomplete = jv_object();
 	t->seen = jv_object();
 	t->stale = jv_object();
-	t->metas = jv_object();
 	t->latest = jv_object();
 	if ((t->seen_models = strset_new()) == NULL) {
 		*code = CATALOG_ERROR;
@@ -334,7 +332,6 @@ tracker_free(struct tracker *t)
 	jv_free(t->incomplete);
 	jv_free(t->seen);
 	jv_free(t->stale);
-	jv_free(t->metas);
 	jv_free(t->latest);
 	strset_free(t->seen_models);
 	free(t->meta_key_env);
@@ -612,7 +609,7 @@ bind_model(sqlite3_stmt *st, jv m, struct prep *p, const char *provider, const c
 	sqlite3_bind_int64(st, 18, (sqlite3_int64)digest);
 }
 
-/* The events between two states of a model, printed and stored. */
+/* The events between two states of a model, printed and stored (none if they agree). */
 static int
 diff(struct tracker *t, const char *provider, const char *model, const char *at,
     const struct state *was, const struct state *now)
@@ -641,15 +638,6 @@ diff(struct tracker *t, const char *provider, const char *model, const char *at,
 		    jv_object_set(jv_object(), jv_string("context_length"),
 		    now->has_ctx ? jv_number((double)now->ctx) : jv_null()));
 	return rc ? -1 : 0;
-}
-
-static int
-tracked_differs(const struct state *a, const struct state *b)
-{
-	return a->present != b->present || a->free != b->free ||
-	    !same_number(a->has_in, a->in, b->has_in, b->in) ||
-	    !same_number(a->has_out, a->out, b->has_out, b->out) ||
-	    !same_number(a->has_ctx, (double)a->ctx, b->has_ctx, (double)b->ctx);
 }
 
 /* "provider\nmodel": neither may hold a newline (checked). */
@@ -755,9 +743,8 @@ track_model(struct tracker *t, jv m, struct prep *p, uint64_t digest, const char
 	if (!found) {
 		if (change(t, "added", provider, model, at, jv_null(), state_json(&now)) == -1)
 			return -1;
-	} else if (tracked_differs(&was, &now)) {
-		if (diff(t, provider, model, at, &was, &now) == -1)
-			return -1;
+	} else if (diff(t, provider, model, at, &was, &now) == -1) {
+		return -1;
 	}
 	return 0;
 }
