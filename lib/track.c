@@ -400,19 +400,45 @@ bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* Bind field k of m (a number) at i, or NULL; sets *has and *val. */
 static void
-bind_number(sqlite3_stmt *st, int i, jv m, const char *k, int *has, double *val)
+bind_opt_double(sqlite3_stmt *st, int i, int has, double v)
 {
-	jv v = jv_object_get(jv_copy(m), jv_string(k));
-
-	*has = jv_get_kind(v) == JV_KIND_NUMBER;
-	*val = *has ? jv_number_value(v) : 0;
-	if (*has)
-		sqlite3_bind_double(st, i, *val);
+	if (has)
+		sqlite3_bind_double(st, i, v);
 	else
 		sqlite3_bind_null(st, i);
+}
+
+static void
+bind_opt_int64(sqlite3_stmt *st, int i, int has, int64_t v)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Bind v (borrowed) as JSON text, or NULL when v is null. */
+static void
+bind_opt_json(sqlite3_stmt *st, int i, jv v)
+{
+	if (jv_get_kind(v) == JV_KIND_NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, jsonl_text(jv_copy(v), NULL), -1, free);
+}
+
+/* Field k of m as a number: sets *has and returns it (0 when absent). */
+static double
+number_field(jv m, const char *k, int *has)
+{
+	jv v = jv_object_get(jv_copy(m), jv_string(k));
+	double d;
+
+	*has = jv_get_kind(v) == JV_KIND_NUMBER;
+	d = *has ? jv_number_value(v) : 0;
 	jv_free(v);
+	return d;
 }
 
 /* A state as a JSON object for change records. */
@@ -447,14 +473,8 @@ change(struct tracker *t, const char *event, const char *provider, const char *m
 	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, provider, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, model, -1, SQLITE_TRANSIENT);
-	if (jv_get_kind(before) == JV_KIND_NULL)
-		sqlite3_bind_null(st, 6);
-	else
-		sqlite3_bind_text(st, 6, jsonl_text(jv_copy(before), NULL), -1, free);
-	if (jv_get_kind(after) == JV_KIND_NULL)
-		sqlite3_bind_null(st, 7);
-	else
-		sqlite3_bind_text(st, 7, jsonl_text(jv_copy(after), NULL), -1, free);
+	bind_opt_json(st, 6, before);
+	bind_opt_json(st, 7, after);
 	if (step_done(t, st, "record a change") == -1) {
 		jv_free(before);
 		jv_free(after);
@@ -573,21 +593,21 @@ bind_model(sqlite3_stmt *st, jv m, struct prep *p, const char *provider, const c
     const char *record, const char *at, uint64_t digest, struct state *s)
 {
 	jv v;
+	double out_tokens;
+	int has_out_tokens;
 
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
 	bind_opt_text(st, 3, str(m, "name"));
 	bind_opt_text(st, 4, str(m, "family"));
-	bind_number(st, 5, m, "context_length", &s->has_ctx, &s->in);
-	s->ctx = (long long)s->in;
-	v = jv_object_get(jv_copy(m), jv_string("max_output_tokens"));
-	if (jv_get_kind(v) == JV_KIND_NUMBER)
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)jv_number_value(v));
-	else
-		sqlite3_bind_null(st, 6);
-	jv_free(v);
-	bind_number(st, 7, m, "input_price", &s->has_in, &s->in);
-	bind_number(st, 8, m, "output_price", &s->has_out, &s->out);
+	s->ctx = (long long)number_field(m, "context_length", &s->has_ctx);
+	bind_opt_int64(st, 5, s->has_ctx, s->ctx);
+	out_tokens = number_field(m, "max_output_tokens", &has_out_tokens);
+	bind_opt_int64(st, 6, has_out_tokens, (int64_t)out_tokens);
+	s->in = number_field(m, "input_price", &s->has_in);
+	bind_opt_double(st, 7, s->has_in, s->in);
+	s->out = number_field(m, "output_price", &s->has_out);
+	bind_opt_double(st, 8, s->has_out, s->out);
 	v = jv_object_get(jv_copy(m), jv_string("free"));
 	s->free = jv_get_kind(v) == JV_KIND_TRUE;
 	s->present = 1;
@@ -766,21 +786,12 @@ track_usage(struct tracker *t, struct prep *p, const char *where)
 	sqlite3_bind_text(st, 3, x.model, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, x.prompt_tokens);
 	sqlite3_bind_int64(st, 5, x.completion_tokens);
-	if (x.has_latency)
-		sqlite3_bind_int64(st, 6, x.latency_ms);
-	else
-		sqlite3_bind_null(st, 6);
-	if (x.has_status)
-		sqlite3_bind_int64(st, 7, x.status);
-	else
-		sqlite3_bind_null(st, 7);
+	bind_opt_int64(st, 6, x.has_latency, x.latency_ms);
+	bind_opt_int64(st, 7, x.has_status, x.status);
 	bind_opt_text(st, 8, x.error);
 	bind_opt_text(st, 9, x.client);
 	bind_opt_text(st, 10, x.request_id);
-	if (x.has_cost)
-		sqlite3_bind_double(st, 11, x.cost);
-	else
-		sqlite3_bind_null(st, 11);
+	bind_opt_double(st, 11, x.has_cost, x.cost);
 	sqlite3_bind_int64(st, 12, x.dedupe);
 	if (step_done(t, st, "add usage") == -1)
 		return -1;
@@ -969,10 +980,8 @@ apply_provider(struct tracker *t, const char *name, jv p)
 	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, ok);
 	sqlite3_bind_int(st, 4, nm);
-	if (jv_get_kind(mv) == JV_KIND_NUMBER)
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)jv_number_value(mv));
-	else
-		sqlite3_bind_null(st, 5);
+	bind_opt_int64(st, 5, jv_get_kind(mv) == JV_KIND_NUMBER,
+	    jv_get_kind(mv) == JV_KIND_NUMBER ? (int64_t)jv_number_value(mv) : 0);
 	bind_opt_text(st, 6, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : NULL);
 	bind_opt_text(st, 7, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
 	if (sqlite3_step(st) != SQLITE_DONE) {
