@@ -36,6 +36,11 @@ field() {
 		'select(.type == "model" and .model == $m) | .[$k] | tostring'
 }
 
+# parse_one PROVIDER FILE: afmts-parse over one raw response (for bats' run).
+parse_one() {
+	fetchline "$1" "$2" | afmts-parse
+}
+
 # parse_to PROVIDER FILE FETCHED_AT OUT: afmts-parse's records for one raw response.
 parse_to() {
 	fetchline "$1" "$2" "$3" | afmts-parse > "$4"

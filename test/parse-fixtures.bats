@@ -11,7 +11,7 @@ setup() {
 
 # parse_counts PROVIDER FILE: sets $n and $nfree from afmts-parse's output.
 parse_counts() {
-	run bash -c "fetchline() { $(declare -f fetchline | tail -n +2); }; fetchline '$1' '$2' | afmts-parse"
+	run parse_one "$1" "$2"
 	[ "$status" -eq 0 ]
 	n=$(printf '%s\n' "$output" | jq -s '[.[] | select(.type == "model")] | length')
 	nfree=$(printf '%s\n' "$output" | jq -s '[.[] | select(.type == "model" and .free)] | length')

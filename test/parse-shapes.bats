@@ -11,7 +11,7 @@ setup() {
 }
 
 @test "Cloudflare: the v4 envelope, properties read, embeddings told apart" {
-	run bash -c "$(declare -f fetchline); fetchline cloudflare '$SYN/cloudflare.json' | afmts-parse"
+	run parse_one cloudflare "$SYN/cloudflare.json"
 	[ "$status" -eq 0 ]
 	[ "$(field @cf/meta/llama-3.1-8b-instruct context_length)" = 7968 ]
 	[ "$(field @cf/meta/llama-3.1-8b-instruct features)" = '["tools"]' ]
@@ -22,14 +22,14 @@ setup() {
 
 @test "Cloudflare: success false is a provider error with Cloudflare's message" {
 	echo '{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"result":null}' > "$BATS_TEST_TMPDIR/cf.json"
-	run bash -c "$(declare -f fetchline); fetchline cloudflare '$BATS_TEST_TMPDIR/cf.json' | afmts-parse"
+	run parse_one cloudflare "$BATS_TEST_TMPDIR/cf.json"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Authentication error"* ]]
 	[[ "$output" == *'"type":"provider","provider":"cloudflare","ok":false'* ]]
 }
 
 @test "Hugging Face: one record per live route, free only where the router says is_free" {
-	run bash -c "$(declare -f fetchline); fetchline huggingface '$SYN/huggingface.json' | afmts-parse"
+	run parse_one huggingface "$SYN/huggingface.json"
 	[ "$status" -eq 0 ]
 	[ "$(models | jq -c 'map(.model)')" = '["deepseek-ai/DeepSeek-R1:novita","deepseek-ai/DeepSeek-R1:hf-inference","Qwen/Qwen2.5-VL-7B-Instruct:hyperbolic"]' ]
 	[ "$(field deepseek-ai/DeepSeek-R1:hf-inference free)" = true ]
@@ -39,14 +39,14 @@ setup() {
 }
 
 @test "Cohere: deprecated models left out, embed models are not chat" {
-	run bash -c "$(declare -f fetchline); fetchline cohere '$SYN/cohere.json' | afmts-parse"
+	run parse_one cohere "$SYN/cohere.json"
 	[ "$status" -eq 0 ]
 	[ "$(models | jq -c 'map(.model)')" = '["command-r-plus-08-2024","embed-english-v3.0"]' ]
 	[ "$(field embed-english-v3.0 modalities)" = '{"input":["text"],"output":["embedding"]}' ]
 }
 
 @test "Chutes: prices per million as numbers, free only when both are 0" {
-	run bash -c "$(declare -f fetchline); fetchline chutes '$SYN/chutes.json' | afmts-parse"
+	run parse_one chutes "$SYN/chutes.json"
 	[ "$status" -eq 0 ]
 	[ "$(field deepseek-ai/DeepSeek-V3-0324 input_price)" = 0.24 ]
 	[ "$(field deepseek-ai/DeepSeek-V3-0324 features)" = '["json_mode","tools"]' ]
@@ -55,7 +55,7 @@ setup() {
 }
 
 @test "SambaNova: per-token number prices become per-million" {
-	run bash -c "$(declare -f fetchline); fetchline sambanova '$SYN/sambanova.json' | afmts-parse"
+	run parse_one sambanova "$SYN/sambanova.json"
 	[ "$status" -eq 0 ]
 	[ "$(field Meta-Llama-3.3-70B-Instruct input_price)" = 0.6 ]
 	[ "$(field Meta-Llama-3.3-70B-Instruct output_price)" = 1.2 ]
@@ -63,7 +63,7 @@ setup() {
 }
 
 @test "llama.cpp: the trained context comes from meta.n_ctx_train" {
-	run bash -c "$(declare -f fetchline); fetchline llamacpp '$SYN/llamacpp.json' | afmts-parse"
+	run parse_one llamacpp "$SYN/llamacpp.json"
 	[ "$status" -eq 0 ]
 	[ "$(field qwen2.5-7b-instruct-q4_k_m.gguf context_length)" = 32768 ]
 	[ "$(field qwen2.5-7b-instruct-q4_k_m.gguf free_reason)" = "runs locally" ]
