@@ -30,13 +30,16 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
 TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind
 
-PROGS = bin/afmts-parse bin/afmts-track
+PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track
 
 # Shared code, one module an idea.
 CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o \
              lib/strset.o
 PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
              lib/parse.o
+
+FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchive.o \
+             lib/registry.o
 
 TRACK_OBJS = lib/catalog.o lib/track.o lib/usage.o lib/model.o lib/registry.o
 
@@ -59,6 +62,9 @@ lib/htmltree.o: lib/htmltree.c
 bin/afmts-parse: bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm -pthread
 
+bin/afmts-fetch: bin/afmts-fetch.o $(FETCH_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-fetch.o $(FETCH_OBJS) $(CORE_OBJS) $(JQ_LIBS) `pkg-config --libs libcurl libarchive` -lm -pthread
+
 bin/afmts-track: bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS) $(JQ_LIBS) `pkg-config --libs sqlite3` -lm -pthread
 
@@ -69,7 +75,8 @@ test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)
 
 # Headers: every object depends on every header of lib/ (there are few).
-$(CORE_OBJS) $(PARSE_OBJS) $(TRACK_OBJS) $(UNIT_OBJS) bin/afmts-parse.o bin/afmts-track.o: \
+$(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(UNIT_OBJS) bin/afmts-fetch.o bin/afmts-parse.o \
+	bin/afmts-track.o: \
 	lib/*.h test/unit/unit.h
 
 # Install what is missing from Debian's packages, as root or through sudo.

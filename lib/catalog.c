@@ -55,30 +55,16 @@ static int
 make_parent(const char *path)
 {
 	char *dir = strdup(path), *p;
+	int rc = 0;
 
 	if (dir == NULL)
 		return -1;
-	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
-		free(dir);
-		return 0;
-	}
-	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
+	if ((p = strrchr(dir, '/')) != NULL && p != dir) {
 		*p = '\0';
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-			free(dir);
-			return -1;
-		}
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		free(dir);
-		return -1;
+		rc = paths_mkdirs(dir);
 	}
 	free(dir);
-	return 0;
+	return rc;
 }
 
 struct migration {

@@ -77,22 +77,11 @@ parse_new(const char *providers_dir, const char *only, size_t max_line)
 	if (bad > 0)
 		p->problems = 1;
 	if (only != NULL) {
-		jv names = jv_string_split(jv_string(only), jv_string(","));
-
-		for (int i = 0; i < jv_array_length(jv_copy(names)); i++) {
-			jv n = jv_array_get(jv_copy(names), i);
-
-			if (!registry_valid_name(jv_string_value(n))) {
-				err_warn("--only: '%s' is not a provider name", jv_string_value(n));
-				jv_free(n);
-				jv_free(names);
-				parse_free(p);
-				return NULL;
-			}
-			jv_free(n);
-		}
 		jv_free(p->only);
-		p->only = names;
+		if (!jv_is_valid(p->only = registry_only(only))) {
+			parse_free(p);
+			return NULL;
+		}
 	}
 	return p;
 }
@@ -137,20 +126,7 @@ get_dialect(struct parser *p, const char *name)
 static int
 wanted(struct parser *p, const char *provider)
 {
-	int n;
-
-	if (jv_get_kind(p->only) != JV_KIND_ARRAY)
-		return 1;
-	n = jv_array_length(jv_copy(p->only));
-	for (int i = 0; i < n; i++) {
-		jv x = jv_array_get(jv_copy(p->only), i);
-		int same = strcmp(jv_string_value(x), provider) == 0;
-
-		jv_free(x);
-		if (same)
-			return 1;
-	}
-	return 0;
+	return registry_only_has(p->only, provider);
 }
 
 static void observed_time(jv meta, char buf[UTCTIME_LEN]);

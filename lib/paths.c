@@ -1,6 +1,9 @@
 /*
  * paths: XDG base directories and the AFMTS_* overrides.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,4 +90,26 @@ paths_db(const char *option)
 	db = paths_join(state, "catalog.db");
 	free(state);
 	return db;
+}
+
+int
+paths_mkdirs(const char *path)
+{
+	char *dir = strdup(path), *p;
+	int rc = 0;
+
+	if (dir == NULL)
+		return -1;
+	for (p = dir + 1; rc == 0 && *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(dir, 0700) == -1 && errno != EEXIST)
+		rc = -1;
+	free(dir);
+	return rc;
 }

@@ -22,4 +22,7 @@ char *paths_db(const char *option);
 /* "a/b", with no doubled slash. */
 char *paths_join(const char *a, const char *b);
 
+/* mkdir -p with mode 0700.  0, or -1 with errno set. */
+int paths_mkdirs(const char *dir);
+
 #endif

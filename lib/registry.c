@@ -227,3 +227,39 @@ registry_load(const char *user_dir, int *bad)
 	}
 	return all;
 }
+
+jv
+registry_only(const char *only)
+{
+	jv names = jv_string_split(jv_string(only), jv_string(","));
+
+	for (int i = 0; i < jv_array_length(jv_copy(names)); i++) {
+		jv n = jv_array_get(jv_copy(names), i);
+
+		if (!registry_valid_name(jv_string_value(n))) {
+			err_warn("--only: '%s' is not a provider name", jv_string_value(n));
+			jv_free(n);
+			jv_free(names);
+			return jv_invalid();
+		}
+		jv_free(n);
+	}
+	return names;
+}
+
+int
+registry_only_has(jv only, const char *name)
+{
+	int n, found = 0;
+
+	if (jv_get_kind(only) != JV_KIND_ARRAY)
+		return 1;
+	n = jv_array_length(jv_copy(only));
+	for (int i = 0; i < n && !found; i++) {
+		jv x = jv_array_get(jv_copy(only), i);
+
+		found = strcmp(jv_string_value(x), name) == 0;
+		jv_free(x);
+	}
+	return found;
+}

@@ -33,4 +33,13 @@ int registry_valid_name(const char *s);
  */
 const char *registry_check(jv d);
 
+/*
+ * The names of an --only option, "a,b,c", as an array (caller frees); an
+ * invalid jv after reporting a bad name.
+ */
+jv registry_only(const char *only);
+
+/* 1 if name is in only (borrowed; an array, or null for "all"). */
+int registry_only_has(jv only, const char *name);
+
 #endif

@@ -8,15 +8,11 @@ setup() {
 	setup_env
 	mkdir -p "$BATS_TEST_TMPDIR/root"
 	printf '{"data":[{"id":"m"}]}' > "$BATS_TEST_TMPDIR/root/models.json"
-	"$ROOT/test/fixture-server" --root "$BATS_TEST_TMPDIR/root" \
-		--port-file "$BATS_TEST_TMPDIR/port" --lifetime 30 --log "$BATS_TEST_TMPDIR/log" 3>&- &
-	SERVER_PID=$!
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
-	BASE="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	start_server "$BATS_TEST_TMPDIR/root"
 }
 
 teardown() {
-	kill "$SERVER_PID" 2>/dev/null || true
+	stop_server
 }
 
 code() {
@@ -26,7 +22,7 @@ code() {
 @test "serves a file on loopback and logs the request" {
 	run curl -s "$BASE/models.json"
 	[ "$output" = '{"data":[{"id":"m"}]}' ]
-	[ "$(jq -r .path "$BATS_TEST_TMPDIR/log")" = /models.json ]
+	[ "$(jq -r .path "$SERVER_LOG")" = /models.json ]
 }
 
 @test "answers any status, 404 for a missing file" {

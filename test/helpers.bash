@@ -45,3 +45,20 @@ parse_one() {
 parse_to() {
 	fetchline "$1" "$2" "$3" | afmts-parse > "$4"
 }
+
+# start_server ROOT: the loopback fixture server on ROOT; sets BASE, SERVER_PID
+# and SERVER_LOG (one JSON line per request).  It stops by itself within 60 s.
+start_server() {
+	SERVER_LOG="$BATS_TEST_TMPDIR/server.log"
+	: > "$SERVER_LOG"
+	"$ROOT/test/fixture-server" --root "$1" --port-file "$BATS_TEST_TMPDIR/port" \
+		--lifetime 60 --log "$SERVER_LOG" 3>&- &
+	SERVER_PID=$!
+	for _ in $(seq 200); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+	BASE="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	export BASE SERVER_LOG
+}
+
+stop_server() {
+	[ -z "${SERVER_PID:-}" ] || kill "$SERVER_PID" 2>/dev/null || true
+}
