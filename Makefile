@@ -45,11 +45,11 @@ TRACK_OBJS = lib/catalog.o lib/track.o lib/usage.o lib/model.o lib/registry.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
-             test/unit/test_finish.o test/unit/test_strset.o
+             test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o
 
 BENCH_PROGS = test/bench/jvraw
 
-MAN1 = man/afmts-parse.1 man/afmts-track.1
+MAN1 = man/afmts-fetch.1 man/afmts-parse.1 man/afmts-track.1
 MAN7 = man/afmts.7
 
 .PHONY: all deps run check test asan bench install uninstall clean lint
@@ -68,8 +68,11 @@ bin/afmts-fetch: bin/afmts-fetch.o $(FETCH_OBJS) $(CORE_OBJS)
 bin/afmts-track: bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS) $(JQ_LIBS) `pkg-config --libs sqlite3` -lm -pthread
 
-test/unit/run: $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm -pthread
+UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o
+
+test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) \
+		`pkg-config --libs libcurl` -lm -pthread
 
 test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)

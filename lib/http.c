@@ -40,7 +40,7 @@ struct xfer {
 	long long first_start;
 	int started;
 	int too_large;
-	long retry_after_ms;		/* from a retry-after-ms header, or -1 */
+	long retry_after_ms;		/* what retry-after(-ms) asked for, or -1 */
 	size_t cap;			/* bytes allocated for r.body */
 	long max_size;
 	struct http_response r;
@@ -130,7 +130,7 @@ http_retry_after(const char *v, long now)
 		return *end == '\0' && s >= 0 ? s : -1;
 	}
 	/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT". */
-	if (sscanf(v, "%3s %d %3s %d %d:%d:%d %3s", wd, &d, mon, &y, &hh, &mm, &ss, gmt) != 8 ||
+	if (sscanf(v, "%3s, %d %3s %d %d:%d:%d %3s", wd, &d, mon, &y, &hh, &mm, &ss, gmt) != 8 ||
 	    strcmp(gmt, "GMT") != 0 || (mo = month_number(mon)) < 0 || d < 1 || d > 31 ||
 	    y < 1970 || y > 9999 || hh > 23 || mm > 59 || ss > 60)
 		return -1;
@@ -210,8 +210,14 @@ on_header(char *buf, size_t size, size_t n, void *p)
 	} else if (strcmp(name, "retry-after-ms") == 0) {
 		char *e;
 		long ms = strtol(value, &e, 10);
+
 		if (e != value && ms >= 0)
 			x->retry_after_ms = ms;
+	} else if (strcmp(name, "retry-after") == 0 && x->retry_after_ms < 0) {
+		long s = http_retry_after(value, (long)time(NULL));
+
+		if (s >= 0)
+			x->retry_after_ms = s > 86400L * 365 ? 86400L * 365 * 1000 : s * 1000;
 	}
 	if (header_kept(name) && jv_object_length(jv_copy(x->r.headers)) < HTTP_MAX_HEADERS)
 		x->r.headers = jv_object_set(x->r.headers, jv_string(name),
@@ -458,19 +464,6 @@ classify(CURLcode rc, int too_large, int *retry)
 	}
 }
 
-/* Seconds the server asked us to wait, or -1. */
-static long
-asked_wait_ms(struct xfer *x)
-{
-	curl_off_t ra = -1;
-
-	if (x->retry_after_ms >= 0)
-		return x->retry_after_ms;
-	if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-		return ra > 86400 * 365L ? 86400L * 365 * 1000 : (long)ra * 1000;
-	return -1;
-}
-
 /* Follow a redirect: 1 if x goes on, 0 if it is over (failed or no Location). */
 static int
 redirect(struct xfer *x, const struct http_options *o, long long now)
@@ -518,7 +511,7 @@ xfer_ended(struct xfer *x, CURLcode rc, const struct http_options *o, long long 
 			return;
 		if (x->r.error_kind == NULL && (s == 408 || s == 429 || s >= 500) &&
 		    x->r.attempts <= o->retries) {
-			if ((wait = asked_wait_ms(x)) < 0)
+			if ((wait = x->retry_after_ms) < 0)
 				wait = backoff(x, o);
 			if (wait <= o->max_wait_ms) {
 				x->state = X_WAITING;

@@ -122,6 +122,15 @@ requests() {
 	[ "$(rec limited '.elapsed_ms >= 1000')" = true ]
 }
 
+@test "a Retry-After given as an HTTP date is honoured" {
+	when=$(date -u -d '+2 seconds' '+%a,%%20%d%%20%b%%20%Y%%20%H:%M:%S%%20GMT')
+	provider limited "$BASE/a.json?fail=1&fail_status=503&retry_after=$when"
+	fetch --only limited --backoff 10
+	[ "$status" -eq 0 ]
+	[ "$(rec limited .attempts)" = 2 ]
+	[ "$(rec limited '.elapsed_ms >= 900')" = true ]
+}
+
 @test "retry-after-ms is honoured in place of the backoff" {
 	provider limited "$BASE/a.json?fail=1&fail_status=429&header=retry-after-ms:300"
 	fetch --only limited --backoff 20000

@@ -33,7 +33,12 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(finish_scales_prices_and_counts) \
 	X(finish_applies_each_free_rule) \
 	X(finish_merges_limits_features_and_fields) \
-	X(strset_adds_finds_and_grows)
+	X(strset_adds_finds_and_grows) \
+	X(http_redacts_every_copy_of_a_key) \
+	X(http_reads_retry_after_seconds_and_dates) \
+	X(fetchline_decides_body_text_or_error) \
+	X(fetchline_keeps_a_transport_error_and_no_body) \
+	X(condcache_saves_loads_and_checks_validators)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)
