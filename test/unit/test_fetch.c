@@ -143,7 +143,9 @@ test_condcache_saves_loads_and_checks_validators(void)
 	CHECK(e.etag[0] == '\0');
 	jv_free(h);
 	/* A later answer without validators removes the file. */
-	CHECK(condcache_save(dir, "p", "http://x/models", jv_object(), "2026-01-02T00:00:00Z") == 0);
+	h = jv_object();
+	CHECK(condcache_save(dir, "p", "http://x/models", h, "2026-01-02T00:00:00Z") == 0);
+	jv_free(h);
 	snprintf(path, sizeof path, "%s/p.json", dir);
 	CHECK(access(path, F_OK) == -1);
 	CHECK(!condcache_value_ok(""));
