@@ -443,3 +443,40 @@ requests() {
 	run afmts-fetch --version
 	[ "$status" -eq 0 ]
 }
+
+@test "valgrind finds no leak and no error in a live run with failures, an archive and a replay" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	[ -z "${AFMTS_ASAN:-}" ] || skip "the programs are built with AddressSanitizer (make asan checks leaks itself)"
+	export AFMTS_TEST_KEY=abcdefgh12345678
+	provider ok "$BASE/a.json?etag=v1" '.auth = {header: "Authorization", scheme: "Bearer", key_env: "AFMTS_TEST_KEY"}'
+	provider flaky "$BASE/b.json?fail=1"
+	provider down "$BASE/c.json?status=500"
+	provider cut "$BASE/d.json?truncate=10"
+	provider loop "$BASE/e.json?redirect=self"
+	vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
+	mkdir -p "$BATS_TEST_TMPDIR/nodata"
+	export AFMTS_DATADIR="$BATS_TEST_TMPDIR/nodata"
+	run "${vg[@]}" "$ROOT/bin/afmts-fetch" --providers "$PROV" --backoff 10 --retries 1 \
+		--archive "$BATS_TEST_TMPDIR/archive"
+	[ "$status" -eq 1 ]
+	[[ "$output" != *"definitely lost"* && "$output" != *"Invalid"* ]]
+	run "${vg[@]}" "$ROOT/bin/afmts-fetch" --replay "$BATS_TEST_TMPDIR"/archive/*.tar.gz
+	[ "$status" -eq 1 ]
+	[[ "$output" != *"definitely lost"* && "$output" != *"Invalid"* ]]
+}
+
+@test "a provider that fails in a live run keeps its models, and its failure is recorded" {
+	provider flaky "$BASE/a.json"
+	export AFMTS_DB="$BATS_TEST_TMPDIR/catalog.db"
+	n=$(jq '.data | length' "$FX/a.json")
+	AFMTS_NOW=2026-11-20T06:00:00Z fetch
+	afmts-parse --providers "$PROV" < "$OUT" | afmts-track > /dev/null
+	provider flaky "$BASE/a.json?status=503"
+	AFMTS_NOW=2026-11-21T06:00:00Z fetch --retries 1
+	[ "$status" -eq 1 ]
+	afmts-parse --providers "$PROV" < "$OUT" 2> "$ERR" | afmts-track > "$BATS_TEST_TMPDIR/changes"
+	[ ! -s "$BATS_TEST_TMPDIR/changes" ]
+	grep -q 'provider flaky: HTTP 503' "$ERR"
+	[ "$(sqlite3 "$AFMTS_DB" "select count(*) from models where provider = 'flaky' and present = 1")" = "$n" ]
+	[ "$(sqlite3 "$AFMTS_DB" "select ok from provider_runs where provider = 'flaky' order by observed_at desc limit 1")" = 0 ]
+}
