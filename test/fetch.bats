@@ -88,6 +88,14 @@ requests() {
 	[ "$(jq -r 'select(.headers["If-None-Match"]) | .headers["If-None-Match"]' "$SERVER_LOG")" = '"v1"' ]
 }
 
+@test "Last-Modified is sent back as If-Modified-Since" {
+	provider dated "$BASE/a.json?header=Last-Modified:Sat,%2021%20Nov%202026%2010:00:00%20GMT"
+	fetch --only dated
+	fetch --only dated
+	[ "$(jq -r 'select(.headers["If-Modified-Since"]) | .headers["If-Modified-Since"]' "$SERVER_LOG")" = "Sat, 21 Nov 2026 10:00:00 GMT" ]
+	[ "$(jq -s 'map(select(.headers["If-None-Match"])) | length' "$SERVER_LOG")" = 0 ]
+}
+
 @test "--no-cache fetches in full and a changed URL is not sent old validators" {
 	provider tagged "$BASE/a.json?etag=v1"
 	fetch --only tagged
