@@ -31,6 +31,7 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
 TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track
+SCRIPTS = schedule/afmts-discover
 
 # Shared code, one module an idea.
 CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o \
@@ -49,7 +50,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw
 
-MAN1 = man/afmts-fetch.1 man/afmts-parse.1 man/afmts-track.1
+MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-track.1
 MAN7 = man/afmts.7
 
 .PHONY: all deps run check test asan bench install uninstall clean lint
@@ -123,7 +124,7 @@ bench: all $(BENCH_PROGS)
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/parsers/providers $(DESTDIR)$(DATADIR)/sql \
 		$(DESTDIR)$(DATADIR)/parsers/dialects $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGS) $(SCRIPTS) $(DESTDIR)$(BINDIR)
 	install -m 644 parsers/prelude.jq parsers/families parsers/features $(DESTDIR)$(DATADIR)/parsers
 	install -m 644 parsers/providers/*.json $(DESTDIR)$(DATADIR)/parsers/providers
 	install -m 644 parsers/dialects/*.jq $(DESTDIR)$(DATADIR)/parsers/dialects
@@ -132,7 +133,7 @@ install: all
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
+	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$${p##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR)
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done

@@ -1,0 +1,42 @@
+#!/usr/bin/env bats
+# make install / make uninstall: the installed programs find their parsers
+# and SQL through the compiled-in prefix, never through the source tree.
+
+load helpers
+
+setup() {
+	setup_env
+	unset AFMTS_DATADIR
+}
+
+@test "an installed tree runs the pipeline from anywhere, and uninstall removes it" {
+	src="$BATS_TEST_TMPDIR/src"
+	prefix="$BATS_TEST_TMPDIR/prefix"
+	stage="$BATS_TEST_TMPDIR/stage"
+	# A copy of the tree, built for its own prefix (quickly, without optimising).
+	mkdir -p "$src"
+	git -C "$ROOT" ls-files -z | (cd "$ROOT" && xargs -0 tar -cf -) | tar -xf - -C "$src"
+	make -s -C "$src" PREFIX="$prefix" OPTFLAGS=-O0 all > /dev/null
+	# Staged with DESTDIR, then moved where the prefix says.
+	make -s -C "$src" PREFIX="$prefix" DESTDIR="$stage" install > /dev/null
+	[ -x "$stage$prefix/bin/afmts-fetch" ]
+	[ -x "$stage$prefix/bin/afmts-discover" ]
+	[ -f "$stage$prefix/share/man/man1/afmts-fetch.1" ]
+	[ -f "$stage$prefix/share/afmts/sql/001-catalog.sql" ]
+	mkdir -p "$(dirname "$prefix")"
+	mv "$stage$prefix" "$prefix"
+	rm -rf "$src"
+	cd "$BATS_TEST_TMPDIR"
+	export AFMTS_DB="$BATS_TEST_TMPDIR/catalog.db"
+	PATH="$prefix/bin:/usr/bin:/bin" afmts-fetch --replay "$ROOT/examples/snapshot.tar.gz" |
+		PATH="$prefix/bin:/usr/bin:/bin" afmts-parse |
+		PATH="$prefix/bin:/usr/bin:/bin" afmts-track > changes.jsonl
+	[ "$(sqlite3 "$AFMTS_DB" "select count(*) from models where provider = 'groq' and present = 1")" = 20 ]
+	[ "$(jq -s 'map(select(.event == "added")) | length' changes.jsonl)" -gt 600 ]
+	# The installed discovery script finds the programs beside it.
+	run env PATH=/usr/bin:/bin "$prefix/bin/afmts-discover" --state "$BATS_TEST_TMPDIR/st" \
+		--replay "$ROOT/examples/snapshot.tar.gz"
+	[ "$status" -eq 0 ]
+	make -s -C "$ROOT" PREFIX="$prefix" uninstall
+	[ -z "$(find "$prefix" -type f)" ]
+}
