@@ -42,7 +42,7 @@ PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.
 FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchive.o \
              lib/registry.o
 
-TRACK_OBJS = lib/catalog.o lib/track.o lib/usage.o lib/model.o lib/registry.o
+TRACK_OBJS = lib/catalog.o lib/track.o lib/usage.o lib/usagerow.o lib/model.o lib/registry.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \

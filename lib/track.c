@@ -64,9 +64,7 @@ static const char *const sql[S_COUNT] = {
 	    "last_error_kind = ?3, last_error = ?4, failures = failures + 1 WHERE name = ?1",
 	[S_PROVIDER_RUN] = "INSERT OR IGNORE INTO provider_runs (provider, observed_at, ok, "
 	    "not_modified, models, error_kind, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[S_INSERT_USAGE] = "INSERT OR IGNORE INTO usage (ts, provider, model, prompt_tokens, "
-	    "completion_tokens, latency_ms, status, error, client, request_id, cost, dedupe) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[S_INSERT_USAGE] = USAGEROW_INSERT,
 };
 
 struct tracker {
@@ -74,6 +72,7 @@ struct tracker {
 	FILE		*out;
 	sqlite3_stmt	*st[S_COUNT];
 	sqlite3_int64	 run;		/* 0 until the run first writes */
+	sqlite3_int64	 usage_before;	/* last usage row id before the run */
 	char		 started[UTCTIME_LEN];
 	jv		 providers;	/* name -> provider record of this run */
 	jv		 incomplete;	/* name -> why its models cannot be judged complete */
@@ -290,6 +289,11 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 	/* A run touches indexes all over: a bounded 32 MiB page cache instead of 2. */
 	if ((*code = catalog_exec(db, "PRAGMA cache_size = -32768")) != CATALOG_OK ||
 	    (*code = catalog_exec(db, "BEGIN IMMEDIATE")) != CATALOG_OK) {
+		track_abort(t);
+		return NULL;
+	}
+	if ((t->usage_before = usagerow_last_id(db)) == -1) {
+		*code = CATALOG_ERROR;
 		track_abort(t);
 		return NULL;
 	}
@@ -773,7 +777,6 @@ static int
 track_usage(struct tracker *t, struct prep *p, const char *where)
 {
 	sqlite3_stmt *st = t->st[S_INSERT_USAGE];
-	const struct usage x = p->usage;
 	const char *why = p->why;
 
 	if (why != NULL) {
@@ -781,18 +784,7 @@ track_usage(struct tracker *t, struct prep *p, const char *where)
 		t->problems++;
 		return 0;
 	}
-	sqlite3_bind_text(st, 1, x.ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, x.provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, x.model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, x.prompt_tokens);
-	sqlite3_bind_int64(st, 5, x.completion_tokens);
-	bind_opt_int64(st, 6, x.has_latency, x.latency_ms);
-	bind_opt_int64(st, 7, x.has_status, x.status);
-	bind_opt_text(st, 8, x.error);
-	bind_opt_text(st, 9, x.client);
-	bind_opt_text(st, 10, x.request_id);
-	bind_opt_double(st, 11, x.has_cost, x.cost);
-	sqlite3_bind_int64(st, 12, x.dedupe);
+	usagerow_bind(st, &p->usage);
 	if (step_done(t, st, "add usage") == -1)
 		return -1;
 	/* A record already stored is ignored: no row, and no run row for it. */
@@ -1063,6 +1055,10 @@ track_end(struct tracker *t, int verbose)
 			track_abort(t);
 			return CATALOG_ERROR;
 		}
+	}
+	if (t->usage > 0 && (code = usagerow_rollup(t->db, t->usage_before)) != CATALOG_OK) {
+		track_abort(t);
+		return code;
 	}
 	if (t->run != 0) {
 		st = t->st[S_UPDATE_RUN];

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fnv.h"
 #include "model.h"
 #include "registry.h"
 #include "usage.h"
@@ -40,19 +39,10 @@ whole(jv v, double max, int64_t *out)
 	return 0;
 }
 
-/* Continue hash h over s (may be NULL) and a separator. */
-static uint64_t
-field(uint64_t h, const char *s)
-{
-	return fnv1a(s != NULL ? fnv1a(h, s, strlen(s)) : h, "\x1f", 1);
-}
-
 const char *
 usage_check(jv u, struct usage *out)
 {
 	time_t t;
-	char num[96];
-	uint64_t h;
 
 	memset(out, 0, sizeof *out);
 	if (jv_get_kind(u) != JV_KIND_OBJECT)
@@ -63,6 +53,8 @@ usage_check(jv u, struct usage *out)
 		if (strcmp(k, "ts") == 0) {
 			if ((out->ts = text(val, 64)) == NULL || utctime_parse(out->ts, &t) == -1)
 				why = "\"ts\" must be an RFC 3339 time";
+			else if (utctime_format(t, out->tsz) == -1)
+				why = "\"ts\" is out of range";
 		} else if (strcmp(k, "provider") == 0) {
 			if ((out->provider = text(val, 63)) == NULL || !registry_valid_name(out->provider))
 				why = "\"provider\" must be a provider name";
@@ -83,6 +75,10 @@ usage_check(jv u, struct usage *out)
 			out->has_status = 1;
 			if (whole(val, 599, &out->status) == -1)
 				why = "\"status\" must be an HTTP status (0 when there was no response)";
+		} else if (strcmp(k, "retry_after") == 0 && jv_get_kind(val) != JV_KIND_NULL) {
+			out->has_retry_after = 1;
+			if (whole(val, USAGE_MAX_RETRY_AFTER, &out->retry_after) == -1)
+				why = "\"retry_after\" must be a whole number of seconds up to a week";
 		} else if (strcmp(k, "cost") == 0 && jv_get_kind(val) != JV_KIND_NULL) {
 			out->has_cost = 1;
 			out->cost = jv_get_kind(val) == JV_KIND_NUMBER ? jv_number_value(val) : -1;
@@ -109,17 +105,6 @@ usage_check(jv u, struct usage *out)
 		return "\"provider\" must be a provider name";
 	if (out->model == NULL)
 		return "\"model\" must be a string of 1 to 512 bytes without control characters";
-	if (out->request_id != NULL) {
-		out->dedupe = (int64_t)field(FNV_SEED, out->request_id);
-		return NULL;
-	}
-	/* No request id: the same record read twice must still count once. */
-	snprintf(num, sizeof num, "%lld/%lld/%lld/%lld", (long long)out->prompt_tokens,
-	    (long long)out->completion_tokens, out->has_latency ? (long long)out->latency_ms : -1LL,
-	    out->has_status ? (long long)out->status : -1LL);
-	h = field(field(field(field(field(field(FNV_SEED, out->ts), out->provider), out->model),
-	    num), out->client), out->error);
-	/* Another seed than request ids': a record cannot pose as an id. */
-	out->dedupe = (int64_t)(h ^ 0x5bd1e9955bd1e995ULL);
+	usagerow_digest(out);
 	return NULL;
 }

@@ -5,25 +5,18 @@
 #ifndef AFMTS_USAGE_H
 #define AFMTS_USAGE_H
 
-#include <stdint.h>
-
 #include <jv.h>
+
+#include "usagerow.h"
 
 #define USAGE_MAX_TOKENS 1e9	/* tokens of one request */
 #define USAGE_MAX_LATENCY 1e7	/* milliseconds */
+#define USAGE_MAX_RETRY_AFTER 604800	/* seconds */
 #define USAGE_MAX_TEXT 1024	/* bytes of error, client, request_id */
 
-/* A usage record's fields; strings point into the jv they came from. */
-struct usage {
-	const char	*ts, *provider, *model, *error, *client, *request_id;
-	int64_t		 prompt_tokens, completion_tokens, latency_ms, status;
-	int		 has_latency, has_status, has_cost;
-	double		 cost;
-	int64_t		 dedupe;	/* digest of request_id, else of the fields */
-};
-
 /*
- * Check record u (borrowed, must stay alive while out is used) and fill out.
+ * Check record u (borrowed, must stay alive while out is used) and fill out;
+ * out's strings point into u.
  * Returns NULL, or a static string saying which field is wrong.
  */
 const char *usage_check(jv u, struct usage *out);

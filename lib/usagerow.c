@@ -1,0 +1,119 @@
+/*
+ * usagerow: storing usage rows and their per-day totals.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "fnv.h"
+#include "usagerow.h"
+
+/* Continue hash h over s (may be NULL) and a separator. */
+static uint64_t
+field(uint64_t h, const char *s)
+{
+	return fnv1a(s != NULL ? fnv1a(h, s, strlen(s)) : h, "\x1f", 1);
+}
+
+void
+usagerow_digest(struct usage *u)
+{
+	char num[96];
+	uint64_t h;
+
+	if (u->request_id != NULL) {
+		u->dedupe = (int64_t)field(FNV_SEED, u->request_id);
+		return;
+	}
+	/* No request id: the same record read twice must still count once. */
+	snprintf(num, sizeof num, "%lld/%lld/%lld/%lld", (long long)u->prompt_tokens,
+	    (long long)u->completion_tokens, u->has_latency ? (long long)u->latency_ms : -1LL,
+	    u->has_status ? (long long)u->status : -1LL);
+	h = field(field(field(field(field(field(FNV_SEED, u->ts), u->provider), u->model),
+	    num), u->client), u->error);
+	/* Another seed than request ids': a record cannot pose as an id. */
+	u->dedupe = (int64_t)(h ^ 0x5bd1e9955bd1e995ULL);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+bind_int(sqlite3_stmt *st, int i, int has, int64_t v)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void
+usagerow_bind(sqlite3_stmt *st, const struct usage *u)
+{
+	sqlite3_bind_text(st, 1, u->tsz, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, u->model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, u->prompt_tokens);
+	sqlite3_bind_int64(st, 5, u->completion_tokens);
+	bind_int(st, 6, u->has_latency, u->latency_ms);
+	bind_int(st, 7, u->has_status, u->status);
+	bind_text(st, 8, u->error);
+	bind_text(st, 9, u->client);
+	bind_text(st, 10, u->request_id);
+	if (u->has_cost)
+		sqlite3_bind_double(st, 11, u->cost);
+	else
+		sqlite3_bind_null(st, 11);
+	sqlite3_bind_int64(st, 12, u->dedupe);
+	bind_int(st, 13, u->has_retry_after, u->retry_after);
+}
+
+sqlite3_int64
+usagerow_last_id(sqlite3 *db)
+{
+	sqlite3_stmt *st = catalog_prepare(db, "SELECT coalesce(max(id), 0) FROM usage");
+	sqlite3_int64 id = -1;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else
+		catalog_fail(db, sqlite3_errcode(db), "read the last usage row");
+	sqlite3_finalize(st);
+	return id;
+}
+
+int
+usagerow_rollup(sqlite3 *db, sqlite3_int64 after)
+{
+	static const char sql[] =
+	    "INSERT INTO usage_daily SELECT provider, model, substr(ts, 1, 10), count(*), "
+	    "sum(status IS NOT NULL AND status NOT BETWEEN 200 AND 299), "
+	    "sum(prompt_tokens), sum(completion_tokens), "
+	    "coalesce(sum(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 "
+	    "THEN latency_ms END), 0), "
+	    "count(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 THEN latency_ms END) "
+	    "FROM usage WHERE id > ?1 GROUP BY provider, model, substr(ts, 1, 10) "
+	    "ON CONFLICT (provider, model, day) DO UPDATE SET "
+	    "requests = requests + excluded.requests, errors = errors + excluded.errors, "
+	    "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+	    "completion_tokens = completion_tokens + excluded.completion_tokens, "
+	    "latency_sum = latency_sum + excluded.latency_sum, "
+	    "latency_n = latency_n + excluded.latency_n";
+	sqlite3_stmt *st = catalog_prepare(db, sql);
+	int rc;
+
+	if (st == NULL)
+		return CATALOG_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CATALOG_OK : catalog_fail(db, rc, "add up the day's usage");
+}

@@ -1,0 +1,46 @@
+/*
+ * usagerow: a usage record (one request made through a model) in C form, and
+ * how it is stored: afmts-track ingests usage lines, afmts-route --report
+ * records one outcome, and both keep the per-day totals of usage_daily.
+ * Nothing here needs libjq.
+ */
+#ifndef AFMTS_USAGEROW_H
+#define AFMTS_USAGEROW_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "utctime.h"
+
+struct usage {
+	const char	*ts, *provider, *model, *error, *client, *request_id;
+	char		 tsz[UTCTIME_LEN];	/* ts, canonical UTC: what is stored */
+	int64_t		 prompt_tokens, completion_tokens, latency_ms, status, retry_after;
+	int		 has_latency, has_status, has_cost, has_retry_after;
+	double		 cost;
+	int64_t		 dedupe;	/* digest of request_id, else of the fields */
+};
+
+/* Statement that adds one usage row, unless its dedupe digest is stored. */
+#define USAGEROW_INSERT \
+	"INSERT OR IGNORE INTO usage (ts, provider, model, prompt_tokens, completion_tokens, " \
+	"latency_ms, status, error, client, request_id, cost, dedupe, retry_after) " \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+
+/* Set u->dedupe from its request id, else from its fields. */
+void usagerow_digest(struct usage *u);
+
+/* Bind u's fields to a statement prepared from USAGEROW_INSERT (u must outlive the step). */
+void usagerow_bind(sqlite3_stmt *st, const struct usage *u);
+
+/* The largest usage row id, 0 when there is none; -1 on error (reported). */
+sqlite3_int64 usagerow_last_id(sqlite3 *db);
+
+/*
+ * Add the usage rows whose id is above after to usage_daily, inside the
+ * caller's transaction.  Returns a CATALOG_* code.
+ */
+int usagerow_rollup(sqlite3 *db, sqlite3_int64 after);
+
+#endif
