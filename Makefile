@@ -30,7 +30,7 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
 TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind
 
-PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track
+PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route
 SCRIPTS = schedule/afmts-discover
 
 # Shared code, one module an idea.
@@ -43,6 +43,11 @@ FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchi
              lib/registry.o
 
 TRACK_OBJS = lib/catalog.o lib/track.o lib/usage.o lib/usagerow.o lib/model.o lib/registry.o
+
+# The decision path: SQLite and our own code only (no libjq, no libcurl).
+ROUTE_OBJS = lib/catalog.o lib/usagerow.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
+             lib/routeout.o lib/routestatus.o lib/routecgi.o lib/form.o lib/outcome.o \
+             lib/err.o lib/cli.o lib/utctime.o lib/paths.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
@@ -69,6 +74,9 @@ bin/afmts-fetch: bin/afmts-fetch.o $(FETCH_OBJS) $(CORE_OBJS)
 bin/afmts-track: bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS) $(JQ_LIBS) `pkg-config --libs sqlite3` -lm -pthread
 
+bin/afmts-route: bin/afmts-route.o $(ROUTE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-route.o $(ROUTE_OBJS) `pkg-config --libs sqlite3` -lm
+
 UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
@@ -79,8 +87,8 @@ test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)
 
 # Headers: every object depends on every header of lib/ (there are few).
-$(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(UNIT_OBJS) bin/afmts-fetch.o bin/afmts-parse.o \
-	bin/afmts-track.o: \
+$(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(ROUTE_OBJS) $(UNIT_OBJS) \
+	bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o: \
 	lib/*.h test/unit/unit.h
 
 # Install what is missing from Debian's packages, as root or through sudo.

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog.h"
 #include "err.h"
@@ -204,6 +205,38 @@ migrate(sqlite3 *db)
 out:
 	free(dir);
 	return rc;
+}
+
+int
+catalog_open_existing(const char *path, int need, int writable, sqlite3 **dbp)
+{
+	sqlite3 *db = NULL;
+	int rc, have = 0;
+
+	*dbp = NULL;
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return CATALOG_MISSING;
+	rc = sqlite3_open_v2(path, &db, (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err_warn("catalog %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return CATALOG_ERROR;
+	}
+	/* Readers of a WAL catalog wait only while a checkpoint or recovery runs. */
+	sqlite3_busy_timeout(db, writable ? 5000 : 2000);
+	if ((rc = user_version(db, &have)) != CATALOG_OK) {
+		sqlite3_close(db);
+		return rc;
+	}
+	if (have < need) {
+		err_warn("catalog %s: schema version %d, this program needs %d: "
+		    "run afmts-track once to upgrade it", path, have, need);
+		sqlite3_close(db);
+		return CATALOG_ERROR;
+	}
+	*dbp = db;
+	return CATALOG_OK;
 }
 
 int

@@ -14,7 +14,8 @@
 enum {
 	CATALOG_OK = 0,
 	CATALOG_BUSY = 3,	/* another writer held it past the timeout */
-	CATALOG_ERROR = 4	/* cannot open, corrupt, newer schema, failed migration */
+	CATALOG_ERROR = 4,	/* cannot open, corrupt, newer schema, failed migration */
+	CATALOG_MISSING = 5	/* no catalog at that path (catalog_open_read) */
 };
 
 /*
@@ -22,6 +23,14 @@ enum {
  * path.  Returns CATALOG_OK with *db set, or an error code after reporting.
  */
 int catalog_open(const char *path, int busy_ms, sqlite3 **db);
+
+/*
+ * Open an existing catalog, never creating or migrating it: its schema must
+ * be at least version need.  Read-only unless writable.  Returns CATALOG_OK
+ * with *db set, CATALOG_MISSING (not reported), or CATALOG_ERROR after
+ * reporting.
+ */
+int catalog_open_existing(const char *path, int need, int writable, sqlite3 **db);
 
 /* Run one SQL statement with no result; returns an error code after reporting. */
 int catalog_exec(sqlite3 *db, const char *sql);

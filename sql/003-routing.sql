@@ -24,7 +24,7 @@ CREATE TABLE usage_daily (
 	latency_n	INTEGER NOT NULL,
 	PRIMARY KEY (provider, model, day)
 ) WITHOUT ROWID;
-CREATE INDEX usage_daily_day ON usage_daily (day);
+CREATE INDEX usage_daily_day ON usage_daily (day, provider);
 
 INSERT INTO usage_daily
 SELECT provider, model, substr(ts, 1, 10), count(*),

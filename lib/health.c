@@ -1,0 +1,256 @@
+/*
+ * health: a model's breaker state from its newest usage rows.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "health.h"
+#include "utctime.h"
+
+/* How far back outcomes count (the newest 8 of them are read). */
+#define LOOKBACK (7 * 86400)
+
+/* One provider's key state, read once per process. */
+struct bench {
+	char	 provider[64];
+	time_t	 since, last_ok;
+	int	 status;
+};
+
+struct health_db {
+	sqlite3		*db;
+	sqlite3_stmt	*recent, *key_failure, *last_ok;
+	struct bench	 cache[8];
+	int		 ncache;
+};
+
+static const char recent_sql[] =
+    "SELECT ts, status, retry_after FROM usage "
+    "WHERE provider = ?1 AND model = ?2 AND ts BETWEEN ?3 AND ?4 "
+    "ORDER BY ts DESC, id DESC LIMIT 8";
+
+/* The partial index usage_failures needs its own condition spelled out. */
+static const char key_failure_sql[] =
+    "SELECT ts, status FROM usage "
+    "WHERE provider = ?1 AND status NOT BETWEEN 200 AND 299 AND status IN (401, 402, 403) "
+    "AND ts BETWEEN ?2 AND ?3 ORDER BY ts DESC LIMIT 1";
+
+static const char last_ok_sql[] = "SELECT last_ok_at FROM providers WHERE name = ?1";
+
+struct health_db *
+health_open(sqlite3 *db)
+{
+	struct health_db *hd = calloc(1, sizeof *hd);
+
+	if (hd == NULL)
+		return NULL;
+	hd->db = db;
+	if ((hd->recent = catalog_prepare(db, recent_sql)) == NULL ||
+	    (hd->key_failure = catalog_prepare(db, key_failure_sql)) == NULL ||
+	    (hd->last_ok = catalog_prepare(db, last_ok_sql)) == NULL) {
+		health_close(hd);
+		return NULL;
+	}
+	return hd;
+}
+
+void
+health_close(struct health_db *hd)
+{
+	if (hd == NULL)
+		return;
+	sqlite3_finalize(hd->recent);
+	sqlite3_finalize(hd->key_failure);
+	sqlite3_finalize(hd->last_ok);
+	free(hd);
+}
+
+static time_t
+column_time(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	time_t t;
+
+	return s != NULL && utctime_parse(s, &t) == 0 ? t : 0;
+}
+
+/* The provider's key failure and last good discovery, cached per process. */
+static struct bench *
+bench_of(struct health_db *hd, const char *provider, time_t now)
+{
+	char from[UTCTIME_LEN], to[UTCTIME_LEN];
+	struct bench *b;
+	int rc;
+
+	for (int i = 0; i < hd->ncache; i++)
+		if (strcmp(hd->cache[i].provider, provider) == 0)
+			return &hd->cache[i];
+	b = &hd->cache[hd->ncache < 8 ? hd->ncache++ : 7];
+	memset(b, 0, sizeof *b);
+	snprintf(b->provider, sizeof b->provider, "%s", provider);
+	(void)utctime_format(now - HEALTH_BENCH_SECONDS, from);
+	(void)utctime_format(now, to);
+	sqlite3_bind_text(hd->key_failure, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(hd->key_failure, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(hd->key_failure, 3, to, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(hd->key_failure)) == SQLITE_ROW) {
+		b->since = column_time(hd->key_failure, 0);
+		b->status = sqlite3_column_int(hd->key_failure, 1);
+	}
+	sqlite3_reset(hd->key_failure);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		catalog_fail(hd->db, rc, "read key failures");
+		hd->ncache--;
+		return NULL;
+	}
+	sqlite3_bind_text(hd->last_ok, 1, provider, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(hd->last_ok)) == SQLITE_ROW)
+		b->last_ok = column_time(hd->last_ok, 0);
+	sqlite3_reset(hd->last_ok);
+	return b;
+}
+
+enum outcome { NEUTRAL, SUCCESS, THROTTLED, TRANSIENT, KEY, MISSING };
+
+static enum outcome
+classify(int has_status, int status)
+{
+	if (!has_status)
+		return NEUTRAL;
+	if (status >= 200 && status <= 299)
+		return SUCCESS;
+	if (status == 429)
+		return THROTTLED;
+	if (status == 401 || status == 402 || status == 403)
+		return KEY;
+	if (status == 404)
+		return MISSING;
+	if (status == 0 || status == 408 || status >= 500)
+		return TRANSIENT;
+	return NEUTRAL;
+}
+
+/* base seconds doubled per step after the first, at most HEALTH_MAX_COOLDOWN. */
+static time_t
+growing(time_t base, int steps)
+{
+	time_t d = base;
+
+	while (--steps > 0 && d < HEALTH_MAX_COOLDOWN)
+		d *= 2;
+	return d < HEALTH_MAX_COOLDOWN ? d : HEALTH_MAX_COOLDOWN;
+}
+
+/* A cooldown from since: in it, or half-open once it has passed. */
+static void
+cool(struct health *h, enum health_state state, time_t since, time_t wait, time_t now)
+{
+	h->since = since;
+	h->until = since + wait;
+	h->state = now < h->until ? state : HEALTH_HALF_OPEN;
+}
+
+int
+health_of(struct health_db *hd, const char *provider, const char *model, time_t now,
+    struct health *h)
+{
+	char from[UTCTIME_LEN], to[UTCTIME_LEN];
+	struct bench *b;
+	sqlite3_stmt *st = hd->recent;
+	enum outcome first = NEUTRAL;
+	time_t first_at = 0, success_at = 0;
+	long long first_retry = -1;
+	int rc, run = 0;
+
+	memset(h, 0, sizeof *h);
+	(void)utctime_format(now - LOOKBACK, from);
+	(void)utctime_format(now, to);
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	/* Walk newest first: the first telling outcome, and how many like it in a row. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int has = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		enum outcome o = classify(has, sqlite3_column_int(st, 1));
+
+		if (o == NEUTRAL)
+			continue;
+		if (first == NEUTRAL) {
+			first = o;
+			first_at = column_time(st, 0);
+			h->status = sqlite3_column_int(st, 1);
+			if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+				first_retry = sqlite3_column_int64(st, 2);
+			if (o == SUCCESS) {
+				success_at = first_at;
+				break;
+			}
+		}
+		if (o != first)
+			break;
+		run++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		catalog_fail(hd->db, rc, "read recent outcomes");
+		return -1;
+	}
+	h->failures = first == SUCCESS ? 0 : run;
+	switch (first) {
+	case THROTTLED:
+		cool(h, HEALTH_COOLDOWN, first_at, first_retry >= 0 ? (time_t)first_retry :
+		    growing(60, run), now);
+		break;
+	case TRANSIENT:
+		if (run >= HEALTH_OPEN_AFTER)
+			cool(h, HEALTH_OPEN, first_at, growing(30, run - HEALTH_OPEN_AFTER + 1), now);
+		else
+			h->since = first_at;
+		break;
+	case KEY:
+		cool(h, HEALTH_BENCHED, first_at, HEALTH_BENCH_SECONDS, now);
+		break;
+	case MISSING:
+		if ((b = bench_of(hd, provider, now)) == NULL)
+			return -1;
+		h->since = first_at;
+		if (b->last_ok < first_at)
+			h->state = HEALTH_GONE;
+		break;
+	default:
+		break;
+	}
+	if (h->state != HEALTH_CLOSED && h->state != HEALTH_HALF_OPEN)
+		return 0;
+	/* A key refused for any of the provider's models benches them all. */
+	if ((b = bench_of(hd, provider, now)) == NULL)
+		return -1;
+	if (b->since != 0 && b->since > success_at && now < b->since + HEALTH_BENCH_SECONDS) {
+		h->state = HEALTH_BENCHED;
+		h->since = b->since;
+		h->until = b->since + HEALTH_BENCH_SECONDS;
+		h->status = b->status;
+	}
+	return 0;
+}
+
+int
+health_usable(enum health_state s)
+{
+	return s == HEALTH_CLOSED || s == HEALTH_HALF_OPEN;
+}
+
+const char *
+health_name(enum health_state s)
+{
+	static const char *const names[] = {
+		[HEALTH_CLOSED] = "closed", [HEALTH_HALF_OPEN] = "half-open",
+		[HEALTH_COOLDOWN] = "cooldown", [HEALTH_OPEN] = "open",
+		[HEALTH_BENCHED] = "benched", [HEALTH_GONE] = "gone",
+	};
+
+	return names[s];
+}

@@ -1,0 +1,387 @@
+/*
+ * outcome: one usage row, its day's totals and learned rate limits, written
+ * together.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "fnv.h"
+#include "outcome.h"
+
+void
+outcome_init(struct outcome *o, time_t now)
+{
+	memset(o, 0, sizeof *o);
+	o->now = now;
+}
+
+static char *
+keep(struct outcome *o, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (n > sizeof o->store - o->used)
+		return NULL;
+	p = memcpy(o->store + o->used, s, n);
+	o->used += n;
+	return p;
+}
+
+/* Printable text of 1..max bytes (no control characters). */
+static const char *
+text(struct outcome *o, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return NULL;
+	return keep(o, s);
+}
+
+static int
+whole(const char *s, long long max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)*s) || strlen(s) > 19)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+provider_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		    *s == '-'))
+			return 0;
+	return 1;
+}
+
+const char *
+outcome_param(struct outcome *o, const char *name, const char *value)
+{
+	struct usage *u = &o->u;
+	char *comma;
+
+	if (strncasecmp(name, "x-ratelimit-", 12) == 0) {
+		if (o->nheaders == OUTCOME_MAX_HEADERS)
+			return "at most 16 x-ratelimit headers";
+		if ((o->header_name[o->nheaders] = text(o, name, 64)) == NULL ||
+		    (o->header_value[o->nheaders] = text(o, value, 64)) == NULL)
+			return "an x-ratelimit header must be short printable text";
+		o->nheaders++;
+		return NULL;
+	}
+	if (strcmp(name, "provider") == 0) {
+		if (!provider_name(value) || (u->provider = keep(o, value)) == NULL)
+			return "provider must be a provider name";
+	} else if (strcmp(name, "model") == 0) {
+		if ((u->model = text(o, value, 512)) == NULL)
+			return "model must be 1 to 512 bytes without control characters";
+	} else if (strcmp(name, "status") == 0) {
+		if (whole(value, 599, &u->status) == -1)
+			return "status must be an HTTP status (0 when there was no response)";
+		u->has_status = 1;
+	} else if (strcmp(name, "latency_ms") == 0) {
+		if (whole(value, 10000000, &u->latency_ms) == -1)
+			return "latency must be whole milliseconds";
+		u->has_latency = 1;
+	} else if (strcmp(name, "prompt_tokens") == 0) {
+		if (whole(value, 1000000000, &u->prompt_tokens) == -1)
+			return "prompt_tokens must be a whole number up to 1e9";
+	} else if (strcmp(name, "completion_tokens") == 0) {
+		if (whole(value, 1000000000, &u->completion_tokens) == -1)
+			return "completion_tokens must be a whole number up to 1e9";
+	} else if (strcmp(name, "tokens") == 0) {
+		char in[24];
+
+		if ((comma = strchr(value, ',')) == NULL || (size_t)(comma - value) >= sizeof in)
+			return "tokens must be IN,OUT";
+		memcpy(in, value, (size_t)(comma - value));
+		in[comma - value] = '\0';
+		if (whole(in, 1000000000, &u->prompt_tokens) == -1 ||
+		    whole(comma + 1, 1000000000, &u->completion_tokens) == -1)
+			return "tokens must be IN,OUT, whole numbers up to 1e9";
+	} else if (strcmp(name, "retry_after") == 0) {
+		if (whole(value, 604800, &u->retry_after) == -1)
+			return "retry_after must be whole seconds, at most a week";
+		u->has_retry_after = 1;
+	} else if (strcmp(name, "request_id") == 0) {
+		if ((u->request_id = text(o, value, 128)) == NULL)
+			return "request_id must be 1 to 128 printable bytes";
+	} else if (strcmp(name, "client") == 0) {
+		if ((u->client = text(o, value, 128)) == NULL)
+			return "client must be 1 to 128 printable bytes";
+	} else if (strcmp(name, "error") == 0) {
+		if ((u->error = text(o, value, 1024)) == NULL)
+			return "error must be 1 to 1024 printable bytes";
+	} else {
+		return "unknown field";
+	}
+	return NULL;
+}
+
+const char *
+outcome_header(struct outcome *o, const char *line)
+{
+	char name[65];
+	const char *colon = strchr(line, ':'), *v;
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - line)) == 0 || n >= sizeof name)
+		return "a header must be 'Name: value'";
+	memcpy(name, line, n);
+	name[n] = '\0';
+	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+		continue;
+	if (strcasecmp(name, "retry-after") == 0)
+		return outcome_param(o, "retry_after", v);
+	if (strncasecmp(name, "x-ratelimit-", 12) != 0)
+		return "only x-ratelimit-* and retry-after headers are kept";
+	return outcome_param(o, name, v);
+}
+
+/*
+ * A reset header's time: a duration ("2m59.56s", "7.66s", "250ms", "30"), or
+ * an epoch time in seconds or milliseconds (OpenRouter).  -1 if none.
+ */
+static time_t
+reset_time(const char *s, time_t now)
+{
+	double total = 0, v;
+	char *end;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || !isfinite(v) || v < 0)
+		return -1;
+	if (*end == '\0') {
+		if (v > 1e12)
+			return (time_t)(v / 1000);
+		return v > 1e9 ? (time_t)v : now + (time_t)ceil(v);
+	}
+	for (;;) {
+		if (strncmp(end, "ms", 2) == 0) {
+			total += v / 1000;
+			end += 2;
+		} else if (*end == 'h' || *end == 'm' || *end == 's') {
+			total += v * (*end == 'h' ? 3600 : *end == 'm' ? 60 : 1);
+			end++;
+		} else {
+			return -1;
+		}
+		if (*end == '\0')
+			break;
+		s = end;
+		v = strtod(s, &end);
+		if (end == s || !isfinite(v) || v < 0)
+			return -1;
+	}
+	return total > 1e7 ? -1 : now + (time_t)ceil(total);
+}
+
+/* "limit", "remaining" or "reset" and the kind of an x-ratelimit header. */
+static int
+split_header(const char *name, char *field, char *kind, size_t n)
+{
+	const char *rest = name + 12, *dash;
+	size_t k;
+
+	dash = strchr(rest, '-');
+	k = dash != NULL ? (size_t)(dash - rest) : strlen(rest);
+	if (k == 0 || k >= n)
+		return -1;
+	memcpy(field, rest, k);
+	field[k] = '\0';
+	for (char *p = field; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (strcmp(field, "limit") != 0 && strcmp(field, "remaining") != 0 &&
+	    strcmp(field, "reset") != 0)
+		return -1;
+	snprintf(kind, n, "%s", dash != NULL ? dash + 1 : "requests");
+	for (char *p = kind; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}
+
+static int
+step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return catalog_fail(db, rc, what);
+	return CATALOG_OK;
+}
+
+/* Provider of a model when o did not name one; a message when it cannot. */
+static int
+resolve(sqlite3 *db, struct outcome *o, char *msg, size_t n)
+{
+	sqlite3_stmt *st = catalog_prepare(db, "SELECT provider FROM models WHERE model = ?1 "
+	    "ORDER BY present DESC, provider LIMIT 2");
+	int rows = 0, rc;
+
+	if (st == NULL)
+		return OUTCOME_ERROR;
+	sqlite3_bind_text(st, 1, o->u.model, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (rows++ == 0)
+			o->u.provider = keep(o, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return catalog_fail(db, rc, "find the model's provider") == CATALOG_BUSY ?
+		    OUTCOME_BUSY : OUTCOME_ERROR;
+	if (rows == 1 && o->u.provider != NULL)
+		return OUTCOME_OK;
+	snprintf(msg, n, rows == 0 ? "model not in the catalog: name its provider" :
+	    "model offered by several providers: name one");
+	return OUTCOME_INVALID;
+}
+
+/* The learned limits of the headers, per kind. */
+static int
+learn(sqlite3 *db, struct outcome *o, const char *at)
+{
+	struct {
+		char	 kind[48];
+		int	 has_lim, has_rem, has_reset;
+		int64_t	 lim, rem;
+		time_t	 reset;
+	} k[OUTCOME_MAX_HEADERS];
+	int nk = 0, code = CATALOG_OK, shared = 0;
+	sqlite3_stmt *st;
+
+	memset(k, 0, sizeof k);
+	for (int i = 0; i < o->nheaders; i++) {
+		char field[16], kind[48];
+		int j;
+
+		if (split_header(o->header_name[i], field, kind, sizeof kind) == -1)
+			continue;
+		for (j = 0; j < nk && strcmp(k[j].kind, kind) != 0; j++)
+			continue;
+		if (j == nk)
+			snprintf(k[nk++].kind, sizeof k[0].kind, "%s", kind);
+		if (strcmp(field, "limit") == 0)
+			k[j].has_lim = whole(o->header_value[i], INT64_MAX / 2, &k[j].lim) == 0;
+		else if (strcmp(field, "remaining") == 0)
+			k[j].has_rem = whole(o->header_value[i], INT64_MAX / 2, &k[j].rem) == 0;
+		else
+			k[j].has_reset = (k[j].reset = reset_time(o->header_value[i], o->now)) != -1;
+	}
+	if (nk == 0)
+		return CATALOG_OK;
+	/* A provider-wide limit is learned for all its models at once. */
+	if ((st = catalog_prepare(db, "SELECT json_extract(limits, '$.scope') = 'provider' "
+	    "FROM models WHERE provider = ?1 AND model = ?2")) == NULL)
+		return CATALOG_ERROR;
+	sqlite3_bind_text(st, 1, o->u.provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, o->u.model, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		shared = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if ((st = catalog_prepare(db, "INSERT OR REPLACE INTO ratelimits (provider, model, kind, "
+	    "lim, remaining, reset_at, observed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) == NULL)
+		return CATALOG_ERROR;
+	for (int j = 0; j < nk && code == CATALOG_OK; j++) {
+		char reset[UTCTIME_LEN];
+
+		sqlite3_bind_text(st, 1, o->u.provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, shared ? "" : o->u.model, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, k[j].kind, -1, SQLITE_STATIC);
+		if (k[j].has_lim)
+			sqlite3_bind_int64(st, 4, k[j].lim);
+		else
+			sqlite3_bind_null(st, 4);
+		if (k[j].has_rem)
+			sqlite3_bind_int64(st, 5, k[j].rem);
+		else
+			sqlite3_bind_null(st, 5);
+		if (k[j].has_reset && utctime_format(k[j].reset, reset) == 0)
+			sqlite3_bind_text(st, 6, reset, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 6);
+		sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
+		code = step_done(db, st, "record rate limits");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return code;
+}
+
+static int
+code_of(int catalog_code)
+{
+	return catalog_code == CATALOG_OK ? OUTCOME_OK :
+	    catalog_code == CATALOG_BUSY ? OUTCOME_BUSY : OUTCOME_ERROR;
+}
+
+int
+outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
+{
+	struct usage *u = &o->u;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 before;
+	struct timespec ts;
+	int code;
+
+	if (u->model == NULL || !u->has_status) {
+		snprintf(msg, n, "an outcome needs a model and a status");
+		return OUTCOME_INVALID;
+	}
+	if (utctime_format(o->now, u->tsz) == -1) {
+		snprintf(msg, n, "the clock is out of range");
+		return OUTCOME_INVALID;
+	}
+	u->ts = u->tsz;
+	if ((code = catalog_exec(db, "BEGIN IMMEDIATE")) != CATALOG_OK)
+		return code_of(code);
+	if (u->provider == NULL && (code = resolve(db, o, msg, n)) != OUTCOME_OK)
+		goto fail;
+	usagerow_digest(u);
+	/* Without a request id, two equal outcomes in one second are still two. */
+	if (u->request_id == NULL) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		u->dedupe ^= (int64_t)fnv1a(fnv1a(FNV_SEED, &ts, sizeof ts), &(pid_t){ getpid() },
+		    sizeof(pid_t));
+	}
+	code = OUTCOME_ERROR;
+	if ((before = usagerow_last_id(db)) == -1 ||
+	    (st = catalog_prepare(db, USAGEROW_INSERT)) == NULL)
+		goto fail;
+	usagerow_bind(st, u);
+	if ((code = code_of(step_done(db, st, "record the outcome"))) != OUTCOME_OK)
+		goto fail;
+	if ((code = code_of(usagerow_rollup(db, before))) != OUTCOME_OK ||
+	    (code = code_of(learn(db, o, u->tsz))) != OUTCOME_OK)
+		goto fail;
+	sqlite3_finalize(st);
+	return code_of(catalog_exec(db, "COMMIT"));
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return code;
+}

@@ -1,0 +1,801 @@
+/*
+ * route: constraints to SQL, the breaker and budgets as filters, strategies
+ * as orders.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "err.h"
+#include "route.h"
+#include "utctime.h"
+
+#define MAX_CONDS (6 + 4 * ROUTE_MAX_TERMS)
+#define MAX_PARAMS (4 + 4 * ROUTE_MAX_TERMS)
+
+struct route_ctx {
+	sqlite3		*db;
+	struct health_db *hd;
+	struct budget_db *bd;
+	sqlite3_stmt	*latency;
+};
+
+static const char *const strategy_names[ROUTE_NSTRATEGIES] = {
+	[ROUTE_FREE_FIRST] = "free-first", [ROUTE_CHEAPEST] = "cheapest",
+	[ROUTE_FASTEST] = "fastest", [ROUTE_LEAST_USED] = "least-used",
+	[ROUTE_ROUND_ROBIN] = "round-robin", [ROUTE_RANDOM] = "random",
+};
+
+int
+route_strategy_named(const char *name)
+{
+	for (int i = 0; i < ROUTE_NSTRATEGIES; i++)
+		if (strcmp(name, strategy_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+route_strategy_name(enum route_strategy s)
+{
+	return strategy_names[s];
+}
+
+struct route_ctx *
+route_open(sqlite3 *db)
+{
+	struct route_ctx *rc = calloc(1, sizeof *rc);
+
+	if (rc == NULL)
+		return NULL;
+	rc->db = db;
+	if ((rc->hd = health_open(db)) == NULL || (rc->bd = budget_open(db)) == NULL ||
+	    (rc->latency = catalog_prepare(db, "SELECT sum(latency_sum), sum(latency_n) "
+	    "FROM usage_daily WHERE provider = ?1 AND model = ?2 AND day >= ?3")) == NULL) {
+		route_close(rc);
+		return NULL;
+	}
+	return rc;
+}
+
+void
+route_close(struct route_ctx *rc)
+{
+	if (rc == NULL)
+		return;
+	health_close(rc->hd);
+	budget_close(rc->bd);
+	sqlite3_finalize(rc->latency);
+	free(rc);
+}
+
+void
+route_query_init(struct route_query *q, time_t now)
+{
+	memset(q, 0, sizeof *q);
+	q->max_price = -1;
+	q->count = 1;
+	q->now = now;
+}
+
+/* --- parameters -------------------------------------------------------- */
+
+/* A word of [a-z0-9_.:-], 1 to max bytes: feature, provider and modality names. */
+static int
+word(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_' || *s == '-' || *s == '.' || *s == ':'))
+			return 0;
+	return 1;
+}
+
+/* Copy s into q's store; NULL when full. */
+static char *
+keep(struct route_query *q, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (n > sizeof q->store - q->used)
+		return NULL;
+	p = memcpy(q->store + q->used, s, n);
+	q->used += n;
+	return p;
+}
+
+/* Split a comma list into words appended to list.  NULL, or what is wrong. */
+static const char *
+words(struct route_query *q, const char *value, const char **list, int *n, size_t max)
+{
+	char *copy = keep(q, value), *w, *save = NULL;
+
+	if (copy == NULL)
+		return "the request's lists are too long";
+	for (w = strtok_r(copy, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+		if (!word(w, max))
+			return "list items must be words of a-z, 0-9, '_', '-', '.', ':'";
+		if (*n == ROUTE_MAX_TERMS)
+			return "a list holds at most 16 items";
+		list[(*n)++] = w;
+	}
+	if (*n == 0)
+		return "an empty list";
+	return NULL;
+}
+
+/* A decimal number in [min, max] into *out.  0, or -1. */
+static int
+number(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double d;
+
+	if (*s == '\0' || strlen(s) > 32)
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(d) || d < min || d > max)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+const char *
+route_param(struct route_query *q, const char *name, const char *value)
+{
+	double d;
+	int s;
+
+	if (strcmp(name, "need") == 0)
+		return words(q, value, q->need, &q->nneed, 32);
+	if (strcmp(name, "modality") == 0)
+		return words(q, value, q->modality, &q->nmodality, 36);
+	if (strcmp(name, "provider") == 0)
+		return words(q, value, q->provider, &q->nprovider, 63);
+	if (strcmp(name, "exclude_provider") == 0)
+		return words(q, value, q->exclude, &q->nexclude, 63);
+	if (strcmp(name, "family") == 0) {
+		if (!word(value, 64))
+			return "family must be a word of a-z, 0-9, '_', '-', '.', ':'";
+		if ((q->family = keep(q, value)) == NULL)
+			return "the request is too long";
+		return NULL;
+	}
+	if (strcmp(name, "min_context") == 0) {
+		if (number(value, 0, 1e12, &d) == -1 || d != floor(d))
+			return "min_context must be a whole number of tokens";
+		q->min_context = (long long)d;
+		return NULL;
+	}
+	if (strcmp(name, "max_price") == 0) {
+		if (number(value, 0, 1e6, &d) == -1)
+			return "max_price must be USD per million tokens, from 0 to 1e6";
+		q->max_price = d;
+		return NULL;
+	}
+	if (strcmp(name, "count") == 0) {
+		if (number(value, 1, ROUTE_MAX_COUNT, &d) == -1 || d != floor(d))
+			return "count must be a whole number from 1 to 1000";
+		q->count = (int)d;
+		return NULL;
+	}
+	if (strcmp(name, "seed") == 0) {
+		if (number(value, 1, 9007199254740992.0, &d) == -1 || d != floor(d))
+			return "seed must be a whole number from 1 to 2^53";
+		q->seed = (uint64_t)d;
+		return NULL;
+	}
+	if (strcmp(name, "strategy") == 0) {
+		if ((s = route_strategy_named(value)) == -1)
+			return "strategy must be free-first, cheapest, fastest, least-used, "
+			    "round-robin or random";
+		q->strategy = (enum route_strategy)s;
+		return NULL;
+	}
+	return "unknown parameter";
+}
+
+/* --- constraints as SQL ---------------------------------------------- */
+
+struct sqlq {
+	struct cond {
+		char	 sql[160];
+		char	 label[128];
+	}		 c[MAX_CONDS];
+	int		 nc;
+	struct param {
+		const char *s;		/* text, or NULL for the number d */
+		double	 d;
+	}		 p[MAX_PARAMS];
+	int		 np;
+	char		 quoted[ROUTE_MAX_TERMS * 2][40];	/* "word" with its quotes */
+	int		 nquoted;
+};
+
+static int
+param_text(struct sqlq *b, const char *s)
+{
+	b->p[b->np].s = s;
+	return ++b->np;
+}
+
+static int
+param_num(struct sqlq *b, double d)
+{
+	b->p[b->np].s = NULL;
+	b->p[b->np].d = d;
+	return ++b->np;
+}
+
+/* A word as it appears inside a JSON array: with its quotes. */
+static const char *
+quoted(struct sqlq *b, const char *w)
+{
+	char *q = b->quoted[b->nquoted++];
+
+	snprintf(q, sizeof b->quoted[0], "\"%s\"", w);
+	return q;
+}
+
+static struct cond *
+cond(struct sqlq *b)
+{
+	return &b->c[b->nc++];
+}
+
+/* provider IN (?, ?, ...) over a list, or NOT IN. */
+static void
+in_list(struct sqlq *b, const char *const *list, int n, int negate, const char *opt)
+{
+	struct cond *c = cond(b);
+	size_t len;
+
+	len = (size_t)snprintf(c->sql, sizeof c->sql, "provider %sIN (", negate ? "NOT " : "");
+	for (int i = 0; i < n && len < sizeof c->sql; i++)
+		len += (size_t)snprintf(c->sql + len, sizeof c->sql - len, "%s?%d",
+		    i ? ", " : "", param_text(b, list[i]));
+	if (len < sizeof c->sql)
+		snprintf(c->sql + len, sizeof c->sql - len, ")");
+	len = (size_t)snprintf(c->label, sizeof c->label, "%s ", opt);
+	for (int i = 0; i < n && len < sizeof c->label; i++)
+		len += (size_t)snprintf(c->label + len, sizeof c->label - len, "%s%s",
+		    i ? "," : "", list[i]);
+}
+
+static void
+constraints(struct sqlq *b, const struct route_query *q)
+{
+	struct cond *c;
+	int out_given = 0, i, p;
+
+	c = cond(b);
+	if (q->max_price < 0) {
+		snprintf(c->sql, sizeof c->sql, "free = 1");
+		snprintf(c->label, sizeof c->label, "free models only");
+	} else {
+		p = param_num(b, q->max_price);
+		snprintf(c->sql, sizeof c->sql,
+		    "(free = 1 OR (input_price <= ?%d AND output_price <= ?%d))", p, p);
+		snprintf(c->label, sizeof c->label, "--max-price %g", q->max_price);
+	}
+	if (q->nprovider > 0)
+		in_list(b, q->provider, q->nprovider, 0, "--provider");
+	if (q->nexclude > 0)
+		in_list(b, q->exclude, q->nexclude, 1, "--exclude-provider");
+	if (q->family != NULL) {
+		c = cond(b);
+		snprintf(c->sql, sizeof c->sql, "family = ?%d", param_text(b, q->family));
+		snprintf(c->label, sizeof c->label, "--family %s", q->family);
+	}
+	for (i = 0; i < q->nmodality; i++) {
+		const char *m = q->modality[i], *side = "input";
+
+		if (strncmp(m, "out:", 4) == 0) {
+			side = "output";
+			m += 4;
+			out_given = 1;
+		} else if (strncmp(m, "in:", 3) == 0) {
+			m += 3;
+		}
+		c = cond(b);
+		snprintf(c->sql, sizeof c->sql, "instr(json_extract(modalities, '$.%s'), ?%d) > 0",
+		    side, param_text(b, quoted(b, m)));
+		snprintf(c->label, sizeof c->label, "--modality %s", q->modality[i]);
+	}
+	if (!out_given) {
+		/* A request wants text back unless it says otherwise. */
+		c = cond(b);
+		snprintf(c->sql, sizeof c->sql, "(modalities IS NULL OR "
+		    "instr(json_extract(modalities, '$.output'), '\"text\"') > 0)");
+		snprintf(c->label, sizeof c->label, "text output");
+	}
+	if (q->min_context > 0) {
+		c = cond(b);
+		snprintf(c->sql, sizeof c->sql, "context_length >= ?%d",
+		    param_num(b, (double)q->min_context));
+		snprintf(c->label, sizeof c->label, "--min-context %lld", q->min_context);
+	}
+	for (i = 0; i < q->nneed; i++) {
+		c = cond(b);
+		snprintf(c->sql, sizeof c->sql, "instr(features, ?%d) > 0",
+		    param_text(b, quoted(b, q->need[i])));
+		snprintf(c->label, sizeof c->label, "--need %s", q->need[i]);
+	}
+}
+
+static void
+bind_params(sqlite3_stmt *st, const struct sqlq *b)
+{
+	for (int i = 0; i < b->np; i++)
+		if (b->p[i].s != NULL)
+			sqlite3_bind_text(st, i + 1, b->p[i].s, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_double(st, i + 1, b->p[i].d);
+}
+
+/* Append to buf (of size n, holding len bytes). */
+static size_t
+append(char *buf, size_t n, size_t len, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (len + k >= n)
+		return n;
+	memcpy(buf + len, s, k + 1);
+	return len + k;
+}
+
+/* --- what the catalog says of one model ---------------------------------- */
+
+static const char select_sql[] =
+    "SELECT provider, model, base_url, key_env, family, context_length, free, "
+    "input_price, output_price, first_seen, json_extract(limits, '$.rpm'), "
+    "json_extract(limits, '$.rpd'), json_extract(limits, '$.tpm'), "
+    "json_extract(limits, '$.tpd'), json_extract(limits, '$.scope') = 'provider' "
+    "FROM models WHERE present = 1";
+
+struct item {
+	char		*provider, *model, *base_url, *key_env, *family;
+	long long	 ctx;
+	int		 free, has_prices, order, usable;
+	double		 in, out, key, score;
+	time_t		 first_seen;
+	struct limits	 lim;
+	struct health	 health;
+	struct budget	 budget;
+};
+
+static char *
+dup_column(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return strdup(s != NULL ? s : "");
+}
+
+static long long
+limit_column(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+static void
+item_free(struct item *it)
+{
+	free(it->provider);
+	free(it->model);
+	free(it->base_url);
+	free(it->key_env);
+	free(it->family);
+}
+
+/* Fill it from the current row.  0, or -1 when out of memory. */
+static int
+item_load(sqlite3_stmt *st, struct item *it)
+{
+	const char *seen;
+
+	memset(it, 0, sizeof *it);
+	it->provider = dup_column(st, 0);
+	it->model = dup_column(st, 1);
+	it->base_url = dup_column(st, 2);
+	it->key_env = dup_column(st, 3);
+	it->family = dup_column(st, 4);
+	it->ctx = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+	it->free = sqlite3_column_int(st, 6);
+	it->has_prices = sqlite3_column_type(st, 7) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 8) != SQLITE_NULL;
+	it->in = sqlite3_column_double(st, 7);
+	it->out = sqlite3_column_double(st, 8);
+	if ((seen = (const char *)sqlite3_column_text(st, 9)) == NULL ||
+	    utctime_parse(seen, &it->first_seen) == -1)
+		it->first_seen = 0;
+	it->lim.rpm = limit_column(st, 10);
+	it->lim.rpd = limit_column(st, 11);
+	it->lim.tpm = limit_column(st, 12);
+	it->lim.tpd = limit_column(st, 13);
+	it->lim.provider_scope = sqlite3_column_int(st, 14);
+	if (it->provider == NULL || it->model == NULL || it->base_url == NULL ||
+	    it->key_env == NULL || it->family == NULL) {
+		item_free(it);
+		return -1;
+	}
+	return 0;
+}
+
+/* Breaker and budget of it now.  0 or -1. */
+static int
+item_judge(struct route_ctx *rc, struct item *it, time_t now)
+{
+	if (health_of(rc->hd, it->provider, it->model, now, &it->health) == -1 ||
+	    budget_of(rc->bd, it->provider, it->model, &it->lim, now, &it->budget) == -1)
+		return -1;
+	it->usable = health_usable(it->health.state) && !it->budget.exhausted;
+	return 0;
+}
+
+/* --- strategies ---------------------------------------------------------- */
+
+static double
+list_price(const struct item *it)
+{
+	return it->free ? 0 : it->in + it->out;
+}
+
+/* Mean latency over 7 days into it->key; NAN if never measured.  0 or -1. */
+static int
+mean_latency(struct route_ctx *rc, struct item *it, time_t now)
+{
+	char week[UTCTIME_LEN];
+	sqlite3_stmt *st = rc->latency;
+	int rc_step;
+
+	(void)utctime_format(now - 6 * 86400, week);
+	week[10] = '\0';
+	sqlite3_bind_text(st, 1, it->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, it->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, week, -1, SQLITE_STATIC);
+	it->key = NAN;
+	if ((rc_step = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
+		it->key = sqlite3_column_double(st, 0) / sqlite3_column_double(st, 1);
+	sqlite3_reset(st);
+	if (rc_step != SQLITE_ROW && rc_step != SQLITE_DONE) {
+		catalog_fail(rc->db, rc_step, "read latencies");
+		return -1;
+	}
+	return 0;
+}
+
+/* xorshift64*: enough for spreading load, seeded per decision. */
+static double
+uniform(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (double)((*s * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}
+
+/* The next turn of the round-robin counter kept in path; 0 if it cannot be kept. */
+static unsigned long long
+next_turn(const char *path)
+{
+	char buf[32] = "";
+	unsigned long long turn = 0;
+	ssize_t n;
+	int fd;
+
+	if (path == NULL || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return 0;
+	if (flock(fd, LOCK_EX) == 0) {
+		if ((n = read(fd, buf, sizeof buf - 1)) > 0) {
+			buf[n] = '\0';
+			turn = strtoull(buf, NULL, 10);
+		}
+		n = snprintf(buf, sizeof buf, "%llu\n", turn + 1);
+		if (pwrite(fd, buf, (size_t)n, 0) != n)
+			err_warn("%s: cannot record the round-robin turn", path);
+	}
+	close(fd);
+	return turn;
+}
+
+static int
+by_key(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int xn = isnan(x->key), yn = isnan(y->key);
+
+	if (xn != yn)
+		return xn - yn;		/* the unmeasured last */
+	if (!xn && x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->order - y->order;
+}
+
+/* Sort keys (ascending) and scores for the strategies that see every candidate. */
+static int
+rank_all(struct route_ctx *rc, const struct route_query *q, struct item *v, size_t n)
+{
+	uint64_t state = q->seed ? q->seed : ((uint64_t)q->now << 20) ^ (uint64_t)getpid() ^
+	    (uint64_t)clock();
+	unsigned long long turn;
+
+	if (state == 0)
+		state = 1;
+	switch (q->strategy) {
+	case ROUTE_FASTEST:
+		for (size_t i = 0; i < n; i++) {
+			if (mean_latency(rc, &v[i], q->now) == -1)
+				return -1;
+			v[i].score = v[i].key;
+		}
+		break;
+	case ROUTE_LEAST_USED:
+		for (size_t i = 0; i < n; i++)
+			v[i].key = v[i].score = (double)v[i].budget.requests_today;
+		break;
+	case ROUTE_ROUND_ROBIN:
+		turn = n > 0 ? next_turn(q->rr_path) % n : 0;
+		for (size_t i = 0; i < n; i++)
+			v[i].key = v[i].score = (double)((i + n - turn) % n);
+		break;
+	case ROUTE_RANDOM:
+		/* Efraimidis-Spirakis: the largest u^(1/w) first. */
+		for (size_t i = 0; i < n; i++) {
+			double w = v[i].budget.day_left *
+			    (v[i].health.state == HEALTH_HALF_OPEN ? 0.5 : 1);
+
+			v[i].score = w;
+			v[i].key = w > 0 ? -pow(uniform(&state), 1 / w) : 0;
+		}
+		break;
+	default:
+		break;
+	}
+	qsort(v, n, sizeof *v, by_key);
+	return 0;
+}
+
+/* --- output -------------------------------------------------------------- */
+
+/* Why it cannot take a request now, after prefix. */
+static void
+unusable(const struct item *it, const char *prefix, char *why, size_t n)
+{
+	char until[UTCTIME_LEN] = "";
+
+	if (it->budget.exhausted) {
+		(void)utctime_format(it->budget.until, until);
+		snprintf(why, n, "%sout of budget (%s) until %s", prefix, it->budget.which, until);
+	} else {
+		(void)utctime_format(it->health.until, until);
+		snprintf(why, n, "%s%s after HTTP %d%s%s", prefix, health_name(it->health.state),
+		    it->health.status, it->health.until ? " until " : "",
+		    it->health.until ? until : "");
+	}
+}
+
+static void
+explain(const struct route_query *q, const struct item *it, char *why, size_t n)
+{
+	size_t len = 0;
+
+	switch (q->strategy) {
+	case ROUTE_FREE_FIRST:
+	case ROUTE_CHEAPEST:
+		if (it->free)
+			len = (size_t)snprintf(why, n, "free");
+		else
+			len = (size_t)snprintf(why, n, "%.4g USD/M tokens", list_price(it));
+		break;
+	case ROUTE_FASTEST:
+		if (isnan(it->key))
+			len = (size_t)snprintf(why, n, "no latency measured yet");
+		else
+			len = (size_t)snprintf(why, n, "mean latency %.0f ms (7 days)", it->key);
+		break;
+	case ROUTE_LEAST_USED:
+		len = (size_t)snprintf(why, n, "%lld requests today", it->budget.requests_today);
+		break;
+	case ROUTE_ROUND_ROBIN:
+		len = (size_t)snprintf(why, n, "round-robin turn");
+		break;
+	case ROUTE_RANDOM:
+		len = (size_t)snprintf(why, n, "drawn with weight %.2f", it->score);
+		break;
+	default:
+		break;
+	}
+	if (len < n && it->ctx >= 0)
+		len += (size_t)snprintf(why + len, n - len, ", %lld-token context", it->ctx);
+	if (len < n && it->lim.rpd >= 0)
+		len += (size_t)snprintf(why + len, n - len, ", %.0f%% of the day's requests left",
+		    it->budget.day_left * 100);
+	if (len < n && it->health.state == HEALTH_HALF_OPEN)
+		len += (size_t)snprintf(why + len, n - len, ", half-open trial after HTTP %d",
+		    it->health.status);
+	else if (len < n && it->health.failures > 0 && it->health.state == HEALTH_CLOSED)
+		len += (size_t)snprintf(why + len, n - len, ", %d recent failure%s",
+		    it->health.failures, it->health.failures > 1 ? "s" : "");
+	if (len < n && !it->usable)
+		unusable(it, ", ", why + len, n - len);
+}
+
+static int
+emit_item(const struct route_query *q, struct item *it, int rank, route_emit emit, void *arg)
+{
+	char why[256];
+	struct candidate c = {
+		.rank = rank, .provider = it->provider, .model = it->model,
+		.base_url = it->base_url, .key_env = it->key_env, .family = it->family,
+		.why = why, .context_length = it->ctx, .free = it->free,
+		.has_prices = it->has_prices, .input_price = it->in, .output_price = it->out,
+		.first_seen = it->first_seen, .usable = it->usable, .health = it->health,
+		.budget = it->budget,
+	};
+
+	switch (q->strategy) {
+	case ROUTE_FREE_FIRST:
+		c.score = (double)(it->ctx > 0 ? it->ctx : 0);
+		break;
+	case ROUTE_CHEAPEST:
+		c.score = list_price(it);
+		break;
+	default:
+		c.score = it->score;
+		break;
+	}
+	explain(q, it, why, sizeof why);
+	return emit(&c, arg);
+}
+
+/* --- selection ----------------------------------------------------------- */
+
+/* Which constraint emptied the list: counts after each one, in one query. */
+static int
+diagnose(struct route_ctx *rc, const struct sqlq *b, int blocked, const char *first_blocked,
+    char *why, size_t n)
+{
+	char sql[8192];
+	size_t len = append(sql, sizeof sql, 0, "SELECT count(*)");
+	sqlite3_stmt *st;
+	long long prev, cur = 0;
+	int rc_step, i;
+
+	for (i = 0; i < b->nc; i++) {
+		len = append(sql, sizeof sql, len, ", sum(1");
+		for (int j = 0; j <= i; j++) {
+			len = append(sql, sizeof sql, len, " AND (");
+			len = append(sql, sizeof sql, len, b->c[j].sql);
+			len = append(sql, sizeof sql, len, ")");
+		}
+		len = append(sql, sizeof sql, len, ")");
+	}
+	len = append(sql, sizeof sql, len, " FROM models WHERE present = 1");
+	if (len >= sizeof sql || (st = catalog_prepare(rc->db, sql)) == NULL)
+		return -1;
+	bind_params(st, b);
+	if ((rc_step = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		catalog_fail(rc->db, rc_step, "count models");
+		return -1;
+	}
+	prev = sqlite3_column_int64(st, 0);
+	if (prev == 0)
+		snprintf(why, n, "the catalog holds no present model (run afmts-discover)");
+	for (i = 0; prev > 0 && i < b->nc; i++) {
+		cur = sqlite3_column_int64(st, i + 1);
+		if (cur == 0) {
+			snprintf(why, n, "%s leaves none of the %lld model%s that passed the "
+			    "constraints before it", b->c[i].label, prev, prev > 1 ? "s" : "");
+			break;
+		}
+		prev = cur;
+	}
+	sqlite3_finalize(st);
+	if (i == b->nc && prev > 0)
+		snprintf(why, n, "all %d model%s that fit cannot take a request now (%s)",
+		    blocked, blocked > 1 ? "s" : "", first_blocked);
+	return 0;
+}
+
+int
+route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit, void *arg,
+    char *why, size_t n)
+{
+	struct sqlq b;
+	char sql[8192], blocked_why[256] = "";
+	size_t len, cap = 0, nv = 0;
+	sqlite3_stmt *st;
+	struct item it, *v = NULL;
+	int stream = q->strategy == ROUTE_FREE_FIRST || q->strategy == ROUTE_CHEAPEST;
+	int emitted = 0, blocked = 0, step, result = -1, stop = 0;
+
+	memset(&b, 0, sizeof b);
+	constraints(&b, q);
+	len = append(sql, sizeof sql, 0, select_sql);
+	for (int i = 0; i < b.nc; i++) {
+		len = append(sql, sizeof sql, len, " AND (");
+		len = append(sql, sizeof sql, len, b.c[i].sql);
+		len = append(sql, sizeof sql, len, ")");
+	}
+	len = append(sql, sizeof sql, len, q->strategy == ROUTE_CHEAPEST ?
+	    " ORDER BY CASE WHEN free THEN 0 ELSE coalesce(input_price, 0) + "
+	    "coalesce(output_price, 0) END, free DESC, context_length DESC, provider, model" :
+	    " ORDER BY free DESC, context_length DESC, provider, model");
+	if (len >= sizeof sql || (st = catalog_prepare(rc->db, sql)) == NULL)
+		return -1;
+	bind_params(st, &b);
+	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (item_load(st, &it) == -1) {
+			err_warn("out of memory");
+			goto out;
+		}
+		if (item_judge(rc, &it, q->now) == -1) {
+			item_free(&it);
+			goto out;
+		}
+		if (!it.usable && !q->all) {
+			if (blocked++ == 0) {
+				int k = snprintf(blocked_why, sizeof blocked_why, "%.60s/%.80s",
+				    it.provider, it.model);
+
+				unusable(&it, ": ", blocked_why + k, sizeof blocked_why - (size_t)k);
+			}
+			item_free(&it);
+			continue;
+		}
+		if (stream) {
+			it.score = 0;
+			stop = emit_item(q, &it, ++emitted, emit, arg) != 0 ||
+			    (q->count > 0 && emitted == q->count);
+			item_free(&it);
+			continue;
+		}
+		if (nv == cap) {
+			struct item *nvp = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof *v);
+
+			if (nvp == NULL) {
+				err_warn("out of memory");
+				item_free(&it);
+				goto out;
+			}
+			v = nvp;
+		}
+		it.order = (int)nv;
+		v[nv++] = it;
+	}
+	if (!stop && step != SQLITE_DONE) {
+		catalog_fail(rc->db, step, "select models");
+		goto out;
+	}
+	if (!stream) {
+		if (rank_all(rc, q, v, nv) == -1)
+			goto out;
+		for (size_t i = 0; i < nv && !stop; i++)
+			stop = emit_item(q, &v[i], ++emitted, emit, arg) != 0 ||
+			    (q->count > 0 && emitted == q->count);
+	}
+	if (emitted == 0 && diagnose(rc, &b, blocked, blocked_why, why, n) == -1)
+		goto out;
+	result = emitted;
+out:
+	for (size_t i = 0; i < nv; i++)
+		item_free(&v[i]);
+	free(v);
+	sqlite3_finalize(st);
+	return result;
+}

@@ -1,0 +1,316 @@
+/*
+ * routecgi: one HTTP request in, one response out.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "err.h"
+#include "form.h"
+#include "jsonw.h"
+#include "outcome.h"
+#include "route.h"
+#include "routecgi.h"
+#include "routeout.h"
+#include "routestatus.h"
+#include "utctime.h"
+
+#define ROUTE_SCHEMA 3
+
+struct reply {
+	int	 status;
+	char	*body;
+	size_t	 len;
+	FILE	*f;		/* writes into body */
+	const char *allow;	/* for 405 */
+};
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/* Replace whatever was written with a JSON error. */
+static int
+fail(struct reply *r, int status, const char *type, const char *msg, const char *param)
+{
+	rewind(r->f);
+	r->status = status;
+	fputs("{\"error\":{\"message\":", r->f);
+	jsonw_str(r->f, msg);
+	jsonw_key(r->f, "type", 0);
+	jsonw_str(r->f, type);
+	if (param != NULL && *param != '\0') {
+		jsonw_key(r->f, "param", 0);
+		jsonw_str(r->f, param);
+	}
+	fputs("}}\n", r->f);
+	return 0;
+}
+
+static int
+send_reply(struct reply *r, int head)
+{
+	long end = ftell(r->f);
+
+	fflush(r->f);
+	printf("Status: %d %s\r\nContent-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", r->status,
+	    reason(r->status));
+	if (r->allow != NULL)
+		printf("Allow: %s\r\n", r->allow);
+	printf("Content-Length: %ld\r\n\r\n", end);
+	if (!head)
+		fwrite(r->body, 1, (size_t)end, stdout);
+	return fflush(stdout) == EOF ? 1 : 0;
+}
+
+/* --- GET /route and /v1/models ------------------------------------------ */
+
+struct route_args {
+	struct route_query q;
+	int		 models;	/* /v1/models: only "all" */
+};
+
+static const char *
+route_pair(const char *name, const char *value, void *arg)
+{
+	struct route_args *a = arg;
+
+	if (strcmp(name, "all") == 0) {
+		if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0)
+			return "all must be 0 or 1";
+		a->q.all = value[0] == '1';
+		return NULL;
+	}
+	if (a->models)
+		return "unknown parameter";
+	return route_param(&a->q, name, value);
+}
+
+static int
+open_catalog(struct reply *r, const char *path, sqlite3 **db)
+{
+	int code;
+
+	if (path == NULL)
+		return fail(r, 503, "unavailable", "no catalog configured (set AFMTS_DB)", NULL), -1;
+	if ((code = catalog_open_existing(path, ROUTE_SCHEMA, 0, db)) == CATALOG_MISSING)
+		return fail(r, 503, "unavailable", "no catalog yet: run afmts-discover", NULL), -1;
+	if (code != CATALOG_OK)
+		return fail(r, 503, "unavailable", "the catalog cannot be read", NULL), -1;
+	return 0;
+}
+
+static int
+do_route(struct reply *r, const char *path, char *query, int models, time_t now)
+{
+	struct route_args a;
+	struct route_ctx *rc = NULL;
+	struct routeout out;
+	sqlite3 *db = NULL;
+	char bad[80], why[512] = "", *rr = NULL;
+	const char *msg;
+	int n;
+
+	memset(&a, 0, sizeof a);
+	route_query_init(&a.q, now);
+	a.models = models;
+	if (models) {
+		a.q.count = 0;
+		a.q.strategy = ROUTE_FREE_FIRST;
+	}
+	if ((msg = form_parse(query, route_pair, &a, bad, sizeof bad)) != NULL)
+		return fail(r, 400, "invalid_request_error", msg, bad);
+	if (open_catalog(r, path, &db) == -1)
+		return 0;
+	if (a.q.strategy == ROUTE_ROUND_ROBIN && (rr = malloc(strlen(path) + 4)) != NULL) {
+		sprintf(rr, "%s.rr", path);
+		a.q.rr_path = rr;
+	}
+	if ((rc = route_open(db)) == NULL) {
+		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
+		goto out;
+	}
+	routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
+	n = route_select(rc, &a.q, routeout_candidate, &out, why, sizeof why);
+	if (n == -1) {
+		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
+	} else if (n == 0 && !models) {
+		/* A valid question with an empty answer, and why it is empty. */
+		rewind(r->f);
+		fputs("{\"candidates\":[],\"message\":", r->f);
+		jsonw_str(r->f, why);
+		fputs("}\n", r->f);
+		r->status = 200;
+	} else {
+		routeout_end(&out);
+		r->status = 200;
+	}
+out:
+	route_close(rc);
+	catalog_close(db);
+	free(rr);
+	return 0;
+}
+
+/* --- GET /status ----------------------------------------------------------- */
+
+static int
+do_status(struct reply *r, const char *path, const char *query, time_t now)
+{
+	sqlite3 *db = NULL;
+
+	if (*query != '\0')
+		return fail(r, 400, "invalid_request_error", "/status takes no parameters", NULL);
+	if (open_catalog(r, path, &db) == -1)
+		return 0;
+	if (routestatus_write(db, now, r->f) == -1)
+		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
+	else
+		r->status = 200;
+	catalog_close(db);
+	return 0;
+}
+
+/* --- POST /report ---------------------------------------------------------- */
+
+static const char *
+outcome_pair(const char *name, const char *value, void *arg)
+{
+	return outcome_param(arg, name, value);
+}
+
+/* Read exactly CONTENT_LENGTH bytes of body into buf (NUL-terminated).  A status or 0. */
+static int
+read_body(char *buf, size_t cap)
+{
+	const char *cl = getenv("CONTENT_LENGTH"), *ct = getenv("CONTENT_TYPE");
+	char *end;
+	unsigned long len;
+	size_t got = 0;
+
+	if (ct != NULL && *ct != '\0' &&
+	    strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return 415;
+	if (cl == NULL || *cl == '\0')
+		return 411;
+	errno = 0;
+	len = strtoul(cl, &end, 10);
+	if (*end != '\0' || errno != 0 || *cl == '-')
+		return 400;
+	if (len >= cap)
+		return 413;
+	while (got < len) {
+		size_t k = fread(buf + got, 1, len - got, stdin);
+
+		if (k == 0)
+			return 400;
+		got += k;
+	}
+	buf[got] = '\0';
+	return memchr(buf, '\0', got) != NULL ? 400 : 0;
+}
+
+static int
+do_report(struct reply *r, const char *path, time_t now)
+{
+	static char body[ROUTECGI_MAX_BODY + 1];
+	struct outcome o;
+	sqlite3 *db = NULL;
+	char bad[80], msg[160];
+	const char *why;
+	int status, code;
+
+	if ((status = read_body(body, sizeof body)) != 0)
+		return fail(r, status, "invalid_request_error", status == 413 ?
+		    "the body is larger than 8192 bytes" : status == 415 ?
+		    "send application/x-www-form-urlencoded" : status == 411 ?
+		    "a Content-Length is required" : "the body could not be read", NULL);
+	outcome_init(&o, now);
+	if ((why = form_parse(body, outcome_pair, &o, bad, sizeof bad)) != NULL)
+		return fail(r, 400, "invalid_request_error", why, bad);
+	if (path == NULL || catalog_open_existing(path, ROUTE_SCHEMA, 1, &db) != CATALOG_OK)
+		return fail(r, 503, "unavailable", "the catalog is missing or cannot be written",
+		    NULL);
+	code = outcome_record(db, &o, msg, sizeof msg);
+	catalog_close(db);
+	if (code == OUTCOME_INVALID)
+		return fail(r, 422, "invalid_request_error", msg, NULL);
+	if (code != OUTCOME_OK)
+		return fail(r, 503, "unavailable", "the catalog cannot be written now", NULL);
+	r->status = 200;
+	fputs("{\"recorded\":true}\n", r->f);
+	return 0;
+}
+
+/* --- dispatch ------------------------------------------------------------ */
+
+int
+routecgi_main(const char *db_path)
+{
+	const char *method = getenv("REQUEST_METHOD"), *info = getenv("PATH_INFO");
+	const char *qs = getenv("QUERY_STRING");
+	static char query[ROUTECGI_MAX_QUERY + 1];
+	struct reply r = { .status = 500 };
+	int head, get, rc;
+	time_t now = utctime_now();
+
+	if ((r.f = open_memstream(&r.body, &r.len)) == NULL) {
+		err_warn("out of memory");
+		printf("Status: 500 Internal Server Error\r\n\r\n");
+		return 1;
+	}
+	method = method != NULL ? method : "GET";
+	info = info != NULL && *info != '\0' ? info : "/";
+	qs = qs != NULL ? qs : "";
+	head = strcmp(method, "HEAD") == 0;
+	get = head || strcmp(method, "GET") == 0;
+	if (now == (time_t)-1)
+		fail(&r, 503, "unavailable", "AFMTS_NOW is not a valid time", NULL);
+	else if (strlen(qs) > ROUTECGI_MAX_QUERY)
+		fail(&r, 414, "invalid_request_error", "the query string is longer than 2048 bytes",
+		    NULL);
+	else if (strcmp(info, "/route") == 0 || strcmp(info, "/v1/models") == 0 ||
+	    strcmp(info, "/status") == 0) {
+		strcpy(query, qs);
+		if (!get) {
+			r.allow = "GET, HEAD";
+			fail(&r, 405, "invalid_request_error", "use GET", NULL);
+		} else if (strcmp(info, "/status") == 0) {
+			do_status(&r, db_path, query, now);
+		} else {
+			do_route(&r, db_path, query, strcmp(info, "/v1/models") == 0, now);
+		}
+	} else if (strcmp(info, "/report") == 0) {
+		if (strcmp(method, "POST") != 0) {
+			r.allow = "POST";
+			fail(&r, 405, "invalid_request_error", "use POST", NULL);
+		} else {
+			do_report(&r, db_path, now);
+		}
+	} else {
+		fail(&r, 404, "not_found", "no such endpoint: /route, /v1/models, /status, /report",
+		    NULL);
+	}
+	rc = send_reply(&r, head);
+	fclose(r.f);
+	free(r.body);
+	return rc;
+}

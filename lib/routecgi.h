@@ -1,0 +1,20 @@
+/*
+ * routecgi: afmts-route as a CGI program (RFC 3875), under any web server.
+ *
+ *   GET  /route?need=tools&min_context=32000&strategy=fastest   candidates as JSON
+ *   GET  /v1/models[?all=1]     tracked free models, OpenAI list format
+ *   GET  /status                catalog age, providers, breakers
+ *   POST /report                record an outcome (form-encoded fields)
+ *
+ * Errors are JSON with a 4xx status, or 503 when there is no catalog.
+ */
+#ifndef AFMTS_ROUTECGI_H
+#define AFMTS_ROUTECGI_H
+
+#define ROUTECGI_MAX_QUERY 2048	/* bytes of QUERY_STRING */
+#define ROUTECGI_MAX_BODY 8192	/* bytes of a POST body */
+
+/* Answer the request described by the environment on stdout.  Returns 0, or 1 if it failed. */
+int routecgi_main(const char *db_path);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * routestatus: GET /status and afmts-route --state.
+ */
+#include <string.h>
+
+#include "catalog.h"
+#include "health.h"
+#include "jsonw.h"
+#include "routestatus.h"
+#include "utctime.h"
+
+/* Column i as a JSON string, or null. */
+static void
+text_or_null(FILE *f, sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	if (s != NULL)
+		jsonw_str(f, s);
+	else
+		fputs("null", f);
+}
+
+static int
+catalog_part(sqlite3 *db, time_t now, FILE *f)
+{
+	sqlite3_stmt *st = catalog_prepare(db, "SELECT (SELECT max(started_at) FROM runs), "
+	    "count(*), coalesce(sum(free), 0) FROM models WHERE present = 1");
+	const char *at;
+	time_t t;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		catalog_fail(db, sqlite3_errcode(db), "read the catalog");
+		return -1;
+	}
+	fputs("\"catalog\":{\"updated_at\":", f);
+	text_or_null(f, st, 0);
+	jsonw_key(f, "age_seconds", 0);
+	at = (const char *)sqlite3_column_text(st, 0);
+	if (at != NULL && utctime_parse(at, &t) == 0)
+		jsonw_num(f, (double)(now - t));
+	else
+		fputs("null", f);
+	jsonw_key(f, "models", 0);
+	jsonw_num(f, (double)sqlite3_column_int64(st, 1));
+	jsonw_key(f, "free_models", 0);
+	jsonw_num(f, (double)sqlite3_column_int64(st, 2));
+	putc('}', f);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+providers_part(sqlite3 *db, FILE *f)
+{
+	sqlite3_stmt *st = catalog_prepare(db, "SELECT p.name, p.last_observed_at, p.last_ok_at, "
+	    "p.last_error_at, p.last_error_kind, p.last_error, p.failures, "
+	    "(SELECT count(*) FROM models m WHERE m.provider = p.name AND m.present = 1), "
+	    "(SELECT count(*) FROM models m WHERE m.provider = p.name AND m.present = 1 "
+	    "AND m.free = 1) FROM providers p ORDER BY p.name");
+	static const char *const keys[] = { "name", "last_observed_at", "last_ok_at",
+	    "last_error_at", "last_error_kind", "last_error" };
+	int rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	fputs(",\"providers\":[", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fputs(n++ ? ",{" : "{", f);
+		for (int i = 0; i < 6; i++) {
+			jsonw_key(f, keys[i], i == 0);
+			text_or_null(f, st, i);
+		}
+		jsonw_key(f, "failures", 0);
+		jsonw_num(f, (double)sqlite3_column_int64(st, 6));
+		jsonw_key(f, "models", 0);
+		jsonw_num(f, (double)sqlite3_column_int64(st, 7));
+		jsonw_key(f, "free_models", 0);
+		jsonw_num(f, (double)sqlite3_column_int64(st, 8));
+		putc('}', f);
+	}
+	putc(']', f);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		catalog_fail(db, rc, "read providers");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every model with a failure in the last week whose breaker is not closed and clean. */
+static int
+breakers_part(sqlite3 *db, time_t now, FILE *f)
+{
+	sqlite3_stmt *st = catalog_prepare(db, "SELECT DISTINCT provider, model FROM usage "
+	    "WHERE status NOT BETWEEN 200 AND 299 AND ts >= ?1 ORDER BY provider, model");
+	struct health_db *hd = health_open(db);
+	char from[UTCTIME_LEN], t[UTCTIME_LEN];
+	int rc = SQLITE_ERROR, n = 0;
+
+	if (st == NULL || hd == NULL)
+		goto out;
+	(void)utctime_format(now - 7 * 86400, from);
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	fputs(",\"breakers\":[", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 0);
+		const char *m = (const char *)sqlite3_column_text(st, 1);
+		struct health h;
+
+		if (health_of(hd, p, m, now, &h) == -1) {
+			rc = SQLITE_ERROR;
+			goto out;
+		}
+		if (h.state == HEALTH_CLOSED && h.failures == 0)
+			continue;
+		fputs(n++ ? ",{" : "{", f);
+		jsonw_key(f, "provider", 1);
+		jsonw_str(f, p);
+		jsonw_key(f, "model", 0);
+		jsonw_str(f, m);
+		jsonw_key(f, "state", 0);
+		jsonw_str(f, health_name(h.state));
+		jsonw_key(f, "status", 0);
+		jsonw_num(f, h.status);
+		jsonw_key(f, "failures", 0);
+		jsonw_num(f, h.failures);
+		jsonw_key(f, "until", 0);
+		if (h.until != 0 && utctime_format(h.until, t) == 0)
+			jsonw_str(f, t);
+		else
+			fputs("null", f);
+		putc('}', f);
+	}
+	putc(']', f);
+out:
+	if (rc != SQLITE_DONE && st != NULL && hd != NULL)
+		catalog_fail(db, rc, "read breakers");
+	health_close(hd);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+routestatus_write(sqlite3 *db, time_t now, FILE *f)
+{
+	char t[UTCTIME_LEN];
+
+	(void)utctime_format(now, t);
+	fputs("{\"now\":", f);
+	jsonw_str(f, t);
+	putc(',', f);
+	if (catalog_part(db, now, f) == -1 || providers_part(db, f) == -1 ||
+	    breakers_part(db, now, f) == -1)
+		return -1;
+	fputs("}\n", f);
+	return 0;
+}

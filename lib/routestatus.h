@@ -1,0 +1,17 @@
+/*
+ * routestatus: the state afmts-route decides from, as one JSON document:
+ * the catalog's age, each provider's discovery health and model counts, and
+ * every model whose breaker is not plainly closed.
+ */
+#ifndef AFMTS_ROUTESTATUS_H
+#define AFMTS_ROUTESTATUS_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+/* Write the document to f.  0, or -1 after reporting. */
+int routestatus_write(sqlite3 *db, time_t now, FILE *f);
+
+#endif
