@@ -28,7 +28,7 @@ XML_LIBS   = `pkg-config --libs libxml-2.0`
 # Debian packages needed to build and test.
 BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
-TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind
+TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route
 SCRIPTS = schedule/afmts-discover

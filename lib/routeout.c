@@ -1,6 +1,7 @@
 /*
  * routeout: the shapes of afmts-route's answers.
  */
+#include <math.h>
 #include <string.h>
 
 #include "jsonw.h"
@@ -131,8 +132,11 @@ routeout_candidate(const struct candidate *c, void *arg)
 		break;
 	case ROUTEOUT_TSV:
 		/* Catalog text holds no tab or newline (afmts-parse refuses them). */
-		fprintf(f, "%d\t%s\t%s\t%s\t%s\t%.15g\t%s\n", c->rank, c->provider, c->model,
-		    c->base_url, c->key_env, c->score, c->why);
+		fprintf(f, "%d\t%s\t%s\t%s\t%s\t", c->rank, c->provider, c->model, c->base_url,
+		    c->key_env);
+		if (!isnan(c->score))
+			fprintf(f, "%.15g", c->score);
+		fprintf(f, "\t%s\n", c->why);
 		break;
 	case ROUTEOUT_ENV:
 		env_var(f, "PROVIDER", c->rank, c->provider);
