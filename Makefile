@@ -74,8 +74,15 @@ bin/afmts-fetch: bin/afmts-fetch.o $(FETCH_OBJS) $(CORE_OBJS)
 bin/afmts-track: bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS) $(JQ_LIBS) `pkg-config --libs sqlite3` -lm -pthread
 
+# A decision costs little more than its exec, and dynamic loading and
+# relocation are most of an exec: afmts-route is linked statically (Debian's
+# libsqlite3.a).  Sanitizers need dynamic linking: make asan sets ROUTE_STATIC=.
+# (ld warns that SQLite's extension loading, which we never use, needs glibc's
+# shared libraries at run time; -w keeps that one warning out of the build.)
+ROUTE_STATIC ?= -static -Wl,-w
 bin/afmts-route: bin/afmts-route.o $(ROUTE_OBJS)
-	$(CC) $(LDFLAGS) -o $@ bin/afmts-route.o $(ROUTE_OBJS) `pkg-config --libs sqlite3` -lm
+	$(CC) $(LDFLAGS) $(ROUTE_STATIC) -o $@ bin/afmts-route.o $(ROUTE_OBJS) \
+		`pkg-config --libs $(if $(ROUTE_STATIC),--static) sqlite3` -lm
 
 UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o
 
@@ -122,7 +129,7 @@ test: all test/unit/run
 asan:
 	$(MAKE) clean
 	$(MAKE) OPTFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-		LDFLAGS='-fsanitize=address,undefined' all test/unit/run
+		LDFLAGS='-fsanitize=address,undefined' ROUTE_STATIC= all test/unit/run
 	@AFMTS_ASAN=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 sh test/run-all
 	$(MAKE) clean
 

@@ -55,12 +55,16 @@ budget_open(sqlite3 *db)
 	if (bd == NULL)
 		return NULL;
 	bd->db = db;
-	for (int i = 0; i < S_COUNT; i++)
-		if ((bd->st[i] = catalog_prepare(db, sql[i])) == NULL) {
-			budget_close(bd);
-			return NULL;
-		}
 	return bd;
+}
+
+/* Statement i, prepared on first use: a decision pays only for what it asks. */
+static sqlite3_stmt *
+stmt(struct budget_db *bd, int i)
+{
+	if (bd->st[i] == NULL)
+		bd->st[i] = catalog_prepare(bd->db, sql[i]);
+	return bd->st[i];
 }
 
 void
@@ -78,11 +82,13 @@ static int
 count(struct budget_db *bd, int which, const char *provider, const char *model,
     const char *from, const char *to, struct use *u)
 {
-	sqlite3_stmt *st = bd->st[which];
+	sqlite3_stmt *st = stmt(bd, which);
 	const char *s;
 	int rc;
 
 	memset(u, 0, sizeof *u);
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
@@ -159,9 +165,11 @@ static int
 learned(struct budget_db *bd, const char *provider, const char *model, time_t now,
     struct budget *b)
 {
-	sqlite3_stmt *st = bd->st[S_LEARNED];
+	sqlite3_stmt *st = stmt(bd, S_LEARNED);
 	int rc;
 
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

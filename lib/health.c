@@ -47,13 +47,16 @@ health_open(sqlite3 *db)
 	if (hd == NULL)
 		return NULL;
 	hd->db = db;
-	if ((hd->recent = catalog_prepare(db, recent_sql)) == NULL ||
-	    (hd->key_failure = catalog_prepare(db, key_failure_sql)) == NULL ||
-	    (hd->last_ok = catalog_prepare(db, last_ok_sql)) == NULL) {
-		health_close(hd);
-		return NULL;
-	}
 	return hd;
+}
+
+/* *st prepared from sql on first use; NULL after reporting. */
+static sqlite3_stmt *
+lazy(struct health_db *hd, sqlite3_stmt **st, const char *sql)
+{
+	if (*st == NULL)
+		*st = catalog_prepare(hd->db, sql);
+	return *st;
 }
 
 void
@@ -90,6 +93,11 @@ bench_of(struct health_db *hd, const char *provider, time_t now)
 	b = &hd->cache[hd->ncache < 8 ? hd->ncache++ : 7];
 	memset(b, 0, sizeof *b);
 	snprintf(b->provider, sizeof b->provider, "%s", provider);
+	if (lazy(hd, &hd->key_failure, key_failure_sql) == NULL ||
+	    lazy(hd, &hd->last_ok, last_ok_sql) == NULL) {
+		hd->ncache--;
+		return NULL;
+	}
 	(void)utctime_format(now - HEALTH_BENCH_SECONDS, from);
 	(void)utctime_format(now, to);
 	sqlite3_bind_text(hd->key_failure, 1, provider, -1, SQLITE_STATIC);
@@ -158,13 +166,15 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 {
 	char from[UTCTIME_LEN], to[UTCTIME_LEN];
 	struct bench *b;
-	sqlite3_stmt *st = hd->recent;
+	sqlite3_stmt *st = lazy(hd, &hd->recent, recent_sql);
 	enum outcome first = NEUTRAL;
 	time_t first_at = 0, success_at = 0;
 	long long first_retry = -1;
 	int rc, run = 0;
 
 	memset(h, 0, sizeof *h);
+	if (st == NULL)
+		return -1;
 	(void)utctime_format(now - LOOKBACK, from);
 	(void)utctime_format(now, to);
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);

@@ -55,9 +55,7 @@ route_open(sqlite3 *db)
 	if (rc == NULL)
 		return NULL;
 	rc->db = db;
-	if ((rc->hd = health_open(db)) == NULL || (rc->bd = budget_open(db)) == NULL ||
-	    (rc->latency = catalog_prepare(db, "SELECT sum(latency_sum), sum(latency_n) "
-	    "FROM usage_daily WHERE provider = ?1 AND model = ?2 AND day >= ?3")) == NULL) {
+	if ((rc->hd = health_open(db)) == NULL || (rc->bd = budget_open(db)) == NULL) {
 		route_close(rc);
 		return NULL;
 	}
@@ -459,9 +457,14 @@ static int
 mean_latency(struct route_ctx *rc, struct item *it, time_t now)
 {
 	char week[UTCTIME_LEN];
-	sqlite3_stmt *st = rc->latency;
+	sqlite3_stmt *st;
 	int rc_step;
 
+	if (rc->latency == NULL && (rc->latency = catalog_prepare(rc->db, "SELECT "
+	    "sum(latency_sum), sum(latency_n) FROM usage_daily "
+	    "WHERE provider = ?1 AND model = ?2 AND day >= ?3")) == NULL)
+		return -1;
+	st = rc->latency;
 	(void)utctime_format(now - 6 * 86400, week);
 	week[10] = '\0';
 	sqlite3_bind_text(st, 1, it->provider, -1, SQLITE_STATIC);
@@ -726,6 +729,9 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 
 	memset(&b, 0, sizeof b);
 	constraints(&b, q);
+	/* One read transaction: one snapshot, and locks taken once, not per query. */
+	if (catalog_exec(rc->db, "SAVEPOINT route") != CATALOG_OK)
+		return -1;
 	len = append(sql, sizeof sql, 0, select_sql);
 	for (int i = 0; i < b.nc; i++) {
 		len = append(sql, sizeof sql, len, " AND (");
@@ -736,8 +742,10 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 	    " ORDER BY CASE WHEN free THEN 0 ELSE coalesce(input_price, 0) + "
 	    "coalesce(output_price, 0) END, free DESC, context_length DESC, provider, model" :
 	    " ORDER BY free DESC, context_length DESC, provider, model");
-	if (len >= sizeof sql || (st = catalog_prepare(rc->db, sql)) == NULL)
+	if (len >= sizeof sql || (st = catalog_prepare(rc->db, sql)) == NULL) {
+		catalog_exec(rc->db, "RELEASE route");
 		return -1;
+	}
 	bind_params(st, &b);
 	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (item_load(st, &it) == -1) {
@@ -797,5 +805,7 @@ out:
 		item_free(&v[i]);
 	free(v);
 	sqlite3_finalize(st);
+	if (catalog_exec(rc->db, "RELEASE route") != CATALOG_OK)
+		result = -1;
 	return result;
 }

@@ -22,17 +22,40 @@ utctime_days(int year, int month, int day)
 	return era * 146097 + doe - 719468;
 }
 
+/*
+ * The civil date of a day count (Hinnant's days_from_civil inverted).  Our
+ * own arithmetic, not gmtime_r: glibc's reads /etc/localtime on first use,
+ * seven system calls on the path of every routing decision.
+ */
+static void
+civil(long long days, long long *y, int *m, int *d)
+{
+	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
 int
 utctime_format(time_t t, char buf[UTCTIME_LEN])
 {
-	struct tm tm;
+	long long days = (long long)t / 86400, secs = (long long)t % 86400, y;
 	char tmp[64];
+	int m, d;
 
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	civil(days, &y, &m, &d);
+	if (y > 9999 || y < 0)
 		return -1;
-	snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(tmp, sizeof tmp, "%04lld-%02d-%02dT%02lld:%02lld:%02lldZ", y, m, d,
+	    secs / 3600, secs / 60 % 60, secs % 60);
 	memcpy(buf, tmp, UTCTIME_LEN - 1);
 	buf[UTCTIME_LEN - 1] = '\0';
 	return 0;

@@ -41,6 +41,16 @@ test_utctime_formats_utc(void)
 
 	CHECK(utctime_format(0, buf) == 0 && strcmp(buf, "1970-01-01T00:00:00Z") == 0);
 	CHECK(utctime_format(1795437296, buf) == 0 && strcmp(buf, "2026-11-23T12:34:56Z") == 0);
+	CHECK(utctime_format(-1, buf) == 0 && strcmp(buf, "1969-12-31T23:59:59Z") == 0);
+	CHECK(utctime_format(951782400, buf) == 0 && strcmp(buf, "2000-02-29T00:00:00Z") == 0);
+	CHECK(utctime_format(253402300799LL, buf) == 0 && strcmp(buf, "9999-12-31T23:59:59Z") == 0);
+	CHECK(utctime_format(253402300800LL, buf) == -1);
+	/* Every day of 1900..2100 round-trips through the parser. */
+	for (time_t t = -2208988800LL; t < 4102444800LL; t += 86400 + 3661) {
+		time_t back;
+
+		CHECK(utctime_format(t, buf) == 0 && utctime_parse(buf, &back) == 0 && back == t);
+	}
 	CHECK(utctime_days(2000, 3, 1) == 11017);
 }
 
