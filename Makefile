@@ -55,7 +55,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw
 
-MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-track.1
+MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-route.1 man/afmts-track.1
 MAN7 = man/afmts.7
 
 .PHONY: all deps run check test asan bench install uninstall clean lint
