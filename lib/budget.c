@@ -58,14 +58,6 @@ budget_open(sqlite3 *db)
 	return bd;
 }
 
-/* Statement i, prepared on first use: a decision pays only for what it asks. */
-static sqlite3_stmt *
-stmt(struct budget_db *bd, int i)
-{
-	if (bd->st[i] == NULL)
-		bd->st[i] = catalog_prepare(bd->db, sql[i]);
-	return bd->st[i];
-}
 
 void
 budget_close(struct budget_db *bd)
@@ -82,7 +74,7 @@ static int
 count(struct budget_db *bd, int which, const char *provider, const char *model,
     const char *from, const char *to, struct use *u)
 {
-	sqlite3_stmt *st = stmt(bd, which);
+	sqlite3_stmt *st = catalog_prepare_once(bd->db, &bd->st[which], sql[which]);
 	const char *s;
 	int rc;
 
@@ -165,7 +157,7 @@ static int
 learned(struct budget_db *bd, const char *provider, const char *model, time_t now,
     struct budget *b)
 {
-	sqlite3_stmt *st = stmt(bd, S_LEARNED);
+	sqlite3_stmt *st = catalog_prepare_once(bd->db, &bd->st[S_LEARNED], sql[S_LEARNED]);
 	int rc;
 
 	if (st == NULL)

@@ -51,6 +51,41 @@ catalog_prepare(sqlite3 *db, const char *sql)
 	return st;
 }
 
+sqlite3_stmt *
+catalog_prepare_once(sqlite3 *db, sqlite3_stmt **st, const char *sql)
+{
+	if (*st == NULL)
+		*st = catalog_prepare(db, sql);
+	return *st;
+}
+
+void
+catalog_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void
+catalog_bind_int64(sqlite3_stmt *st, int i, int has, sqlite3_int64 v)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void
+catalog_bind_double(sqlite3_stmt *st, int i, int has, double v)
+{
+	if (has)
+		sqlite3_bind_double(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 /* Make the directory holding path, and its parents (mode 0700: it is private). */
 static int
 make_parent(const char *path)

@@ -38,6 +38,19 @@ int catalog_exec(sqlite3 *db, const char *sql);
 /* Prepare sql, reporting failure; NULL on error. */
 sqlite3_stmt *catalog_prepare(sqlite3 *db, const char *sql);
 
+/*
+ * *st, prepared from sql on its first use, so that a caller pays only for the
+ * statements it runs.  NULL after reporting.
+ */
+sqlite3_stmt *catalog_prepare_once(sqlite3 *db, sqlite3_stmt **st, const char *sql);
+
+/* Bind s (copied), or NULL when s is NULL. */
+void catalog_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Bind v, or NULL unless has. */
+void catalog_bind_int64(sqlite3_stmt *st, int i, int has, sqlite3_int64 v);
+void catalog_bind_double(sqlite3_stmt *st, int i, int has, double v);
+
 /* An error code for an SQLite result code (busy or error), reported with what. */
 int catalog_fail(sqlite3 *db, int rc, const char *what);
 

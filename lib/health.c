@@ -50,14 +50,6 @@ health_open(sqlite3 *db)
 	return hd;
 }
 
-/* *st prepared from sql on first use; NULL after reporting. */
-static sqlite3_stmt *
-lazy(struct health_db *hd, sqlite3_stmt **st, const char *sql)
-{
-	if (*st == NULL)
-		*st = catalog_prepare(hd->db, sql);
-	return *st;
-}
 
 void
 health_close(struct health_db *hd)
@@ -93,8 +85,8 @@ bench_of(struct health_db *hd, const char *provider, time_t now)
 	b = &hd->cache[hd->ncache < 8 ? hd->ncache++ : 7];
 	memset(b, 0, sizeof *b);
 	snprintf(b->provider, sizeof b->provider, "%s", provider);
-	if (lazy(hd, &hd->key_failure, key_failure_sql) == NULL ||
-	    lazy(hd, &hd->last_ok, last_ok_sql) == NULL) {
+	if (catalog_prepare_once(hd->db, &hd->key_failure, key_failure_sql) == NULL ||
+	    catalog_prepare_once(hd->db, &hd->last_ok, last_ok_sql) == NULL) {
 		hd->ncache--;
 		return NULL;
 	}
@@ -166,7 +158,7 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 {
 	char from[UTCTIME_LEN], to[UTCTIME_LEN];
 	struct bench *b;
-	sqlite3_stmt *st = lazy(hd, &hd->recent, recent_sql);
+	sqlite3_stmt *st = catalog_prepare_once(hd->db, &hd->recent, recent_sql);
 	enum outcome first = NEUTRAL;
 	time_t first_at = 0, success_at = 0;
 	long long first_retry = -1;

@@ -312,18 +312,10 @@ learn(sqlite3 *db, struct outcome *o, const char *at)
 		sqlite3_bind_text(st, 1, o->u.provider, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, shared ? "" : o->u.model, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, k[j].kind, -1, SQLITE_STATIC);
-		if (k[j].has_lim)
-			sqlite3_bind_int64(st, 4, k[j].lim);
-		else
-			sqlite3_bind_null(st, 4);
-		if (k[j].has_rem)
-			sqlite3_bind_int64(st, 5, k[j].rem);
-		else
-			sqlite3_bind_null(st, 5);
-		if (k[j].has_reset && utctime_format(k[j].reset, reset) == 0)
-			sqlite3_bind_text(st, 6, reset, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 6);
+		catalog_bind_int64(st, 4, k[j].has_lim, k[j].lim);
+		catalog_bind_int64(st, 5, k[j].has_rem, k[j].rem);
+		catalog_bind_text(st, 6, k[j].has_reset && utctime_format(k[j].reset, reset) == 0 ?
+		    reset : NULL);
 		sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
 		code = step_done(db, st, "record rate limits");
 		sqlite3_reset(st);

@@ -457,14 +457,13 @@ static int
 mean_latency(struct route_ctx *rc, struct item *it, time_t now)
 {
 	char week[UTCTIME_LEN];
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = catalog_prepare_once(rc->db, &rc->latency, "SELECT "
+	    "sum(latency_sum), sum(latency_n) FROM usage_daily "
+	    "WHERE provider = ?1 AND model = ?2 AND day >= ?3");
 	int rc_step;
 
-	if (rc->latency == NULL && (rc->latency = catalog_prepare(rc->db, "SELECT "
-	    "sum(latency_sum), sum(latency_n) FROM usage_daily "
-	    "WHERE provider = ?1 AND model = ?2 AND day >= ?3")) == NULL)
+	if (st == NULL)
 		return -1;
-	st = rc->latency;
 	(void)utctime_format(now - 6 * 86400, week);
 	week[10] = '\0';
 	sqlite3_bind_text(st, 1, it->provider, -1, SQLITE_STATIC);

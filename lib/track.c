@@ -395,33 +395,6 @@ str(jv o, const char *k)
 	return s;
 }
 
-static void
-bind_opt_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void
-bind_opt_double(sqlite3_stmt *st, int i, int has, double v)
-{
-	if (has)
-		sqlite3_bind_double(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void
-bind_opt_int64(sqlite3_stmt *st, int i, int has, int64_t v)
-{
-	if (has)
-		sqlite3_bind_int64(st, i, (sqlite3_int64)v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* Bind v (borrowed) as JSON text, or NULL when v is null. */
 static void
 bind_opt_json(sqlite3_stmt *st, int i, jv v)
@@ -554,8 +527,8 @@ provider_meta(struct tracker *t, const char *provider, jv m)
 	if (!same) {
 		st = t->st[S_PROVIDER_META];
 		sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
-		bind_opt_text(st, 2, key_env);
-		bind_opt_text(st, 3, base);
+		catalog_bind_text(st, 2, key_env);
+		catalog_bind_text(st, 3, base);
 		rc = ensure_run(t) == -1 ? -1 : step_done(t, st, "update a provider");
 	}
 	snprintf(t->meta_provider, sizeof t->meta_provider, "%s", provider);
@@ -602,22 +575,22 @@ bind_model(sqlite3_stmt *st, jv m, struct prep *p, const char *provider, const c
 
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
-	bind_opt_text(st, 3, str(m, "name"));
-	bind_opt_text(st, 4, str(m, "family"));
+	catalog_bind_text(st, 3, str(m, "name"));
+	catalog_bind_text(st, 4, str(m, "family"));
 	s->ctx = (long long)number_field(m, "context_length", &s->has_ctx);
-	bind_opt_int64(st, 5, s->has_ctx, s->ctx);
+	catalog_bind_int64(st, 5, s->has_ctx, s->ctx);
 	out_tokens = number_field(m, "max_output_tokens", &has_out_tokens);
-	bind_opt_int64(st, 6, has_out_tokens, (int64_t)out_tokens);
+	catalog_bind_int64(st, 6, has_out_tokens, (int64_t)out_tokens);
 	s->in = number_field(m, "input_price", &s->has_in);
-	bind_opt_double(st, 7, s->has_in, s->in);
+	catalog_bind_double(st, 7, s->has_in, s->in);
 	s->out = number_field(m, "output_price", &s->has_out);
-	bind_opt_double(st, 8, s->has_out, s->out);
+	catalog_bind_double(st, 8, s->has_out, s->out);
 	v = jv_object_get(jv_copy(m), jv_string("free"));
 	s->free = jv_get_kind(v) == JV_KIND_TRUE;
 	s->present = 1;
 	jv_free(v);
 	sqlite3_bind_int(st, 9, s->free);
-	bind_opt_text(st, 10, str(m, "free_reason"));
+	catalog_bind_text(st, 10, str(m, "free_reason"));
 	for (int i = 0; i < 3; i++) {
 		/* Serialised by the reader thread; the statement takes them over. */
 		if (p->json[i] != NULL)
@@ -626,8 +599,8 @@ bind_model(sqlite3_stmt *st, jv m, struct prep *p, const char *provider, const c
 			sqlite3_bind_null(st, 11 + i);
 		p->json[i] = NULL;
 	}
-	bind_opt_text(st, 14, str(m, "base_url"));
-	bind_opt_text(st, 15, str(m, "key_env"));
+	catalog_bind_text(st, 14, str(m, "base_url"));
+	catalog_bind_text(st, 15, str(m, "key_env"));
 	sqlite3_bind_text(st, 16, record, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 17, at, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 18, (sqlite3_int64)digest);
@@ -972,10 +945,10 @@ apply_provider(struct tracker *t, const char *name, jv p)
 	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, ok);
 	sqlite3_bind_int(st, 4, nm);
-	bind_opt_int64(st, 5, jv_get_kind(mv) == JV_KIND_NUMBER,
+	catalog_bind_int64(st, 5, jv_get_kind(mv) == JV_KIND_NUMBER,
 	    jv_get_kind(mv) == JV_KIND_NUMBER ? (int64_t)jv_number_value(mv) : 0);
-	bind_opt_text(st, 6, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : NULL);
-	bind_opt_text(st, 7, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
+	catalog_bind_text(st, 6, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : NULL);
+	catalog_bind_text(st, 7, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		goto fail;
@@ -995,8 +968,8 @@ apply_provider(struct tracker *t, const char *name, jv p)
 		st = t->st[S_PROVIDER_FAIL];
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
-		bind_opt_text(st, 3, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : "unknown");
-		bind_opt_text(st, 4, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
+		catalog_bind_text(st, 3, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : "unknown");
+		catalog_bind_text(st, 4, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
 		if (ensure_run(t) == -1 || step_done(t, st, "record a provider failure") == -1)
 			goto fail;
 		goto out;

@@ -35,24 +35,6 @@ usagerow_digest(struct usage *u)
 	u->dedupe = (int64_t)(h ^ 0x5bd1e9955bd1e995ULL);
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void
-bind_int(sqlite3_stmt *st, int i, int has, int64_t v)
-{
-	if (has)
-		sqlite3_bind_int64(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 void
 usagerow_bind(sqlite3_stmt *st, const struct usage *u)
 {
@@ -61,17 +43,14 @@ usagerow_bind(sqlite3_stmt *st, const struct usage *u)
 	sqlite3_bind_text(st, 3, u->model, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, u->prompt_tokens);
 	sqlite3_bind_int64(st, 5, u->completion_tokens);
-	bind_int(st, 6, u->has_latency, u->latency_ms);
-	bind_int(st, 7, u->has_status, u->status);
-	bind_text(st, 8, u->error);
-	bind_text(st, 9, u->client);
-	bind_text(st, 10, u->request_id);
-	if (u->has_cost)
-		sqlite3_bind_double(st, 11, u->cost);
-	else
-		sqlite3_bind_null(st, 11);
+	catalog_bind_int64(st, 6, u->has_latency, u->latency_ms);
+	catalog_bind_int64(st, 7, u->has_status, u->status);
+	catalog_bind_text(st, 8, u->error);
+	catalog_bind_text(st, 9, u->client);
+	catalog_bind_text(st, 10, u->request_id);
+	catalog_bind_double(st, 11, u->has_cost, u->cost);
 	sqlite3_bind_int64(st, 12, u->dedupe);
-	bind_int(st, 13, u->has_retry_after, u->retry_after);
+	catalog_bind_int64(st, 13, u->has_retry_after, u->retry_after);
 }
 
 sqlite3_int64
