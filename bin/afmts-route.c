@@ -17,8 +17,6 @@
 #include "routestatus.h"
 #include "utctime.h"
 
-#define ROUTE_SCHEMA 3
-
 static const char synopsis[] =
     "[--db PATH] [--need LIST] [--min-context N] [--modality LIST]\n"
     "       [--family NAME] [--provider LIST] [--exclude-provider LIST] [--max-price USD]\n"
@@ -149,7 +147,7 @@ decide(const char *path, struct route_query *q, enum routeout_format format, int
 	struct route_ctx *rc = NULL;
 	struct routeout out;
 	sqlite3 *db = NULL;
-	char why[512] = "", *rr = NULL;
+	char why[512] = "";
 	int code, n = -1;
 
 	if ((code = catalog_open_existing(path, ROUTE_SCHEMA, 0, &db)) != CATALOG_OK) {
@@ -162,11 +160,7 @@ decide(const char *path, struct route_query *q, enum routeout_format format, int
 		catalog_close(db);
 		return n == -1 ? 4 : 0;
 	}
-	/* Round-robin's turn is kept beside the catalog, which is only read. */
-	if (q->strategy == ROUTE_ROUND_ROBIN && (rr = malloc(strlen(path) + 4)) != NULL) {
-		sprintf(rr, "%s.rr", path);
-		q->rr_path = rr;
-	}
+	q->catalog = path;
 	if ((rc = route_open(db)) != NULL) {
 		routeout_begin(&out, stdout, format);
 		if ((n = route_select(rc, q, routeout_candidate, &out, why, sizeof why)) > 0)
@@ -174,7 +168,6 @@ decide(const char *path, struct route_query *q, enum routeout_format format, int
 	}
 	route_close(rc);
 	catalog_close(db);
-	free(rr);
 	if (n == 0)
 		err_warn("no model fits: %s", why);
 	if (fflush(stdout) == EOF) {

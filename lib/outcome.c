@@ -22,19 +22,6 @@ outcome_init(struct outcome *o, time_t now)
 	o->now = now;
 }
 
-static char *
-keep(struct outcome *o, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p;
-
-	if (n > sizeof o->store - o->used)
-		return NULL;
-	p = memcpy(o->store + o->used, s, n);
-	o->used += n;
-	return p;
-}
-
 /* Printable text of 1..max bytes (no control characters). */
 static const char *
 text(struct outcome *o, const char *s, size_t max)
@@ -46,7 +33,7 @@ text(struct outcome *o, const char *s, size_t max)
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return NULL;
-	return keep(o, s);
+	return strpool_keep(&o->store, s);
 }
 
 static int
@@ -95,7 +82,7 @@ outcome_param(struct outcome *o, const char *name, const char *value)
 		return NULL;
 	}
 	if (strcmp(name, "provider") == 0) {
-		if (!provider_name(value) || (u->provider = keep(o, value)) == NULL)
+		if (!provider_name(value) || (u->provider = strpool_keep(&o->store, value)) == NULL)
 			return "provider must be a provider name";
 	} else if (strcmp(name, "model") == 0) {
 		if ((u->model = text(o, value, 512)) == NULL)
@@ -249,7 +236,7 @@ resolve(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 	sqlite3_bind_text(st, 1, o->u.model, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (rows++ == 0)
-			o->u.provider = keep(o, (const char *)sqlite3_column_text(st, 0));
+			o->u.provider = strpool_keep(&o->store, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return catalog_fail(db, rc, "find the model's provider") == CATALOG_BUSY ?

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "strpool.h"
 #include "usagerow.h"
 
 #define OUTCOME_MAX_HEADERS 16
@@ -20,8 +21,7 @@ struct outcome {
 	const char	*header_name[OUTCOME_MAX_HEADERS], *header_value[OUTCOME_MAX_HEADERS];
 	int		 nheaders, has_model_status;
 	time_t		 now;
-	char		 store[4096];	/* copies of the strings above */
-	size_t		 used;
+	struct strpool	 store;		/* copies of the strings above */
 };
 
 void outcome_init(struct outcome *o, time_t now);

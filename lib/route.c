@@ -99,25 +99,11 @@ word(const char *s, size_t max)
 	return 1;
 }
 
-/* Copy s into q's store; NULL when full. */
-static char *
-keep(struct route_query *q, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p;
-
-	if (n > sizeof q->store - q->used)
-		return NULL;
-	p = memcpy(q->store + q->used, s, n);
-	q->used += n;
-	return p;
-}
-
 /* Split a comma list into words appended to list.  NULL, or what is wrong. */
 static const char *
 words(struct route_query *q, const char *value, const char **list, int *n, size_t max)
 {
-	char *copy = keep(q, value), *w, *save = NULL;
+	char *copy = strpool_keep(&q->store, value), *w, *save = NULL;
 
 	if (copy == NULL)
 		return "the request's lists are too long";
@@ -167,7 +153,7 @@ route_param(struct route_query *q, const char *name, const char *value)
 	if (strcmp(name, "family") == 0) {
 		if (!word(value, 64))
 			return "family must be a word of a-z, 0-9, '_', '-', '.', ':'";
-		if ((q->family = keep(q, value)) == NULL)
+		if ((q->family = strpool_keep(&q->store, value)) == NULL)
 			return "the request is too long";
 		return NULL;
 	}
@@ -490,16 +476,20 @@ uniform(uint64_t *s)
 	return (double)((*s * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
 }
 
-/* The next turn of the round-robin counter kept in path; 0 if it cannot be kept. */
+/*
+ * The next turn of the round-robin counter kept beside the catalog (which
+ * this program only reads); 0 if it cannot be kept.
+ */
 static unsigned long long
-next_turn(const char *path)
+next_turn(const char *catalog)
 {
-	char buf[32] = "";
+	char path[4096], buf[32] = "";
 	unsigned long long turn = 0;
 	ssize_t n;
 	int fd;
 
-	if (path == NULL || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+	if (catalog == NULL || snprintf(path, sizeof path, "%s.rr", catalog) >= (int)sizeof path ||
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
 		return 0;
 	if (flock(fd, LOCK_EX) == 0) {
 		if ((n = read(fd, buf, sizeof buf - 1)) > 0) {
@@ -550,7 +540,7 @@ rank_all(struct route_ctx *rc, const struct route_query *q, struct item *v, size
 			v[i].key = v[i].score = (double)v[i].budget.requests_today;
 		break;
 	case ROUTE_ROUND_ROBIN:
-		turn = n > 0 ? next_turn(q->rr_path) % n : 0;
+		turn = n > 0 ? next_turn(q->catalog) % n : 0;
 		for (size_t i = 0; i < n; i++)
 			v[i].key = v[i].score = (double)((i + n - turn) % n);
 		break;

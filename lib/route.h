@@ -26,12 +26,14 @@
 
 #include "budget.h"
 #include "health.h"
+#include "strpool.h"
 
 enum route_strategy {
 	ROUTE_FREE_FIRST, ROUTE_CHEAPEST, ROUTE_FASTEST, ROUTE_LEAST_USED,
 	ROUTE_ROUND_ROBIN, ROUTE_RANDOM, ROUTE_NSTRATEGIES
 };
 
+#define ROUTE_SCHEMA 3		/* catalog version the decision path reads */
 #define ROUTE_MAX_TERMS 16	/* items of one list (needs, providers ...) */
 #define ROUTE_MAX_COUNT 1000
 
@@ -49,9 +51,8 @@ struct route_query {
 	int		 all;		/* keep models that cannot take a request now */
 	time_t		 now;
 	uint64_t	 seed;		/* for random; 0: from the clock */
-	const char	*rr_path;	/* round-robin's counter file, NULL: no rotation */
-	char		 store[4096];	/* the strings above point here */
-	size_t		 used;
+	const char	*catalog;	/* its path: round-robin keeps its turn in CATALOG.rr */
+	struct strpool	 store;		/* the strings above point here */
 };
 
 /* A ranked model; its strings live until the emit callback returns. */

@@ -18,8 +18,6 @@
 #include "routestatus.h"
 #include "utctime.h"
 
-#define ROUTE_SCHEMA 3
-
 struct reply {
 	int	 status;
 	char	*body;
@@ -125,7 +123,7 @@ do_route(struct reply *r, const char *path, char *query, int models, time_t now)
 	struct route_ctx *rc = NULL;
 	struct routeout out;
 	sqlite3 *db = NULL;
-	char bad[80], why[512] = "", *rr = NULL;
+	char bad[80], why[512] = "";
 	const char *msg;
 	int n;
 
@@ -140,10 +138,7 @@ do_route(struct reply *r, const char *path, char *query, int models, time_t now)
 		return fail(r, 400, "invalid_request_error", msg, bad);
 	if (open_catalog(r, path, &db) == -1)
 		return 0;
-	if (a.q.strategy == ROUTE_ROUND_ROBIN && (rr = malloc(strlen(path) + 4)) != NULL) {
-		sprintf(rr, "%s.rr", path);
-		a.q.rr_path = rr;
-	}
+	a.q.catalog = path;
 	if ((rc = route_open(db)) == NULL) {
 		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
 		goto out;
@@ -166,7 +161,6 @@ do_route(struct reply *r, const char *path, char *query, int models, time_t now)
 out:
 	route_close(rc);
 	catalog_close(db);
-	free(rr);
 	return 0;
 }
 
