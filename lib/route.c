@@ -756,7 +756,6 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 			continue;
 		}
 		if (stream) {
-			it.score = 0;
 			stop = emit_item(q, &it, ++emitted, emit, arg) != 0 ||
 			    (q->count > 0 && emitted == q->count);
 			item_free(&it);
