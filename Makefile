@@ -30,7 +30,7 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
 TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk
 
-PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route
+PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report
 SCRIPTS = schedule/afmts-discover
 
 # Shared code, one module an idea.
@@ -49,9 +49,14 @@ ROUTE_OBJS = lib/catalog.o lib/usagerow.o lib/health.o lib/budget.o lib/route.o 
              lib/routeout.o lib/routestatus.o lib/routecgi.o lib/form.o lib/outcome.o \
              lib/err.o lib/cli.o lib/utctime.o lib/paths.o
 
+# Reports: SQLite and our own code.
+REPORT_OBJS = lib/catalog.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
+              lib/chart.o lib/refprice.o lib/jsonw.o lib/err.o lib/cli.o lib/utctime.o lib/paths.o
+
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
-             test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o
+             test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
+             test/unit/test_escape.o
 
 BENCH_PROGS = test/bench/jvraw
 
@@ -84,18 +89,22 @@ bin/afmts-route: bin/afmts-route.o $(ROUTE_OBJS)
 	$(CC) $(LDFLAGS) $(ROUTE_STATIC) -o $@ bin/afmts-route.o $(ROUTE_OBJS) \
 		`pkg-config --libs $(if $(ROUTE_STATIC),--static) sqlite3` -lm
 
-UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o
+bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
+
+UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o lib/escape.o lib/table.o \
+                lib/period.o lib/chart.o lib/jsonw.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) \
-		`pkg-config --libs libcurl` -lm -pthread
+		`pkg-config --libs libcurl sqlite3` -lm -pthread
 
 test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)
 
 # Headers: every object depends on every header of lib/ (there are few).
-$(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(ROUTE_OBJS) $(UNIT_OBJS) \
-	bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o: \
+$(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(ROUTE_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \
+	bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o bin/afmts-report.o: \
 	lib/*.h test/unit/unit.h
 
 # Install what is missing from Debian's packages, as root or through sudo.

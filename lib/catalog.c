@@ -148,8 +148,8 @@ list_migrations(struct migration *m, char **dirp)
 	return n;
 }
 
-static char *
-read_file(const char *path)
+char *
+catalog_read_file(const char *path)
 {
 	FILE *fp = fopen(path, "r");
 	char *buf;
@@ -211,7 +211,7 @@ migrate(sqlite3 *db)
 			continue;
 		}
 		path = paths_join(dir, m[i].file);
-		sql = path ? read_file(path) : NULL;
+		sql = path ? catalog_read_file(path) : NULL;
 		if (sql == NULL) {
 			err_warn("%s: cannot read", path ? path : m[i].file);
 			free(path);

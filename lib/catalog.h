@@ -32,6 +32,12 @@ int catalog_open(const char *path, int busy_ms, sqlite3 **db);
  */
 int catalog_open_existing(const char *path, int need, int writable, sqlite3 **db);
 
+/*
+ * The text of an SQL file (at most 1 MiB of it), NUL-terminated, for the
+ * caller to free; NULL when it cannot be read (errno set).
+ */
+char *catalog_read_file(const char *path);
+
 /* Run one SQL statement with no result; returns an error code after reporting. */
 int catalog_exec(sqlite3 *db, const char *sql);
 

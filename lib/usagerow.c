@@ -69,6 +69,21 @@ usagerow_last_id(sqlite3 *db)
 	return id;
 }
 
+/* Run one roll-up statement over the usage rows whose id is above after. */
+static int
+rollup_step(sqlite3 *db, const char *sql, sqlite3_int64 after, const char *what)
+{
+	sqlite3_stmt *st = catalog_prepare(db, sql);
+	int rc;
+
+	if (st == NULL)
+		return CATALOG_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CATALOG_OK : catalog_fail(db, rc, what);
+}
+
 int
 usagerow_rollup(sqlite3 *db, sqlite3_int64 after)
 {
@@ -86,13 +101,13 @@ usagerow_rollup(sqlite3 *db, sqlite3_int64 after)
 	    "completion_tokens = completion_tokens + excluded.completion_tokens, "
 	    "latency_sum = latency_sum + excluded.latency_sum, "
 	    "latency_n = latency_n + excluded.latency_n";
-	sqlite3_stmt *st = catalog_prepare(db, sql);
-	int rc;
+	static const char latency[] =
+	    "INSERT INTO usage_latency SELECT substr(ts, 1, 10), provider, model, latency_ms, "
+	    "count(*) FROM usage WHERE id > ?1 AND latency_ms IS NOT NULL "
+	    "AND (status IS NULL OR status BETWEEN 200 AND 299) "
+	    "GROUP BY substr(ts, 1, 10), provider, model, latency_ms "
+	    "ON CONFLICT (day, provider, model, latency_ms) DO UPDATE SET n = n + excluded.n";
+	int code = rollup_step(db, sql, after, "add up the day's usage");
 
-	if (st == NULL)
-		return CATALOG_ERROR;
-	sqlite3_bind_int64(st, 1, after);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? CATALOG_OK : catalog_fail(db, rc, "add up the day's usage");
+	return code != CATALOG_OK ? code : rollup_step(db, latency, after, "count the day's latencies");
 }

@@ -38,8 +38,8 @@ void usagerow_bind(sqlite3_stmt *st, const struct usage *u);
 sqlite3_int64 usagerow_last_id(sqlite3 *db);
 
 /*
- * Add the usage rows whose id is above after to usage_daily, inside the
- * caller's transaction.  Returns a CATALOG_* code.
+ * Add the usage rows whose id is above after to usage_daily and
+ * usage_latency, inside the caller's transaction.  Returns a CATALOG_* code.
  */
 int usagerow_rollup(sqlite3 *db, sqlite3_int64 after);
 

@@ -38,7 +38,11 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(http_reads_retry_after_seconds_and_dates) \
 	X(fetchline_decides_body_text_or_error) \
 	X(fetchline_keeps_a_transport_error_and_no_body) \
-	X(condcache_saves_loads_and_checks_validators)
+	X(condcache_saves_loads_and_checks_validators) \
+	X(escape_csv_html_and_md) \
+	X(table_reals_are_plain) \
+	X(period_days_ranges_and_zones) \
+	X(chart_folds_series_and_escapes_names)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)

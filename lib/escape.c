@@ -1,0 +1,101 @@
+/*
+ * escape: text into HTML, CSV and Markdown.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+#include "utf8.h"
+
+/* Write the character at *s (a valid sequence, else U+FFFD) and advance. */
+static void
+put_utf8(FILE *f, const unsigned char **s)
+{
+	int n = utf8_len(*s);
+
+	if (n == 0) {
+		fputs("\xef\xbf\xbd", f);
+		(*s)++;
+	} else {
+		fwrite(*s, 1, (size_t)n, f);
+		*s += n;
+	}
+}
+
+/* The character reference for c, or NULL when c is safe in HTML text. */
+static const char *
+html_ref(unsigned char c)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	default: return NULL;
+	}
+}
+
+void
+escape_html(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	const char *ref;
+
+	while (*s != '\0') {
+		if ((ref = html_ref(*s)) != NULL) {
+			fputs(ref, f);
+			s++;
+		} else if (*s < 0x20 && *s != '\n' && *s != '\t') {
+			fputs("\xef\xbf\xbd", f);	/* not allowed in HTML */
+			s++;
+		} else {
+			put_utf8(f, &s);
+		}
+	}
+}
+
+void
+escape_csv(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int quote = strpbrk(str, ",\"\r\n") != NULL;
+
+	if (quote)
+		putc('"', f);
+	while (*s != '\0') {
+		if (*s == '"') {
+			fputs("\"\"", f);
+			s++;
+		} else {
+			put_utf8(f, &s);
+		}
+	}
+	if (quote)
+		putc('"', f);
+}
+
+void
+escape_md(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	const char *ref;
+
+	while (*s != '\0') {
+		if ((ref = html_ref(*s)) != NULL) {
+			fputs(ref, f);
+			s++;
+		} else if (*s == '\r' || *s == '\n' || *s == '\t') {
+			putc(' ', f);
+			s++;
+		} else if (*s < 0x20) {
+			fputs("\xef\xbf\xbd", f);
+			s++;
+		} else if (strchr("\\|`*_[]#~", *s) != NULL) {
+			putc('\\', f);
+			putc(*s++, f);
+		} else {
+			put_utf8(f, &s);
+		}
+	}
+}

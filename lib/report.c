@@ -1,0 +1,330 @@
+/*
+ * report: sections of a report, as tables or as one HTML page.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "chart.h"
+#include "err.h"
+#include "escape.h"
+#include "paths.h"
+#include "refprice.h"
+#include "report.h"
+#include "utctime.h"
+
+static const char *const sections[] = {
+	"headline", "summary", "changes", "usage", "cost", "trend", "daily"
+};
+#define NSECTIONS (int)(sizeof sections / sizeof sections[0])
+
+#define MAX_SLOT 32
+
+int
+report_has_section(const char *name)
+{
+	for (int i = 0; i < NSECTIONS; i++)
+		if (strcmp(name, sections[i]) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+report_section_list(void)
+{
+	return "headline, summary, changes, usage, cost, trend, daily";
+}
+
+/* A file of the data dir's reports/ directory, for the caller to free. */
+static char *
+reports_file(const char *name)
+{
+	char *data = paths_data_dir(), *dir = data ? paths_join(data, "reports") : NULL;
+	char *path = dir ? paths_join(dir, name) : NULL;
+
+	free(data);
+	free(dir);
+	if (path == NULL)
+		err_warn("out of memory");
+	return path;
+}
+
+static void
+bind_named(sqlite3_stmt *st, const char *name, const char *value)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_text(st, i, value, -1, SQLITE_STATIC);
+}
+
+/* The statement called name, prepared with the period bound; NULL after reporting. */
+static sqlite3_stmt *
+statement(struct report *r, const char *name)
+{
+	char *sql = reportsql_get(&r->sql, name, r->usage);
+	sqlite3_stmt *st;
+
+	if (sql == NULL)
+		return NULL;
+	st = catalog_prepare(r->db, sql);
+	free(sql);
+	if (st != NULL) {
+		bind_named(st, ":from", r->period.from);
+		bind_named(st, ":to", r->period.to);
+		bind_named(st, ":trend_to", r->period.trend_to);
+	}
+	return st;
+}
+
+/* Run the statement called name, which returns no rows.  0 or -1. */
+static int
+run(struct report *r, const char *name)
+{
+	sqlite3_stmt *st = statement(r, name);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : (catalog_fail(r->db, rc, name), -1);
+}
+
+static int
+load_reference_prices(struct report *r)
+{
+	char *path = reports_file("reference-prices.tsv");
+	sqlite3_stmt *add;
+	long n = -1;
+
+	if (path != NULL && run(r, "refprice_table") == 0 &&
+	    (add = statement(r, "refprice_add")) != NULL) {
+		n = refprice_load(add, path);
+		sqlite3_finalize(add);
+	}
+	free(path);
+	return n < 0 ? -1 : 0;
+}
+
+int
+report_begin(struct report *r, sqlite3 *db, const struct period *p, int from_rows)
+{
+	memset(r, 0, sizeof *r);
+	r->db = db;
+	r->period = *p;
+	r->usage_source = p->aligned && !from_rows ? "usage_from_rollups" : "usage_from_rows";
+	if (reportsql_load(&r->sql) == -1)
+		return -1;
+	if ((r->usage = reportsql_get(&r->sql, r->usage_source, NULL)) == NULL ||
+	    refprice_register(db) == -1 || catalog_exec(db, "BEGIN") != CATALOG_OK)
+		return -1;
+	return load_reference_prices(r) == -1 || run(r, "free_delta") == -1 ||
+	    run(r, "pricing") == -1 ? -1 : 0;
+}
+
+int
+report_section(struct report *r, const char *name, enum table_format fmt, FILE *f)
+{
+	sqlite3_stmt *st = statement(r, name);
+	long rows;
+
+	if (st == NULL)
+		return -1;
+	rows = table_write(f, fmt, name, st);
+	sqlite3_finalize(st);
+	return rows < 0 ? -1 : 0;
+}
+
+void
+report_end(struct report *r)
+{
+	if (r->db != NULL && !sqlite3_get_autocommit(r->db))
+		catalog_exec(r->db, "COMMIT");
+	reportsql_free(&r->sql);
+	free(r->usage);
+	r->usage = NULL;
+}
+
+/* --- HTML --- */
+
+static void
+kpi(FILE *f, const char *value, const char *label, const char *extra)
+{
+	fputs("<div class=\"kpi\"><span class=\"v\">", f);
+	escape_html(f, value);
+	fputs("</span>", f);
+	if (extra != NULL && extra[0] != '\0') {
+		fputs(" <span class=\"d\">", f);
+		escape_html(f, extra);
+		fputs("</span>", f);
+	}
+	fputs("<span class=\"k\">", f);
+	escape_html(f, label);
+	fputs("</span></div>\n", f);
+}
+
+static int
+html_headline(struct report *r, FILE *f)
+{
+	sqlite3_stmt *st = statement(r, "headline");
+	char v[64], d[65];
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long change = sqlite3_column_int64(st, 2);
+
+		fputs("<div class=\"kpis\">\n", f);
+		snprintf(v, sizeof v, "%lld", (long long)sqlite3_column_int64(st, 1));
+		snprintf(d, sizeof d, "%+lld", change);
+		kpi(f, v, "free models", d);
+		snprintf(v, sizeof v, "%lld", (long long)sqlite3_column_int64(st, 0));
+		kpi(f, v, "models tracked", NULL);
+		snprintf(v, sizeof v, "%lld", (long long)sqlite3_column_int64(st, 3));
+		kpi(f, v, "requests", NULL);
+		snprintf(v, sizeof v, "%lld", (long long)sqlite3_column_int64(st, 4));
+		kpi(f, v, "tokens", NULL);
+		d[0] = '$';
+		table_real(sqlite3_column_double(st, 5), d + 1);
+		kpi(f, d, "cost", NULL);
+		table_real(sqlite3_column_double(st, 6), d + 1);
+		kpi(f, d, "saved", NULL);
+		fputs("</div>\n", f);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : (catalog_fail(r->db, rc, "headline"), -1);
+}
+
+/* Fill c from the statement called name: for each row, column 0 is the day
+ * and each column in cols[] (or, when series_col >= 0, the one value column
+ * named by that column) a series. */
+static int
+collect(struct report *r, const char *name, struct chart *c, int series_col, int value_col,
+    const int *cols, int ncols)
+{
+	sqlite3_stmt *st = statement(r, name);
+	int rc;
+
+	chart_init(c);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *day = (const char *)sqlite3_column_text(st, 0);
+
+		if (day == NULL)
+			continue;
+		if (series_col >= 0) {
+			const char *s = (const char *)sqlite3_column_text(st, series_col);
+
+			chart_add(c, day, s ? s : "", sqlite3_column_double(st, value_col));
+		}
+		for (int i = 0; i < ncols; i++)
+			chart_add(c, day, sqlite3_column_name(st, cols[i]),
+			    sqlite3_column_double(st, cols[i]));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : (catalog_fail(r->db, rc, name), -1);
+}
+
+static int
+html_chart(struct report *r, FILE *f, const char *slot)
+{
+	static const int tokens[] = { 2, 3 }, savings[] = { 5 };
+	struct chart *c = malloc(sizeof *c);
+	int rc;
+
+	if (c == NULL)
+		return err_warn("out of memory"), -1;
+	if (strcmp(slot, "chart_free") == 0) {
+		if ((rc = collect(r, "trend", c, 1, 2, NULL, 0)) == 0)
+			chart_svg(f, c, CHART_LINES, "Free models per provider, by day", "");
+	} else if (strcmp(slot, "chart_tokens") == 0) {
+		if ((rc = collect(r, "daily", c, -1, 0, tokens, 2)) == 0)
+			chart_svg(f, c, CHART_BARS, "Tokens per day", "");
+	} else {
+		if ((rc = collect(r, "daily", c, -1, 0, savings, 1)) == 0)
+			chart_svg(f, c, CHART_BARS, "Savings per day, USD", "$");
+	}
+	free(c);
+	return rc;
+}
+
+static void
+html_period(struct report *r, FILE *f)
+{
+	escape_html(f, r->period.first);
+	if (strcmp(r->period.first, r->period.last) != 0) {
+		fputs(" to ", f);
+		escape_html(f, r->period.last);
+	}
+	fputs(r->tz ? " (" : " (UTC)", f);
+	if (r->tz) {
+		escape_html(f, r->tz);
+		fputs(")", f);
+	}
+}
+
+/* Write what the slot called name stands for.  0, or -1 (reported). */
+static int
+html_slot(struct report *r, FILE *f, const char *name)
+{
+	char now[UTCTIME_LEN];
+
+	if (strcmp(name, "period") == 0) {
+		html_period(r, f);
+		return 0;
+	}
+	if (strcmp(name, "generated") == 0) {
+		if (utctime_format(utctime_now(), now) == 0)
+			escape_html(f, now);
+		return 0;
+	}
+	if (strcmp(name, "headline") == 0)
+		return html_headline(r, f);
+	if (strncmp(name, "chart_", 6) == 0 && (strcmp(name, "chart_free") == 0 ||
+	    strcmp(name, "chart_tokens") == 0 || strcmp(name, "chart_savings") == 0))
+		return html_chart(r, f, name);
+	if (report_has_section(name) && strcmp(name, "headline") != 0)
+		return report_section(r, name, TABLE_HTML, f);
+	err_warn("report template: unknown slot {{%s}}", name);
+	return -1;
+}
+
+int
+report_html(struct report *r, FILE *f)
+{
+	char *path = reports_file("report.html"), *tpl = path ? catalog_read_file(path) : NULL;
+	const char *p, *open, *close;
+	int rc = 0;
+
+	if (tpl == NULL) {
+		if (path != NULL)
+			err_warn("%s: cannot read the report template", path);
+		free(path);
+		return -1;
+	}
+	for (p = tpl; rc == 0 && (open = strstr(p, "{{")) != NULL; p = close + 2) {
+		char slot[MAX_SLOT];
+		size_t n;
+
+		if ((close = strstr(open + 2, "}}")) == NULL ||
+		    (n = (size_t)(close - open - 2)) >= sizeof slot) {
+			err_warn("%s: an unclosed or overlong {{slot}}", path);
+			rc = -1;
+			break;
+		}
+		fwrite(p, 1, (size_t)(open - p), f);
+		memcpy(slot, open + 2, n);
+		slot[n] = '\0';
+		rc = html_slot(r, f, slot);
+	}
+	if (rc == 0)
+		fputs(p, f);
+	free(tpl);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,210 @@
+-- The queries of afmts-report.  Not a migration: afmts-report reads this file
+-- and runs its statements by name, each starting at a "-- name: NAME" line.
+--
+-- Parameters (bound by afmts-report):
+--   :from, :to   the period, UTC instants "YYYY-MM-DDThh:mm:ssZ", to excluded
+--   :trend_to    the last UTC day of the 30-day trends, "YYYY-MM-DD"
+-- @USAGE@ is replaced by the CTEs u (per model: requests, errors, tokens) and
+-- l (per model: successful requests per latency) of the period, read from the
+-- daily roll-ups when the period is whole UTC days, else from the usage rows
+-- (name: usage_from_rollups, usage_from_rows).
+--
+-- Latency percentiles are nearest-rank: the smallest latency whose cumulative
+-- count reaches p% of the model's successful requests with a latency.
+-- Money is USD; prices are USD per million tokens.
+
+-- name: refprice_table
+CREATE TEMP TABLE refprice (
+	name		TEXT PRIMARY KEY,	-- afmts_base() of the reference's model id
+	source		TEXT NOT NULL,		-- its key in the reference table
+	input_price	REAL NOT NULL,
+	output_price	REAL NOT NULL
+) WITHOUT ROWID;
+
+-- name: refprice_add
+-- Several references may share a base name: the cheapest wins, so savings are
+-- never overstated.
+INSERT INTO refprice VALUES (afmts_base(:source), :source, :input, :output)
+ON CONFLICT (name) DO UPDATE SET source = excluded.source,
+	input_price = excluded.input_price, output_price = excluded.output_price
+WHERE excluded.input_price + excluded.output_price < input_price + output_price;
+
+-- name: free_delta
+-- What each run's change events did to a model, grouped per model and
+-- observation: dp is +1 when it appeared, -1 when it went; df the same for
+-- "present and free".  Counts at an instant T are the catalog's counts now
+-- minus the deltas at or after T.
+CREATE TEMP VIEW free_delta AS
+SELECT provider, model, at,
+	max(event IN ('added', 'returned')) - max(event = 'removed') AS dp,
+	(CASE WHEN max(event = 'removed') THEN 0
+	      ELSE coalesce(max(json_extract(after, '$.free')), 0) END)
+	- (CASE WHEN max(event IN ('added', 'returned')) THEN 0
+	        ELSE coalesce(max(json_extract(before, '$.free')), 0) END) AS df
+  FROM changes
+ WHERE event IN ('added', 'removed', 'returned', 'became_free', 'became_paid')
+ GROUP BY provider, model, at;
+
+-- name: pricing
+-- What a model's tokens cost and what they would have cost: free models cost
+-- 0; the reference price is the model's own list price when it is paid, else
+-- its paid variant in the catalog (OpenRouter's "x" for "x:free"), else the
+-- reference table.  For every model used in the period or the trend window.
+CREATE TEMP TABLE pricing AS
+WITH k AS (SELECT DISTINCT provider, model FROM usage_daily
+	    WHERE day BETWEEN min(substr(:from, 1, 10), date(:trend_to, '-29 days'))
+	                  AND max(substr(:to, 1, 10), :trend_to))
+SELECT k.provider, k.model, m.free AS free,
+	CASE WHEN m.free THEN 0.0 ELSE m.input_price END AS input_price,
+	CASE WHEN m.free THEN 0.0 ELSE m.output_price END AS output_price,
+	CASE WHEN m.free = 0 AND m.input_price IS NOT NULL AND m.output_price IS NOT NULL
+		THEN 'list price'
+	     WHEN v.model IS NOT NULL THEN 'paid variant ' || v.model
+	     WHEN r.name IS NOT NULL THEN 'reference ' || r.source END AS reference,
+	CASE WHEN m.free = 0 AND m.input_price IS NOT NULL AND m.output_price IS NOT NULL
+		THEN m.input_price
+	     WHEN v.model IS NOT NULL THEN v.input_price ELSE r.input_price END AS ref_input,
+	CASE WHEN m.free = 0 AND m.input_price IS NOT NULL AND m.output_price IS NOT NULL
+		THEN m.output_price
+	     WHEN v.model IS NOT NULL THEN v.output_price ELSE r.output_price END AS ref_output
+  FROM k
+  LEFT JOIN models m ON m.provider = k.provider AND m.model = k.model
+  LEFT JOIN models v ON v.provider = k.provider AND k.model LIKE '%:free'
+	AND v.model = substr(k.model, 1, length(k.model) - 5) AND v.free = 0
+	AND v.input_price IS NOT NULL AND v.output_price IS NOT NULL
+  LEFT JOIN refprice r ON r.name = afmts_base(k.model);
+
+-- name: usage_from_rollups
+u AS (SELECT provider, model, sum(requests) AS requests, sum(errors) AS errors,
+	     sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens
+	FROM usage_daily
+       WHERE day >= substr(:from, 1, 10) AND day < substr(:to, 1, 10)
+       GROUP BY provider, model),
+l AS (SELECT provider, model, latency_ms, sum(n) AS n
+	FROM usage_latency
+       WHERE day >= substr(:from, 1, 10) AND day < substr(:to, 1, 10)
+       GROUP BY provider, model, latency_ms)
+
+-- name: usage_from_rows
+u AS (SELECT provider, model, count(*) AS requests,
+	     sum(status IS NOT NULL AND status NOT BETWEEN 200 AND 299) AS errors,
+	     sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens
+	FROM usage
+       WHERE ts >= :from AND ts < :to
+       GROUP BY provider, model),
+l AS (SELECT provider, model, latency_ms, count(*) AS n
+	FROM usage
+       WHERE ts >= :from AND ts < :to AND latency_ms IS NOT NULL
+	 AND (status IS NULL OR status BETWEEN 200 AND 299)
+       GROUP BY provider, model, latency_ms)
+
+-- name: headline
+WITH @USAGE@,
+now AS (SELECT sum(present) AS models, sum(present AND free) AS free FROM models),
+later AS (SELECT sum(CASE WHEN at >= :to THEN dp END) AS dp_to,
+		 sum(CASE WHEN at >= :to THEN df END) AS df_to,
+		 sum(df) AS df_from
+	    FROM free_delta WHERE at >= :from),
+cost AS (SELECT sum(u.requests) AS requests,
+		sum(u.prompt_tokens + u.completion_tokens) AS tokens,
+		sum((u.prompt_tokens * p.input_price + u.completion_tokens * p.output_price) / 1e6)
+			AS cost,
+		sum((u.prompt_tokens * p.ref_input + u.completion_tokens * p.ref_output) / 1e6
+		    - (u.prompt_tokens * p.input_price + u.completion_tokens * p.output_price) / 1e6)
+			AS savings
+	   FROM u LEFT JOIN pricing p USING (provider, model))
+SELECT coalesce(now.models, 0) - coalesce(later.dp_to, 0) AS models,
+	coalesce(now.free, 0) - coalesce(later.df_to, 0) AS free_models,
+	coalesce(later.df_from, 0) - coalesce(later.df_to, 0) AS free_change,
+	coalesce(cost.requests, 0) AS requests, coalesce(cost.tokens, 0) AS tokens,
+	round(coalesce(cost.cost, 0), 6) AS cost_usd, round(coalesce(cost.savings, 0), 6) AS savings_usd
+  FROM now, later, cost;
+
+-- name: summary
+-- Per provider at the end of the period: models offered, free models, free
+-- models at its start (the end of the previous day), and the change.
+WITH now AS (SELECT provider, sum(present) AS models, sum(present AND free) AS free
+	       FROM models GROUP BY provider),
+later AS (SELECT provider, sum(CASE WHEN at >= :to THEN dp END) AS dp_to,
+		 sum(CASE WHEN at >= :to THEN df END) AS df_to, sum(df) AS df_from
+	    FROM free_delta WHERE at >= :from GROUP BY provider),
+s AS (SELECT now.provider,
+	     now.models - coalesce(later.dp_to, 0) AS models,
+	     now.free - coalesce(later.df_to, 0) AS free_models,
+	     now.free - coalesce(later.df_from, 0) AS free_models_before
+	FROM now LEFT JOIN later USING (provider))
+SELECT provider, models, free_models, free_models_before,
+	free_models - free_models_before AS free_change
+  FROM s WHERE models > 0 OR free_models_before > 0
+ ORDER BY provider;
+
+-- name: changes
+SELECT at, event, provider, model, before, after
+  FROM changes WHERE at >= :from AND at < :to
+ ORDER BY at, provider, model, id;
+
+-- name: usage
+WITH @USAGE@,
+pct AS (SELECT provider, model,
+	       min(CASE WHEN cum * 2 >= tot THEN latency_ms END) AS p50,
+	       min(CASE WHEN cum * 100 >= tot * 95 THEN latency_ms END) AS p95
+	  FROM (SELECT provider, model, latency_ms,
+		       sum(n) OVER (PARTITION BY provider, model ORDER BY latency_ms) AS cum,
+		       sum(n) OVER (PARTITION BY provider, model) AS tot
+		  FROM l)
+	 GROUP BY provider, model)
+SELECT u.provider, u.model, u.requests, u.errors,
+	round(1.0 * u.errors / u.requests, 4) AS error_rate,
+	u.prompt_tokens, u.completion_tokens,
+	pct.p50 AS latency_p50_ms, pct.p95 AS latency_p95_ms
+  FROM u LEFT JOIN pct USING (provider, model)
+ ORDER BY u.provider, u.model;
+
+-- name: cost
+WITH @USAGE@
+SELECT u.provider, u.model, p.free, u.prompt_tokens, u.completion_tokens,
+	round((u.prompt_tokens * p.input_price + u.completion_tokens * p.output_price) / 1e6, 6)
+		AS cost_usd,
+	p.reference, p.ref_input AS reference_input_price, p.ref_output AS reference_output_price,
+	round((u.prompt_tokens * p.ref_input + u.completion_tokens * p.ref_output) / 1e6, 6)
+		AS reference_cost_usd,
+	round((u.prompt_tokens * p.ref_input + u.completion_tokens * p.ref_output) / 1e6
+	      - (u.prompt_tokens * p.input_price + u.completion_tokens * p.output_price) / 1e6, 6)
+		AS savings_usd
+  FROM u LEFT JOIN pricing p USING (provider, model)
+ ORDER BY u.provider, u.model;
+
+-- name: trend
+-- Free models per provider at the end of each UTC day of the 30 days ending
+-- :trend_to, from the first day the catalog observed anything.
+WITH RECURSIVE days(day) AS (
+	SELECT max(date(:trend_to, '-29 days'),
+		   coalesce((SELECT substr(min(at), 1, 10) FROM changes), :trend_to))
+	UNION ALL SELECT date(day, '+1 day') FROM days WHERE day < :trend_to),
+now AS (SELECT provider, sum(present AND free) AS free FROM models GROUP BY provider),
+perday AS (SELECT provider, substr(at, 1, 10) AS day, sum(df) AS df FROM free_delta
+	    WHERE at >= date(:trend_to, '-29 days') GROUP BY provider, substr(at, 1, 10))
+SELECT days.day, now.provider,
+	now.free - coalesce((SELECT sum(df) FROM perday
+			      WHERE perday.provider = now.provider AND perday.day > days.day), 0)
+		AS free_models
+  FROM days, now WHERE days.day <= :trend_to
+ ORDER BY days.day, now.provider;
+
+-- name: daily
+-- The 30 UTC days ending :trend_to: requests, tokens, cost and savings.
+WITH RECURSIVE days(day) AS (
+	SELECT date(:trend_to, '-29 days')
+	UNION ALL SELECT date(day, '+1 day') FROM days WHERE day < :trend_to)
+SELECT days.day, coalesce(sum(d.requests), 0) AS requests,
+	coalesce(sum(d.prompt_tokens), 0) AS prompt_tokens,
+	coalesce(sum(d.completion_tokens), 0) AS completion_tokens,
+	round(coalesce(sum((d.prompt_tokens * p.input_price
+			    + d.completion_tokens * p.output_price) / 1e6), 0), 6) AS cost_usd,
+	round(coalesce(sum((d.prompt_tokens * p.ref_input + d.completion_tokens * p.ref_output) / 1e6
+			   - (d.prompt_tokens * p.input_price
+			      + d.completion_tokens * p.output_price) / 1e6), 0), 6) AS savings_usd
+  FROM days
+  LEFT JOIN usage_daily d ON d.day = days.day
+  LEFT JOIN pricing p ON p.provider = d.provider AND p.model = d.model
+ GROUP BY days.day ORDER BY days.day;

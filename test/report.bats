@@ -1,0 +1,312 @@
+#!/usr/bin/env bats
+# afmts-report: every figure checked against an independent computation over
+# the same raw provider files and usage lines (jq, sqlite3, python3).
+
+load helpers
+
+OR_A=roo-code-2025-04-24.json
+OR_B=roo-code-2025-05-23.json
+HOSTILE='<script>alert(1)</script>"'"'"',&'
+
+setup_file() {
+	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
+}
+
+setup() {
+	setup_env
+	export AFMTS_DB="$BATS_TEST_TMPDIR/catalog.db"
+	OR=$SHARED/openrouter
+	parse_to openrouter "$OR/$OR_A" 2025-04-24T17:54:21Z "$BATS_TEST_TMPDIR/a.jsonl"
+	parse_to openrouter "$OR/$OR_B" 2025-05-23T00:03:47Z "$BATS_TEST_TMPDIR/b.jsonl"
+	parse_to groq "$SHARED/groq/hacka-re-2025-09-02.extracted.json" 2025-05-23T00:05:00Z \
+		"$BATS_TEST_TMPDIR/g.jsonl"
+	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
+	cat "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/g.jsonl" | afmts-track > /dev/null
+	make_usage > "$BATS_TEST_TMPDIR/usage.jsonl"
+	afmts-track < "$BATS_TEST_TMPDIR/usage.jsonl" > /dev/null
+}
+
+# The usage of 2025-05-23 (and a little of the days around it): a free model
+# with a paid variant, a paid model, a free groq model priced from the
+# reference table, a model the catalog does not know, and a hostile name.
+# Latencies, statuses and tokens vary with the row number.
+make_usage() {
+	jq -n -c --arg hostile "$HOSTILE" '
+		[["openrouter", "qwen/qwen3-8b:free", 37],
+		 ["openrouter", "qwen/qwen3-8b", 11],
+		 ["groq", "llama-3.3-70b-versatile", 53],
+		 ["groq", "not-in-the-catalog", 5],
+		 ["openrouter", $hostile, 3]] as $models
+		| range(0; $models | length) as $m | $models[$m] as [$p, $id, $n]
+		| range(0; $n) as $i
+		| {type: "usage",
+		   ts: ("2025-05-23T" + ("0\(($i * 7 + $m) % 24)" | .[-2:]) + ":"
+			+ ("0\(($i * 13) % 60)" | .[-2:]) + ":00Z"),
+		   provider: $p, model: $id,
+		   prompt_tokens: (100 + ($i * 37 + $m * 11) % 900),
+		   completion_tokens: (10 + ($i * 17) % 300),
+		   latency_ms: (150 + ($i * 7919 + $m * 31) % 2000),
+		   status: (if $i % 9 == 4 then 429 elif $i % 13 == 6 then 500 else 200 end),
+		   request_id: "r\($m)-\($i)"}'
+	# Outside the day: the evening before and the morning after.
+	printf '{"type":"usage","ts":"2025-05-22T23:30:00Z","provider":"groq","model":"llama-3.3-70b-versatile","prompt_tokens":1000,"completion_tokens":1000,"latency_ms":100,"status":200}\n'
+	printf '{"type":"usage","ts":"2025-05-24T00:10:00Z","provider":"groq","model":"llama-3.3-70b-versatile","prompt_tokens":2000,"completion_tokens":2000,"latency_ms":100,"status":200}\n'
+}
+
+# The usage section computed with jq from the usage lines of one UTC day:
+# provider,model,requests,errors,prompt,completion,p50,p95 (nearest rank).
+jq_usage() {
+	jq -s -r --arg day "$1" '
+		def rank(p): . as $s | ($s | length) as $n
+			| if $n == 0 then "" else $s[(((p * $n) | ceil) - 1)] | tostring end;
+		map(select(.ts | startswith($day)))
+		| group_by([.provider, .model])[]
+		| (map(select(.status >= 200 and .status < 300) | .latency_ms) | sort) as $lat
+		| [.[0].provider, .[0].model, length,
+		   (map(select(.status < 200 or .status > 299)) | length),
+		   (map(.prompt_tokens) | add), (map(.completion_tokens) | add),
+		   ($lat | rank(0.5)), ($lat | rank(0.95))]
+		| map(tostring) | join("|")' "$BATS_TEST_TMPDIR/usage.jsonl" | LC_ALL=C sort
+}
+
+# afmts-report's CSV with the CR of its CRLF line ends taken off, for bats' lines.
+csv() {
+	afmts-report --format csv "$@" | tr -d '\r'
+}
+
+# The same columns from afmts-report's CSV, through python's csv module.
+csv_usage() {
+	afmts-report --day "$1" --format csv --section usage "${@:2}" | python3 -c '
+import csv, sys
+rows = list(csv.DictReader(sys.stdin))
+for r in rows:
+    print("|".join([r["provider"], r["model"], r["requests"], r["errors"], r["prompt_tokens"],
+        r["completion_tokens"], r["latency_p50_ms"], r["latency_p95_ms"]]))' | LC_ALL=C sort
+}
+
+@test "usage per model equals jq over the usage lines: requests, errors, tokens, p50, p95" {
+	expected=$(jq_usage 2025-05-23)
+	[ "$(printf '%s\n' "$expected" | wc -l)" -eq 5 ]
+	[ "$(csv_usage 2025-05-23)" = "$expected" ]
+	# Error rate: errors / requests, four decimals.
+	afmts-report --day 2025-05-23 --format json --section usage |
+		jq -e -s 'all(.[]; (.error_rate - ((.errors / .requests) * 10000 | round / 10000) | fabs) < 1e-9)'
+}
+
+@test "the daily roll-ups and the usage rows give the same report" {
+	for s in headline summary usage cost daily; do
+		diff <(afmts-report --day 2025-05-23 --format csv --section $s) \
+		     <(afmts-report --day 2025-05-23 --format csv --section $s --from-usage)
+	done
+	# The roll-ups match the rows they were made from.
+	[ "$(sqlite3 "$AFMTS_DB" "select sum(n) from usage_latency")" = \
+	  "$(sqlite3 "$AFMTS_DB" "select count(*) from usage where latency_ms is not null and status between 200 and 299")" ]
+}
+
+@test "cost and savings equal the prices of the raw provider file and the reference table" {
+	tsv="$ROOT/reports/reference-prices.tsv"
+	# Expected per model: cost at the catalog price (0 when free), reference
+	# price: own list price, else the paid variant, else the cheapest
+	# reference entry of the same base name.
+	expected=$(jq -s -r --slurpfile orf "$OR/$OR_B" --rawfile tsv "$tsv" '
+		def mtok: tonumber * 1000000;
+		def base: ascii_downcase | sub(":free$"; "") | split("/") | last;
+		($orf[0].data | map({key: .id, value: {in: (.pricing.prompt | mtok),
+			out: (.pricing.completion | mtok)}}) | from_entries) as $price
+		| ($tsv | split("\n") | map(select(length > 0 and (startswith("#") | not)) | split("\t"))
+		   | map({key: (.[0] | base), in: (.[1] | tonumber), out: (.[2] | tonumber)})
+		   | group_by(.key) | map({key: .[0].key, value: (min_by(.in + .out))}) | from_entries) as $ref
+		| map(select(.ts | startswith("2025-05-23")))
+		| group_by([.provider, .model])[]
+		| .[0] as $r | (map(.prompt_tokens) | add) as $pt | (map(.completion_tokens) | add) as $ct
+		| (if $r.provider == "groq" then (if $r.model == "not-in-the-catalog" then null else {in: 0, out: 0} end)
+		   else $price[$r.model] end) as $own
+		| (if $own == null then null elif $own.in == 0 and $own.out == 0 then 0
+		   else ($pt * $own.in + $ct * $own.out) / 1e6 end) as $cost
+		| (if $own != null and ($own.in > 0 or $own.out > 0) then $own
+		   elif ($r.model | endswith(":free")) and $price[$r.model | sub(":free$"; "")] != null
+		   then $price[$r.model | sub(":free$"; "")]
+		   else $ref[$r.model | base] end) as $refp
+		| (if $refp == null then null else ($pt * $refp.in + $ct * $refp.out) / 1e6 end) as $refcost
+		| [$r.provider, $r.model,
+		   (if $cost == null then "" else ($cost * 1e6 | round) end),
+		   (if $refcost == null then "" else ($refcost * 1e6 | round) end),
+		   (if $cost == null or $refcost == null then "" else (($refcost - $cost) * 1e6 | round) end)]
+		| map(tostring) | join("|")' "$BATS_TEST_TMPDIR/usage.jsonl" | LC_ALL=C sort)
+	got=$(afmts-report --day 2025-05-23 --format json --section cost | jq -r '
+		def micro: if . == null then "" else (. * 1e6 | round) end;
+		[.provider, .model, (.cost_usd | micro), (.reference_cost_usd | micro), (.savings_usd | micro)]
+		| map(tostring) | join("|")' | LC_ALL=C sort)
+	[ "$got" = "$expected" ]
+	# Each kind of reference is exercised.
+	refs=$(afmts-report --day 2025-05-23 --format json --section cost | jq -r '.reference // "none"' | cut -d ' ' -f 1,2 | sort -u | tr '\n' ,)
+	[ "$refs" = "list price,none,paid variant,reference groq/llama-3.3-70b-versatile," ]
+	# The headline's totals are the sums of the table.
+	afmts-report --day 2025-05-23 --format json | jq -e -s '
+		(map(select(.section == "cost")) | map(.savings_usd // 0) | add) as $s
+		| (map(select(.section == "headline"))[0].savings_usd - $s | fabs) < 1e-5'
+}
+
+@test "free models per provider and the trend equal counts of the raw snapshots" {
+	free_a=$(jq '[.data[] | select((.pricing.prompt | tonumber) == 0 and (.pricing.completion | tonumber) == 0)] | length' "$OR/$OR_A")
+	free_b=$(jq '[.data[] | select((.pricing.prompt | tonumber) == 0 and (.pricing.completion | tonumber) == 0)] | length' "$OR/$OR_B")
+	all_b=$(jq '.data | length' "$OR/$OR_B")
+	groq_n=$(jq 'select(.type == "model") | .model' "$BATS_TEST_TMPDIR/g.jsonl" | wc -l)
+	[ "$free_a" -ne "$free_b" ]
+	run csv --day 2025-05-23 --section summary
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "provider,models,free_models,free_models_before,free_change" ]
+	[ "${lines[1]}" = "groq,$groq_n,$groq_n,0,$groq_n" ]
+	[ "${lines[2]}" = "openrouter,$all_b,$free_b,$free_a,$((free_b - free_a))" ]
+	# The trend: snapshot a's count until 2025-05-22, then b's.
+	run csv --day 2025-05-23 --section trend
+	[[ "$output" == *"2025-04-24,openrouter,$free_a"* ]]
+	[[ "$output" == *"2025-05-22,openrouter,$free_a"* ]]
+	[[ "$output" == *"2025-05-23,openrouter,$free_b"* ]]
+	[[ "$output" != *"2025-04-23,"* ]]	# nothing before the first observation
+	# A day before the second snapshot sees the first.
+	run csv --day 2025-05-01 --section summary
+	[ "${lines[1]}" = "openrouter,$(jq '.data | length' "$OR/$OR_A"),$free_a,$free_a,0" ]
+	# The changes section lists the second run's events of that day.
+	n=$(sqlite3 "$AFMTS_DB" "select count(*) from changes where at like '2025-05-23%'")
+	[ "$(afmts-report --day 2025-05-23 --format json --section changes | wc -l)" -eq "$n" ]
+}
+
+@test "a model named like markup is escaped in HTML, Markdown and JSON, and quoted in CSV" {
+	run afmts-report --day 2025-05-23 --format html
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;,&amp;'* ]]
+	[[ "$output" != *'<script'* ]]
+	run afmts-report --day 2025-05-23 --format csv --section usage
+	[[ "$output" == *'"<script>alert(1)</script>""'"'"',&",'* ]]
+	afmts-report --day 2025-05-23 --format csv --section usage > "$BATS_TEST_TMPDIR/u.csv"
+	python3 -c 'import csv, sys; rows = list(csv.reader(open(sys.argv[1], newline=""))); assert any(r[1] == sys.argv[2] for r in rows), rows' \
+		"$BATS_TEST_TMPDIR/u.csv" "$HOSTILE"
+	# sqlite3 imports it: one row a model, the name intact.
+	sqlite3 "$BATS_TEST_TMPDIR/import.db" ".import --csv $BATS_TEST_TMPDIR/u.csv u"
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/import.db" 'select count(*) from u')" -eq 5 ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/import.db" "select count(*) from u where model = '$(printf '%s' "$HOSTILE" | sed "s/'/''/g")'")" -eq 1 ]
+	run afmts-report --day 2025-05-23 --format md --section usage
+	[[ "$output" == *'&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;,&amp;'* ]]
+	afmts-report --day 2025-05-23 --format json | jq -e -s --arg h "$HOSTILE" 'any(.[]; .model == $h)'
+}
+
+@test "a CSV field with a comma and quotes is one RFC 4180 field" {
+	weird='a,b "c", d'
+	jq -n -c --arg m "$weird" '{type: "usage", ts: "2025-05-23T10:00:00Z", provider: "groq", model: $m, prompt_tokens: 1, completion_tokens: 2, latency_ms: 3, status: 200}' |
+		afmts-track > /dev/null
+	afmts-report --day 2025-05-23 --format csv --section usage > "$BATS_TEST_TMPDIR/u.csv"
+	grep -q $'^groq,"a,b ""c"", d",1,0,0,1,2,3,3\r$' "$BATS_TEST_TMPDIR/u.csv"
+	python3 -c 'import csv, sys; rows = list(csv.reader(open(sys.argv[1], newline=""))); assert [r for r in rows if r[1] == sys.argv[2]], rows; assert all(len(r) == len(rows[0]) for r in rows)' \
+		"$BATS_TEST_TMPDIR/u.csv" "$weird"
+}
+
+@test "--tz counts a local day: an evening in UTC is the next morning in Tokyo" {
+	# 2025-05-22T23:30Z is 2025-05-23 08:30 in Asia/Tokyo (UTC+9), and the
+	# Tokyo day 2025-05-23 ends at 2025-05-23T15:00Z.
+	got=$(afmts-report --day 2025-05-23 --tz Asia/Tokyo --format json --section usage |
+		jq -r 'select(.model == "llama-3.3-70b-versatile") | .requests')
+	want=$(jq -s '[.[] | select(.model == "llama-3.3-70b-versatile" and .ts >= "2025-05-22T15:00:00Z" and .ts < "2025-05-23T15:00:00Z")] | length' "$BATS_TEST_TMPDIR/usage.jsonl")
+	[ "$got" -eq "$want" ]
+	run afmts-report --day 2025-05-23 --tz Asia/Tokyo --format html
+	[[ "$output" == *"2025-05-23 (Asia/Tokyo)"* ]]
+	run afmts-report --tz Not/AZone
+	[ "$status" -eq 2 ]
+	[ "$output" = "afmts-report: --tz Not/AZone: not a time zone (a name such as Europe/Paris, as in /usr/share/zoneinfo)" ]
+}
+
+@test "a range adds up its days; the default is yesterday" {
+	got=$(afmts-report --from 2025-05-22 --to 2025-05-24 --format json --section usage |
+		jq -s 'map(.requests) | add')
+	[ "$got" -eq "$(wc -l < "$BATS_TEST_TMPDIR/usage.jsonl")" ]
+	AFMTS_NOW=2025-05-24T09:00:00Z run afmts-report --format json --section headline
+	[ "$(printf '%s\n' "$output" | jq .requests)" -eq 109 ]
+	AFMTS_NOW=2025-05-24T09:00:00Z run afmts-report --format html
+	[[ "$output" == *"2025-05-23 (UTC)"* ]]
+}
+
+@test "the HTML report is one page with every section and three charts, no script, no external resource" {
+	afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/r.html"
+	f="$BATS_TEST_TMPDIR/r.html"
+	for id in headline summary trend changes usage cost chart-free chart-tokens chart-savings; do
+		grep -q "id=\"$id\"" "$f"
+	done
+	[ "$(grep -c '<svg ' "$f")" -eq 3 ]
+	[ "$(grep -c '<polyline ' "$f")" -ge 2 ]
+	grep -q '<rect x=' "$f"
+	! grep -qi '<script\|src=\|href=\|@import\|url(' "$f"
+	grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$f"
+	python3 -c 'import html.parser, sys; p = html.parser.HTMLParser(); p.feed(open(sys.argv[1]).read()); p.close()' "$f"
+}
+
+@test "markdown and JSON hold every section" {
+	run afmts-report --day 2025-05-23 --format md
+	[ "$status" -eq 0 ]
+	for s in headline summary changes usage cost trend daily; do
+		[[ "$output" == *"## $s"* ]]
+	done
+	[ "$(afmts-report --day 2025-05-23 --format json | jq -r .section | sort -u | tr '\n' ' ')" = \
+	  "changes cost daily headline summary trend usage " ]
+	# daily: the 30 days ending on the day, tokens equal to usage_daily's.
+	afmts-report --day 2025-05-23 --format json --section daily > "$BATS_TEST_TMPDIR/d"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/d")" -eq 30 ]
+	[ "$(jq -r 'select(.day == "2025-05-22") | .prompt_tokens' "$BATS_TEST_TMPDIR/d")" -eq 1000 ]
+}
+
+@test "errors: bad options, a missing or old catalog, an unwritable output; nothing half-written" {
+	run afmts-report --day 2025-02-30
+	[ "$status" -eq 2 ]
+	[ "$output" = "afmts-report: 2025-02-30: not a day (YYYY-MM-DD)" ]
+	run afmts-report --format csv
+	[ "$status" -eq 2 ]
+	[[ "$output" == "afmts-report: csv holds one table: name it with --section"* ]]
+	run afmts-report --format pdf
+	[ "$status" -eq 2 ]
+	run afmts-report --section html
+	[ "$status" -eq 2 ]
+	run afmts-report --from 2025-05-02 --to 2025-05-01
+	[ "$status" -eq 2 ]
+	run afmts-report --from 2024-01-01 --to 2025-05-01
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"at most 366 days"* ]]
+	run afmts-report --day 2025-05-23 --db "$BATS_TEST_TMPDIR/none.db"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"not found"* ]]
+	sqlite3 "$BATS_TEST_TMPDIR/old.db" 'pragma user_version = 3; create table t (x)'
+	run afmts-report --day 2025-05-23 --db "$BATS_TEST_TMPDIR/old.db"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"schema version 3, this program needs 4: run afmts-track once to upgrade it"* ]]
+	run afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/no/such/dir/r.html"
+	[ "$status" -eq 4 ]
+	# A broken template fails the run and leaves no output file behind.
+	mkdir -p "$BATS_TEST_TMPDIR/data"
+	cp -r "$ROOT/sql" "$ROOT/reports" "$BATS_TEST_TMPDIR/data/"
+	printf '<p>{{nonsense}}</p>\n' > "$BATS_TEST_TMPDIR/data/reports/report.html"
+	AFMTS_DATADIR="$BATS_TEST_TMPDIR/data" run afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/r.html"
+	[ "$status" -eq 4 ]
+	[ "$output" = "afmts-report: report template: unknown slot {{nonsense}}" ]
+	[ ! -e "$BATS_TEST_TMPDIR/r.html" ]
+	[ -z "$(ls "$BATS_TEST_TMPDIR" | grep 'r.html')" ]
+	# The catalog is only read.
+	run afmts-report --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--from-usage"* ]]
+}
+
+@test "the catalog is opened read-only: a report never writes it" {
+	before=$(sqlite3 "$AFMTS_DB" 'pragma data_version; select count(*) from usage; select total_changes()' | md5sum)
+	sum_before=$(md5sum < "$AFMTS_DB")
+	chmod a-w "$AFMTS_DB"
+	afmts-report --day 2025-05-23 > /dev/null
+	chmod u+w "$AFMTS_DB"
+	[ "$(md5sum < "$AFMTS_DB")" = "$sum_before" ]
+	[ -n "$before" ]
+}
+
+@test "valgrind: no leaks and no errors in a whole HTML report" {
+	[ -z "${AFMTS_ASAN:-}" ] || skip "valgrind does not run under ASan"
+	command -v valgrind > /dev/null || skip "valgrind is not installed"
+	run valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=9 afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/r.html"
+	[ "$status" -eq 0 ]
+}
