@@ -28,7 +28,7 @@ XML_LIBS   = `pkg-config --libs libxml-2.0`
 # Debian packages needed to build and test.
 BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
-TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk
+TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report
 SCRIPTS = schedule/afmts-discover
@@ -60,7 +60,8 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw
 
-MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-route.1 man/afmts-track.1
+MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-report.1 man/afmts-route.1 \
+       man/afmts-track.1
 MAN7 = man/afmts.7
 
 .PHONY: all deps run check test asan bench install uninstall clean lint
@@ -147,12 +148,14 @@ bench: all $(BENCH_PROGS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/parsers/providers $(DESTDIR)$(DATADIR)/sql \
-		$(DESTDIR)$(DATADIR)/parsers/dialects $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+		$(DESTDIR)$(DATADIR)/parsers/dialects $(DESTDIR)$(DATADIR)/reports \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(PROGS) $(SCRIPTS) $(DESTDIR)$(BINDIR)
 	install -m 644 parsers/prelude.jq parsers/families parsers/features $(DESTDIR)$(DATADIR)/parsers
 	install -m 644 parsers/providers/*.json $(DESTDIR)$(DATADIR)/parsers/providers
 	install -m 644 parsers/dialects/*.jq $(DESTDIR)$(DATADIR)/parsers/dialects
 	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql
+	install -m 644 reports/report.html reports/reference-prices.tsv $(DESTDIR)$(DATADIR)/reports
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 

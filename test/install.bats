@@ -23,6 +23,8 @@ setup() {
 	[ -x "$stage$prefix/bin/afmts-discover" ]
 	[ -f "$stage$prefix/share/man/man1/afmts-fetch.1" ]
 	[ -f "$stage$prefix/share/afmts/sql/001-catalog.sql" ]
+	[ -f "$stage$prefix/share/afmts/reports/report.html" ]
+	[ -f "$stage$prefix/share/man/man1/afmts-report.1" ]
 	mkdir -p "$(dirname "$prefix")"
 	mv "$stage$prefix" "$prefix"
 	rm -rf "$src"
@@ -37,6 +39,10 @@ setup() {
 	run env PATH=/usr/bin:/bin "$prefix/bin/afmts-discover" --state "$BATS_TEST_TMPDIR/st" \
 		--replay "$ROOT/examples/snapshot.tar.gz"
 	[ "$status" -eq 0 ]
+	# The installed report finds its queries, template and reference prices.
+	PATH="$prefix/bin:/usr/bin:/bin" afmts-report --day 2026-06-24 -o report.html
+	grep -q 'id="chart-free"' report.html
+	[ "$(PATH="$prefix/bin:/usr/bin:/bin" afmts-report --day 2026-06-24 --format csv --section summary | wc -l)" -eq 5 ]
 	make -s -C "$ROOT" PREFIX="$prefix" uninstall
 	[ -z "$(find "$prefix" -type f)" ]
 }
