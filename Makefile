@@ -42,15 +42,15 @@ PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.
 FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchive.o \
              lib/registry.o
 
-TRACK_OBJS = lib/catalog.o lib/track.o lib/usage.o lib/usagerow.o lib/model.o lib/registry.o
+TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o lib/model.o lib/registry.o
 
 # The decision path: SQLite and our own code only (no libjq, no libcurl).
-ROUTE_OBJS = lib/catalog.o lib/usagerow.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
+ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
              lib/routeout.o lib/routestatus.o lib/routecgi.o lib/form.o lib/outcome.o \
              lib/err.o lib/cli.o lib/utctime.o lib/paths.o
 
 # Reports: SQLite and our own code.
-REPORT_OBJS = lib/catalog.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
+REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
               lib/chart.o lib/refprice.o lib/jsonw.o lib/err.o lib/cli.o lib/utctime.o lib/paths.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \

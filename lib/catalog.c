@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "latency.h"
 #include "err.h"
 #include "paths.h"
 
@@ -260,6 +261,10 @@ catalog_open_existing(const char *path, int need, int writable, sqlite3 **dbp)
 	}
 	/* Readers of a WAL catalog wait only while a checkpoint or recovery runs. */
 	sqlite3_busy_timeout(db, writable ? 5000 : 2000);
+	if (latency_register(db) == -1) {
+		sqlite3_close(db);
+		return CATALOG_ERROR;
+	}
 	if ((rc = user_version(db, &have)) != CATALOG_OK) {
 		sqlite3_close(db);
 		return rc;
@@ -294,6 +299,10 @@ catalog_open(const char *path, int busy_ms, sqlite3 **dbp)
 		return CATALOG_ERROR;
 	}
 	sqlite3_busy_timeout(db, busy_ms);
+	if (latency_register(db) == -1) {
+		sqlite3_close(db);
+		return CATALOG_ERROR;
+	}
 	if ((rc = catalog_exec(db, "PRAGMA journal_mode = WAL")) != CATALOG_OK ||
 	    (rc = catalog_exec(db, "PRAGMA synchronous = NORMAL")) != CATALOG_OK ||
 	    (rc = catalog_exec(db, "PRAGMA foreign_keys = ON")) != CATALOG_OK ||

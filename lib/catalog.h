@@ -4,7 +4,8 @@
  * Opening a catalog sets WAL mode (readers never wait for the writer) and a
  * busy timeout, and brings its schema up to date: sql/NNN-name.sql files in
  * the data dir are applied in order, each in its own transaction, and
- * PRAGMA user_version records the last one applied.
+ * PRAGMA user_version records the last one applied.  Every connection
+ * knows the latency histogram functions of latency.h.
  */
 #ifndef AFMTS_CATALOG_H
 #define AFMTS_CATALOG_H

@@ -102,11 +102,12 @@ usagerow_rollup(sqlite3 *db, sqlite3_int64 after)
 	    "latency_sum = latency_sum + excluded.latency_sum, "
 	    "latency_n = latency_n + excluded.latency_n";
 	static const char latency[] =
-	    "INSERT INTO usage_latency SELECT substr(ts, 1, 10), provider, model, latency_ms, "
-	    "count(*) FROM usage WHERE id > ?1 AND latency_ms IS NOT NULL "
+	    "INSERT INTO usage_latency SELECT substr(ts, 1, 10), provider, model, "
+	    "afmts_hist(latency_ms) FROM usage WHERE id > ?1 AND latency_ms IS NOT NULL "
 	    "AND (status IS NULL OR status BETWEEN 200 AND 299) "
-	    "GROUP BY substr(ts, 1, 10), provider, model, latency_ms "
-	    "ON CONFLICT (day, provider, model, latency_ms) DO UPDATE SET n = n + excluded.n";
+	    "GROUP BY substr(ts, 1, 10), provider, model "
+	    "ON CONFLICT (day, provider, model) DO UPDATE SET "
+	    "hist = afmts_hist_add(hist, excluded.hist)";
 	int code = rollup_step(db, sql, after, "add up the day's usage");
 
 	return code != CATALOG_OK ? code : rollup_step(db, latency, after, "count the day's latencies");

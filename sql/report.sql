@@ -5,12 +5,13 @@
 --   :from, :to   the period, UTC instants "YYYY-MM-DDThh:mm:ssZ", to excluded
 --   :trend_to    the last UTC day of the 30-day trends, "YYYY-MM-DD"
 -- @USAGE@ is replaced by the CTEs u (per model: requests, errors, tokens) and
--- l (per model: successful requests per latency) of the period, read from the
--- daily roll-ups when the period is whole UTC days, else from the usage rows
--- (name: usage_from_rollups, usage_from_rows).
+-- l (per model: the latency histogram of successful requests) of the period,
+-- read from the daily roll-ups when the period is whole UTC days, else from
+-- the usage rows (name: usage_from_rollups, usage_from_rows).
 --
--- Latency percentiles are nearest-rank: the smallest latency whose cumulative
--- count reaches p% of the model's successful requests with a latency.
+-- Latency percentiles are nearest-rank (afmts_hist_rank): the smallest latency
+-- whose cumulative count reaches p% of the model's successful requests with a
+-- latency.  The afmts_* functions are registered by afmts-report.
 -- Money is USD; prices are USD per million tokens.
 
 -- name: refprice_table
@@ -80,10 +81,10 @@ u AS (SELECT provider, model, sum(requests) AS requests, sum(errors) AS errors,
 	FROM usage_daily
        WHERE day >= substr(:from, 1, 10) AND day < substr(:to, 1, 10)
        GROUP BY provider, model),
-l AS (SELECT provider, model, latency_ms, sum(n) AS n
+l AS (SELECT provider, model, afmts_hist_merge(hist) AS hist
 	FROM usage_latency
        WHERE day >= substr(:from, 1, 10) AND day < substr(:to, 1, 10)
-       GROUP BY provider, model, latency_ms)
+       GROUP BY provider, model)
 
 -- name: usage_from_rows
 u AS (SELECT provider, model, count(*) AS requests,
@@ -92,11 +93,11 @@ u AS (SELECT provider, model, count(*) AS requests,
 	FROM usage
        WHERE ts >= :from AND ts < :to
        GROUP BY provider, model),
-l AS (SELECT provider, model, latency_ms, count(*) AS n
+l AS (SELECT provider, model, afmts_hist(latency_ms) AS hist
 	FROM usage
        WHERE ts >= :from AND ts < :to AND latency_ms IS NOT NULL
 	 AND (status IS NULL OR status BETWEEN 200 AND 299)
-       GROUP BY provider, model, latency_ms)
+       GROUP BY provider, model)
 
 -- name: headline
 WITH @USAGE@,
@@ -144,20 +145,13 @@ SELECT at, event, provider, model, before, after
  ORDER BY at, provider, model, id;
 
 -- name: usage
-WITH @USAGE@,
-pct AS (SELECT provider, model,
-	       min(CASE WHEN cum * 2 >= tot THEN latency_ms END) AS p50,
-	       min(CASE WHEN cum * 100 >= tot * 95 THEN latency_ms END) AS p95
-	  FROM (SELECT provider, model, latency_ms,
-		       sum(n) OVER (PARTITION BY provider, model ORDER BY latency_ms) AS cum,
-		       sum(n) OVER (PARTITION BY provider, model) AS tot
-		  FROM l)
-	 GROUP BY provider, model)
+WITH @USAGE@
 SELECT u.provider, u.model, u.requests, u.errors,
 	round(1.0 * u.errors / u.requests, 4) AS error_rate,
 	u.prompt_tokens, u.completion_tokens,
-	pct.p50 AS latency_p50_ms, pct.p95 AS latency_p95_ms
-  FROM u LEFT JOIN pct USING (provider, model)
+	afmts_hist_rank(l.hist, 50) AS latency_p50_ms,
+	afmts_hist_rank(l.hist, 95) AS latency_p95_ms
+  FROM u LEFT JOIN l USING (provider, model)
  ORDER BY u.provider, u.model;
 
 -- name: cost

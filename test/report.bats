@@ -59,9 +59,9 @@ for r in rows:
 		diff <(afmts-report --day 2025-05-23 --format csv --section $s) \
 		     <(afmts-report --day 2025-05-23 --format csv --section $s --from-usage)
 	done
-	# The roll-ups match the rows they were made from.
-	[ "$(sqlite3 "$AFMTS_DB" "select sum(n) from usage_latency")" = \
-	  "$(sqlite3 "$AFMTS_DB" "select count(*) from usage where latency_ms is not null and status between 200 and 299")" ]
+	# One latency histogram per day and model with a successful request.
+	[ "$(sqlite3 "$AFMTS_DB" "select count(*) from usage_latency")" = \
+	  "$(sqlite3 "$AFMTS_DB" "select count(*) from (select distinct substr(ts, 1, 10), provider, model from usage where latency_ms is not null and status between 200 and 299)")" ]
 }
 
 @test "cost and savings equal the prices of the raw provider file and the reference table" {
@@ -270,4 +270,20 @@ for r in rows:
 	run valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		--error-exitcode=9 afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/r.html"
 	[ "$status" -eq 0 ]
+}
+
+@test "usage ingested over several runs adds up to the same report as one run" {
+	one=$(afmts-report --day 2025-05-23 --format csv --section usage)
+	export AFMTS_DB="$BATS_TEST_TMPDIR/split.db"
+	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
+	cat "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/g.jsonl" | afmts-track > /dev/null
+	split -l 23 "$BATS_TEST_TMPDIR/usage.jsonl" "$BATS_TEST_TMPDIR/part."
+	for f in "$BATS_TEST_TMPDIR"/part.*; do afmts-track < "$f" > /dev/null; done
+	[ "$(ls "$BATS_TEST_TMPDIR"/part.* | wc -l)" -gt 3 ]
+	[ "$(afmts-report --day 2025-05-23 --format csv --section usage)" = "$one" ]
+	# afmts-route --report adds to the same day's histogram.
+	AFMTS_NOW=2025-05-23T20:00:00Z afmts-route --report llama-3.3-70b-versatile --provider groq \
+		--status 200 --latency 1 --tokens 1,1
+	p50=$(afmts-report --day 2025-05-23 --format json --section usage | jq -r 'select(.model == "llama-3.3-70b-versatile") | .requests')
+	[ "$p50" -eq "$(( $(printf '%s\n' "$one" | grep '^groq,llama-3.3' | cut -d, -f3) + 1 ))" ]
 }
