@@ -306,7 +306,8 @@ catalog_open(const char *path, int busy_ms, sqlite3 **dbp)
 	if ((rc = catalog_exec(db, "PRAGMA journal_mode = WAL")) != CATALOG_OK ||
 	    (rc = catalog_exec(db, "PRAGMA synchronous = NORMAL")) != CATALOG_OK ||
 	    (rc = catalog_exec(db, "PRAGMA foreign_keys = ON")) != CATALOG_OK ||
-	    (rc = catalog_exec(db, "PRAGMA temp_store = MEMORY")) != CATALOG_OK ||
+	    /* Sorts of a big run (the usage roll-ups) spill to a file: memory stays flat. */
+	    (rc = catalog_exec(db, "PRAGMA temp_store = FILE")) != CATALOG_OK ||
 	    (rc = migrate(db)) != CATALOG_OK) {
 		sqlite3_close(db);
 		return rc;
