@@ -12,7 +12,7 @@
 #define W	640		/* viewBox width */
 #define H	220		/* plot area and axes */
 #define LEFT	56
-#define RIGHT	12
+#define RIGHT	24
 #define TOP	12
 #define BOTTOM	28
 #define SHOWN	10		/* series drawn; the rest are summed as "other" */
