@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# The pipelines of examples/, run as a user would run them, against catalogs
+# of real provider files and loopback servers started here.
+
+load helpers
+
+setup() {
+	setup_env
+	export AFMTS_DB="$BATS_TEST_TMPDIR/catalog.db"
+	OR=$SHARED/openrouter
+}
+
+teardown() {
+	stop_server
+}
+
+@test "free-today lists the models that became free that day, as jq finds them in the raw files" {
+	parse_to openrouter "$OR/roo-code-2025-04-24.json" 2025-04-24T17:54:21Z "$BATS_TEST_TMPDIR/a.jsonl"
+	parse_to openrouter "$OR/roo-code-2025-05-23.json" 2025-05-23T00:03:47Z "$BATS_TEST_TMPDIR/b.jsonl"
+	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
+	afmts-track < "$BATS_TEST_TMPDIR/b.jsonl" > /dev/null
+	run "$ROOT/examples/free-today" 2025-05-23
+	[ "$status" -eq 0 ]
+	expected=$(jq -n -r --slurpfile a "$OR/roo-code-2025-04-24.json" --slurpfile b "$OR/roo-code-2025-05-23.json" '
+		def free: (.pricing.prompt | tonumber) == 0 and (.pricing.completion | tonumber) == 0;
+		($a[0].data | map({key: .id, value: free}) | from_entries) as $A
+		| $b[0].data[] | select(free and ($A[.id] != true)) | "openrouter\t\(.id)"' | sort)
+	[ -n "$expected" ]
+	[ "$(printf '%s\n' "$output" | sort)" = "$expected" ]
+}
+
+# mock_catalog BASE: a catalog holding one free model of a provider "mock"
+# served at BASE/v1, its key in MOCK_API_KEY.
+mock_catalog() {
+	{
+		jq -n -c --arg b "$1/v1" '{type: "model", provider: "mock", model: "mock-chat-1",
+			name: "Mock chat", context_length: 32768, free: true, free_reason: "test",
+			features: ["tools"], modalities: {input: ["text"], output: ["text"]},
+			base_url: $b, key_env: "MOCK_API_KEY", observed_at: "2026-11-22T00:00:00Z"}'
+		echo '{"type":"provider","provider":"mock","ok":true,"models":1,"observed_at":"2026-11-22T00:00:00Z"}'
+	} | afmts-track > /dev/null
+}
+
+@test "route-and-call picks the model, calls it with its key, prints the answer and records the outcome" {
+	mkdir -p "$BATS_TEST_TMPDIR/www/v1/chat"
+	echo '{"id":"c1","choices":[{"index":0,"message":{"role":"assistant","content":"hello from the mock"}}],"usage":{"prompt_tokens":12,"completion_tokens":4}}' \
+		> "$BATS_TEST_TMPDIR/www/v1/chat/completions"
+	start_server "$BATS_TEST_TMPDIR/www"
+	mock_catalog "$BASE"
+	export MOCK_API_KEY=canary-key-1234
+	run "$ROOT/examples/route-and-call" 'Say hello' --need tools
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello from the mock" ]
+	# The request: the routed model, the prompt, the key in the header only.
+	[ "$(jq -r 'select(.path == "/v1/chat/completions") | .headers.Authorization' "$SERVER_LOG")" = "Bearer canary-key-1234" ]
+	[ "$(jq -r 'select(.path == "/v1/chat/completions") | .method' "$SERVER_LOG")" = POST ]
+	# The outcome is in the catalog, with the answer's token counts.
+	[ "$(sqlite3 "$AFMTS_DB" "select provider, model, status, prompt_tokens, completion_tokens from usage")" = "mock|mock-chat-1|200|12|4" ]
+	! grep -rq canary-key-1234 "$AFMTS_DB"
+}
+
+@test "route-and-call reports a failed call to the breaker and exits 1" {
+	mkdir -p "$BATS_TEST_TMPDIR/www/v1/chat"
+	echo '{"error":{"message":"slow down"}}' > "$BATS_TEST_TMPDIR/www/v1/chat/completions"
+	start_server "$BATS_TEST_TMPDIR/www"
+	mock_catalog "$BASE"
+	# A base URL whose query makes the fixture server answer 429 (the
+	# example appends /chat/completions to the query, which is harmless).
+	sqlite3 "$AFMTS_DB" "update models set base_url = '$BASE/v1/chat/completions?status=429&x=' where provider = 'mock'"
+	run "$ROOT/examples/route-and-call" 'Say hello'
+	[ "$status" -eq 1 ]
+	[ "$(sqlite3 "$AFMTS_DB" "select status from usage")" = 429 ]
+}
+
+@test "mail-daily-csv mails yesterday's cost section as CSV" {
+	yesterday=$(date -u -d yesterday +%F)
+	printf '{"type":"usage","ts":"%sT10:00:00Z","provider":"groq","model":"m,1","prompt_tokens":5,"completion_tokens":7,"latency_ms":100,"status":200}\n' "$yesterday" |
+		afmts-track > /dev/null
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" > "%s/mail.args"\ncat > "%s/mail.body"\n' \
+		"$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" > "$BATS_TEST_TMPDIR/bin/mail"
+	chmod +x "$BATS_TEST_TMPDIR/bin/mail"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run "$ROOT/examples/mail-daily-csv" you@example.org
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/mail.args")" = "$(printf '%s\n' -s "AFMTS: usage and savings, $yesterday" you@example.org)" ]
+	python3 -c 'import csv, sys; rows = list(csv.DictReader(open(sys.argv[1], newline=""))); assert [(r["model"], r["prompt_tokens"]) for r in rows] == [("m,1", "5")], rows' \
+		"$BATS_TEST_TMPDIR/mail.body"
+}
+
+@test "custom-provider writes a descriptor and discovers the server's models with its key" {
+	mkdir -p "$BATS_TEST_TMPDIR/www/v1"
+	cp "$SHARED/groq/hacka-re-2025-09-02.extracted.json" "$BATS_TEST_TMPDIR/www/v1/models"
+	start_server "$BATS_TEST_TMPDIR/www"
+	export HOMELAB_KEY=canary-homelab-5678
+	run "$ROOT/examples/custom-provider" homelab "$BASE/v1" HOMELAB_KEY
+	[ "$status" -eq 0 ]
+	[ -f "$XDG_CONFIG_HOME/afmts/providers/homelab.json" ]
+	n=$(jq '.data | length' "$SHARED/groq/hacka-re-2025-09-02.extracted.json")
+	[ "$(sqlite3 "$AFMTS_DB" "select count(*), sum(free) from models where provider = 'homelab'")" = "$n|$n" ]
+	[ "$(jq -r .headers.Authorization "$SERVER_LOG")" = "Bearer canary-homelab-5678" ]
+	# The new provider's models are routable at once.
+	run afmts-route --provider homelab --format tsv
+	[ "$status" -eq 0 ]
+	[[ "$output" == *homelab* ]]
+	run "$ROOT/examples/custom-provider" only-a-name
+	[ "$status" -eq 2 ]
+}
