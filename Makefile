@@ -12,6 +12,7 @@ PREFIX   ?= /usr/local
 BINDIR    = $(PREFIX)/bin
 DATADIR   = $(PREFIX)/share/afmts
 MANDIR    = $(PREFIX)/share/man
+UNITDIR   = $(PREFIX)/lib/systemd/system
 
 CC       ?= cc
 OPTFLAGS ?= -O2 -g
@@ -28,10 +29,13 @@ XML_LIBS   = `pkg-config --libs libxml-2.0`
 # Debian packages needed to build and test.
 BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
-TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium
+TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium \
+             systemd
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report
-SCRIPTS = schedule/afmts-discover
+SCRIPTS = schedule/afmts-discover schedule/afmts-report-daily
+UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
+          schedule/afmts-report.service schedule/afmts-report.timer
 
 # Shared code, one module an idea.
 CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o \
@@ -60,7 +64,8 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw
 
-MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-report.1 man/afmts-route.1 \
+MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-report.1 \
+       man/afmts-report-daily.1 man/afmts-route.1 \
        man/afmts-track.1
 MAN7 = man/afmts.7
 
@@ -149,6 +154,7 @@ bench: all $(BENCH_PROGS)
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/parsers/providers $(DESTDIR)$(DATADIR)/sql \
 		$(DESTDIR)$(DATADIR)/parsers/dialects $(DESTDIR)$(DATADIR)/reports \
+		$(DESTDIR)$(DATADIR)/schedule $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(PROGS) $(SCRIPTS) $(DESTDIR)$(BINDIR)
 	install -m 644 parsers/prelude.jq parsers/families parsers/features $(DESTDIR)$(DATADIR)/parsers
@@ -156,12 +162,18 @@ install: all
 	install -m 644 parsers/dialects/*.jq $(DESTDIR)$(DATADIR)/parsers/dialects
 	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql
 	install -m 644 reports/report.html reports/reference-prices.tsv $(DESTDIR)$(DATADIR)/reports
+	install -m 644 schedule/crontab.example $(DESTDIR)$(DATADIR)/schedule
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 
 uninstall:
 	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$${p##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR)
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
 
