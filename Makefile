@@ -2,6 +2,7 @@
 #
 #   make            build the programs
 #   make run        install missing packages, build, run the offline demo
+#                   (LIVE=1: fetch the real providers, with the keys of the environment)
 #   make check      install missing packages, build, run every test
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      the performance figures named in the issues
@@ -9,6 +10,7 @@
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
+LIVE     ?= 0
 BINDIR    = $(PREFIX)/bin
 DATADIR   = $(PREFIX)/share/afmts
 MANDIR    = $(PREFIX)/share/man
@@ -131,7 +133,7 @@ deps:
 # The demo: the bundled real provider responses into a catalog, summarised.
 run: deps
 	$(MAKE) all
-	@AFMTS_DATADIR=$(CURDIR) sh examples/demo
+	@AFMTS_DATADIR=$${AFMTS_DATADIR:-$(CURDIR)} LIVE=$(LIVE) sh examples/demo
 
 check: deps
 	$(MAKE) all test/unit/run

@@ -105,3 +105,46 @@ mock_catalog() {
 	run "$ROOT/examples/custom-provider" only-a-name
 	[ "$status" -eq 2 ]
 }
+
+@test "make run's demo: catalog, sample usage, one routed request, yesterday's report" {
+	export AFMTS_DEMO_OUT="$BATS_TEST_TMPDIR/demo" AFMTS_DATADIR="$ROOT"
+	run sh "$ROOT/examples/demo"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"openrouter       321      69"* ]]
+	[[ "$output" == *"routing one request"*"  1. "* ]]
+	[[ "$output" == *"report:  $AFMTS_DEMO_OUT/report.html"* ]]
+	grep -q 'id="chart-tokens"' "$AFMTS_DEMO_OUT/report.html"
+	# Yesterday's usage, as the CSV says, is what the sample usage holds.
+	yesterday=$(date -u -d yesterday +%F)
+	[ "$(python3 -c 'import csv, sys; print(sum(int(r["requests"]) for r in csv.DictReader(open(sys.argv[1], newline=""))))' "$AFMTS_DEMO_OUT/usage.csv")" -eq \
+	  "$(grep -c "\"ts\":\"$yesterday" "$AFMTS_DEMO_OUT/usage.jsonl")" ]
+	# A second run adds no usage and no change.
+	n=$(sqlite3 "$AFMTS_DEMO_OUT/catalog.db" 'select count(*) from usage')
+	sh "$ROOT/examples/demo" > /dev/null
+	[ "$(sqlite3 "$AFMTS_DEMO_OUT/catalog.db" 'select count(*) from usage')" -eq "$n" ]
+}
+
+@test "make run LIVE=1 fetches the providers (here one on loopback) and invents no usage" {
+	mkdir -p "$BATS_TEST_TMPDIR/www/v1" "$BATS_TEST_TMPDIR/data/parsers" "$BATS_TEST_TMPDIR/config/providers"
+	cp "$SHARED/groq/hacka-re-2025-09-02.extracted.json" "$BATS_TEST_TMPDIR/www/v1/models"
+	start_server "$BATS_TEST_TMPDIR/www"
+	# The shipped parsers and SQL, but only the test's provider.
+	for d in dialects families features prelude.jq; do
+		ln -s "$ROOT/parsers/$d" "$BATS_TEST_TMPDIR/data/parsers/$d"
+	done
+	ln -s "$ROOT/sql" "$BATS_TEST_TMPDIR/data/sql"
+	ln -s "$ROOT/reports" "$BATS_TEST_TMPDIR/data/reports"
+	jq -n --arg b "$BASE/v1" '{name: "loop", base_url: $b, models_url: ($b + "/models"),
+		auth: {header: "Authorization", scheme: "Bearer", key_env: "LOOP_KEY"},
+		dialect: "openai", free: {rule: "all"}}' > "$BATS_TEST_TMPDIR/config/providers/loop.json"
+	export AFMTS_DATADIR="$BATS_TEST_TMPDIR/data" AFMTS_CONFIG="$BATS_TEST_TMPDIR/config"
+	export AFMTS_DEMO_OUT="$BATS_TEST_TMPDIR/live" LOOP_KEY=canary-live-key
+	run make -s -C "$ROOT" run LIVE=1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"loop "* ]]
+	[ "$(jq -r .headers.Authorization "$SERVER_LOG")" = "Bearer canary-live-key" ]
+	[ "$(sqlite3 "$AFMTS_DEMO_OUT/catalog.db" 'select count(*) from usage')" -eq 0 ]
+	ls "$AFMTS_DEMO_OUT"/archive/afmts-*.tar.gz
+	! zgrep -q canary-live-key "$AFMTS_DEMO_OUT"/archive/afmts-*.tar.gz
+	[ -s "$AFMTS_DEMO_OUT/report.html" ]
+}

@@ -25,6 +25,12 @@ setup() {
 	[ -f "$stage$prefix/share/afmts/sql/001-catalog.sql" ]
 	[ -f "$stage$prefix/share/afmts/reports/report.html" ]
 	[ -f "$stage$prefix/share/man/man1/afmts-report.1" ]
+	[ -x "$stage$prefix/bin/afmts-report-daily" ]
+	[ -f "$stage$prefix/share/afmts/schedule/crontab.example" ]
+	# Units name the installed programs, not the staging directory.
+	grep -qx "ExecStart=$prefix/bin/afmts-discover --state %S/afmts --keep 60" \
+		"$stage$prefix/lib/systemd/system/afmts-discover.service"
+	[ -f "$stage$prefix/lib/systemd/system/afmts-report.timer" ]
 	mkdir -p "$(dirname "$prefix")"
 	mv "$stage$prefix" "$prefix"
 	rm -rf "$src"
@@ -42,6 +48,9 @@ setup() {
 	# The installed report finds its queries, template and reference prices.
 	PATH="$prefix/bin:/usr/bin:/bin" afmts-report --day 2026-06-24 -o report.html
 	grep -q 'id="chart-free"' report.html
+	run env PATH=/usr/bin:/bin "$prefix/bin/afmts-report-daily" --dir "$BATS_TEST_TMPDIR/daily" --day 2026-06-24
+	[ "$status" -eq 0 ]
+	[ -L "$BATS_TEST_TMPDIR/daily/latest.html" ]
 	[ "$(PATH="$prefix/bin:/usr/bin:/bin" afmts-report --day 2026-06-24 --format csv --section summary | wc -l)" -eq 5 ]
 	make -s -C "$ROOT" PREFIX="$prefix" uninstall
 	[ -z "$(find "$prefix" -type f)" ]
