@@ -36,8 +36,12 @@ html_ref(unsigned char c)
 	}
 }
 
-void
-escape_html(FILE *f, const char *str)
+/*
+ * Text in HTML (md: 0) or in a Markdown table cell (md: 1), which is HTML too,
+ * plus line breaks as spaces and Markdown's punctuation escaped.
+ */
+static void
+escape_markup(FILE *f, const char *str, int md)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	const char *ref;
@@ -46,13 +50,25 @@ escape_html(FILE *f, const char *str)
 		if ((ref = html_ref(*s)) != NULL) {
 			fputs(ref, f);
 			s++;
+		} else if (md && (*s == '\r' || *s == '\n' || *s == '\t')) {
+			putc(' ', f);
+			s++;
 		} else if (*s < 0x20 && *s != '\n' && *s != '\t') {
 			fputs("\xef\xbf\xbd", f);	/* not allowed in HTML */
 			s++;
+		} else if (md && strchr("\\|`*_[]#~", *s) != NULL) {
+			putc('\\', f);
+			putc(*s++, f);
 		} else {
 			put_utf8(f, &s);
 		}
 	}
+}
+
+void
+escape_html(FILE *f, const char *str)
+{
+	escape_markup(f, str, 0);
 }
 
 void
@@ -78,24 +94,5 @@ escape_csv(FILE *f, const char *str)
 void
 escape_md(FILE *f, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	const char *ref;
-
-	while (*s != '\0') {
-		if ((ref = html_ref(*s)) != NULL) {
-			fputs(ref, f);
-			s++;
-		} else if (*s == '\r' || *s == '\n' || *s == '\t') {
-			putc(' ', f);
-			s++;
-		} else if (*s < 0x20) {
-			fputs("\xef\xbf\xbd", f);
-			s++;
-		} else if (strchr("\\|`*_[]#~", *s) != NULL) {
-			putc('\\', f);
-			putc(*s++, f);
-		} else {
-			put_utf8(f, &s);
-		}
-	}
+	escape_markup(f, str, 1);
 }
