@@ -87,7 +87,7 @@ test_chart_folds_series_and_escapes_names(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	char name[16];
+	char name[32];
 
 	chart_init(&c);
 	for (int s = 0; s < CHART_SERIES + 5; s++) {
