@@ -9,6 +9,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "err.h"
+#include "fastcgi.h"
 #include "outcome.h"
 #include "paths.h"
 #include "route.h"
@@ -193,9 +194,9 @@ main(int argc, char **argv)
 		err_warn("AFMTS_NOW: not a time (RFC 3339 or seconds since the epoch)");
 		return CLI_USAGE;
 	}
-	if (getenv("GATEWAY_INTERFACE") != NULL) {
+	if (getenv("GATEWAY_INTERFACE") != NULL || fastcgi_listening()) {
 		path = paths_db(NULL);
-		rc = routecgi_main(path);
+		rc = fastcgi_listening() ? routecgi_fastcgi(path) : routecgi_main(path);
 		free(path);
 		return rc;
 	}

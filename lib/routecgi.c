@@ -9,6 +9,7 @@
 
 #include "catalog.h"
 #include "err.h"
+#include "fastcgi.h"
 #include "form.h"
 #include "jsonw.h"
 #include "outcome.h"
@@ -63,20 +64,20 @@ fail(struct reply *r, int status, const char *type, const char *msg, const char 
 }
 
 static int
-send_reply(struct reply *r, int head)
+send_reply(struct reply *r, int head, FILE *out)
 {
 	long end = ftell(r->f);
 
 	fflush(r->f);
-	printf("Status: %d %s\r\nContent-Type: application/json\r\n"
+	fprintf(out, "Status: %d %s\r\nContent-Type: application/json\r\n"
 	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", r->status,
 	    reason(r->status));
 	if (r->allow != NULL)
-		printf("Allow: %s\r\n", r->allow);
-	printf("Content-Length: %ld\r\n\r\n", end);
+		fprintf(out, "Allow: %s\r\n", r->allow);
+	fprintf(out, "Content-Length: %ld\r\n\r\n", end);
 	if (!head)
-		fwrite(r->body, 1, (size_t)end, stdout);
-	return fflush(stdout) == EOF ? 1 : 0;
+		fwrite(r->body, 1, (size_t)end, out);
+	return fflush(out) == EOF ? 1 : 0;
 }
 
 /* --- GET /route and /v1/models ------------------------------------------ */
@@ -193,7 +194,7 @@ outcome_pair(const char *name, const char *value, void *arg)
 
 /* Read exactly CONTENT_LENGTH bytes of body into buf (NUL-terminated).  A status or 0. */
 static int
-read_body(char *buf, size_t cap)
+read_body(char *buf, size_t cap, FILE *in)
 {
 	const char *cl = getenv("CONTENT_LENGTH"), *ct = getenv("CONTENT_TYPE");
 	char *end;
@@ -212,7 +213,7 @@ read_body(char *buf, size_t cap)
 	if (len >= cap)
 		return 413;
 	while (got < len) {
-		size_t k = fread(buf + got, 1, len - got, stdin);
+		size_t k = fread(buf + got, 1, len - got, in);
 
 		if (k == 0)
 			return 400;
@@ -223,7 +224,7 @@ read_body(char *buf, size_t cap)
 }
 
 static int
-do_report(struct reply *r, const char *path, time_t now)
+do_report(struct reply *r, const char *path, time_t now, FILE *in)
 {
 	static char body[ROUTECGI_MAX_BODY + 1];
 	struct outcome o;
@@ -232,7 +233,7 @@ do_report(struct reply *r, const char *path, time_t now)
 	const char *why;
 	int status, code;
 
-	if ((status = read_body(body, sizeof body)) != 0)
+	if ((status = read_body(body, sizeof body, in)) != 0)
 		return fail(r, status, "invalid_request_error", status == 413 ?
 		    "the body is larger than 8192 bytes" : status == 415 ?
 		    "send application/x-www-form-urlencoded" : status == 411 ?
@@ -256,8 +257,9 @@ do_report(struct reply *r, const char *path, time_t now)
 
 /* --- dispatch ------------------------------------------------------------ */
 
-int
-routecgi_main(const char *db_path)
+/* Answer the request the environment describes, its body read from in. */
+static int
+answer(const char *db_path, FILE *in, FILE *out)
 {
 	const char *method = getenv("REQUEST_METHOD"), *info = getenv("PATH_INFO");
 	const char *qs = getenv("QUERY_STRING");
@@ -268,7 +270,7 @@ routecgi_main(const char *db_path)
 
 	if ((r.f = open_memstream(&r.body, &r.len)) == NULL) {
 		err_warn("out of memory");
-		printf("Status: 500 Internal Server Error\r\n\r\n");
+		fprintf(out, "Status: 500 Internal Server Error\r\n\r\n");
 		return 1;
 	}
 	method = method != NULL ? method : "GET";
@@ -297,14 +299,36 @@ routecgi_main(const char *db_path)
 			r.allow = "POST";
 			fail(&r, 405, "invalid_request_error", "use POST", NULL);
 		} else {
-			do_report(&r, db_path, now);
+			do_report(&r, db_path, now, in);
 		}
 	} else {
 		fail(&r, 404, "not_found", "no such endpoint: /route, /v1/models, /status, /report",
 		    NULL);
 	}
-	rc = send_reply(&r, head);
+	rc = send_reply(&r, head, out);
 	fclose(r.f);
 	free(r.body);
 	return rc;
+}
+
+int
+routecgi_main(const char *db_path)
+{
+	return answer(db_path, stdin, stdout);
+}
+
+static void
+fastcgi_request(void *db_path, FILE *in, FILE *out)
+{
+	answer(db_path, in, out);
+}
+
+int
+routecgi_fastcgi(const char *db_path)
+{
+	static const char *const names[] = {
+		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
+	};
+
+	return fastcgi_serve(names, fastcgi_request, (void *)db_path);
 }

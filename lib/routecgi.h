@@ -6,7 +6,8 @@
  *   GET  /status                catalog age, providers, breakers
  *   POST /report                record an outcome (form-encoded fields)
  *
- * Errors are JSON with a 4xx status, or 503 when there is no catalog.
+ * Errors are JSON with a 4xx status, or 503 when there is no catalog.  The
+ * same program serves FastCGI when started with a listening socket.
  */
 #ifndef AFMTS_ROUTECGI_H
 #define AFMTS_ROUTECGI_H
@@ -16,5 +17,11 @@
 
 /* Answer the request described by the environment on stdout.  Returns 0, or 1 if it failed. */
 int routecgi_main(const char *db_path);
+
+/*
+ * The same answers as a persistent FastCGI responder on the listening socket
+ * of fd 0 (see fastcgi.h): no exec per request.  Returns an exit status.
+ */
+int routecgi_fastcgi(const char *db_path);
 
 #endif

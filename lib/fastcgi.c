@@ -1,0 +1,322 @@
+/*
+ * fastcgi: the responder side of FastCGI 1.0, one request at a time.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fastcgi.h"
+
+enum {
+	FCGI_BEGIN_REQUEST = 1, FCGI_ABORT_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN,
+	FCGI_STDOUT, FCGI_STDERR, FCGI_DATA, FCGI_GET_VALUES, FCGI_GET_VALUES_RESULT,
+	FCGI_UNKNOWN_TYPE
+};
+enum { FCGI_RESPONDER = 1 };
+enum { FCGI_REQUEST_COMPLETE = 0, FCGI_CANT_MPX_CONN = 1, FCGI_UNKNOWN_ROLE = 3 };
+#define FCGI_KEEP_CONN	1
+#define HEADER_LEN	8
+#define MAX_PARAMS	(64 * 1024)	/* name-value bytes of one request */
+#define CHUNK		32768		/* content bytes in one STDOUT record */
+
+struct record {
+	unsigned	 type, id, len;
+	unsigned char	 content[65535 + 255];
+};
+
+struct request {
+	unsigned	 id;
+	int		 active, keep, params_done;
+	unsigned char	*params;
+	size_t		 nparams;
+	char		*body;
+	size_t		 nbody;
+};
+
+int
+fastcgi_listening(void)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+
+	if (getsockname(0, (struct sockaddr *)&sa, &len) == -1)
+		return 0;
+	len = sizeof sa;
+	return getpeername(0, (struct sockaddr *)&sa, &len) == -1 && errno == ENOTCONN;
+}
+
+static int
+read_full(int fd, unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = read(fd, buf + got, n - got);
+
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const unsigned char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, buf, n);
+
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		buf += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Read one record (its padding dropped).  0, or -1 at the end or on error. */
+static int
+read_record(int fd, struct record *r)
+{
+	unsigned char h[HEADER_LEN];
+
+	if (read_full(fd, h, sizeof h) == -1 || h[0] != 1)
+		return -1;
+	r->type = h[1];
+	r->id = (unsigned)h[2] << 8 | h[3];
+	r->len = (unsigned)h[4] << 8 | h[5];
+	return read_full(fd, r->content, r->len + h[6]);
+}
+
+static int
+write_record(int fd, unsigned type, unsigned id, const void *content, size_t len)
+{
+	unsigned char h[HEADER_LEN] = {
+		1, (unsigned char)type, (unsigned char)(id >> 8), (unsigned char)id,
+		(unsigned char)(len >> 8), (unsigned char)len, 0, 0
+	};
+
+	return write_full(fd, h, sizeof h) == -1 ||
+	    (len > 0 && write_full(fd, content, len) == -1) ? -1 : 0;
+}
+
+static int
+end_request(int fd, unsigned id, unsigned protocol_status)
+{
+	unsigned char body[8] = { 0, 0, 0, 0, (unsigned char)protocol_status, 0, 0, 0 };
+
+	return write_record(fd, FCGI_END_REQUEST, id, body, sizeof body);
+}
+
+/* Append a record's content to a growing buffer, keeping at most cap bytes. */
+static int
+append(unsigned char **buf, size_t *n, const unsigned char *p, size_t len, size_t cap)
+{
+	unsigned char *b;
+
+	if (*n >= cap)
+		return 0;
+	if (len > cap - *n)
+		len = cap - *n;
+	if ((b = realloc(*buf, *n + len + 1)) == NULL)
+		return -1;
+	memcpy(b + *n, p, len);
+	*n += len;
+	b[*n] = '\0';
+	*buf = b;
+	return 0;
+}
+
+/* A name-value length at *p (1 or 4 bytes); -1 if cut. */
+static long
+nv_length(const unsigned char **p, const unsigned char *end)
+{
+	long n;
+
+	if (*p >= end)
+		return -1;
+	if (!(**p & 0x80))
+		return *(*p)++;
+	if (end - *p < 4)
+		return -1;
+	n = (long)((*p)[0] & 0x7f) << 24 | (long)(*p)[1] << 16 | (long)(*p)[2] << 8 | (*p)[3];
+	*p += 4;
+	return n;
+}
+
+/* Set the variables of names found in the request's params. */
+static void
+set_environment(const struct request *q, const char *const *names)
+{
+	const unsigned char *p = q->params, *end = q->params + q->nparams;
+
+	for (const char *const *n = names; *n != NULL; n++)
+		unsetenv(*n);
+	while (p < end) {
+		long nl = nv_length(&p, end), vl = nl < 0 ? -1 : nv_length(&p, end);
+		char name[64], *value;
+
+		if (vl < 0 || nl > end - p || vl > end - p - nl)
+			return;
+		for (const char *const *n = names; *n != NULL; n++) {
+			if ((size_t)nl != strlen(*n) || memcmp(p, *n, (size_t)nl) != 0)
+				continue;
+			memcpy(name, p, (size_t)nl);
+			name[nl] = '\0';
+			if ((value = strndup((const char *)p + nl, (size_t)vl)) != NULL) {
+				setenv(name, value, 1);
+				free(value);
+			}
+		}
+		p += nl + vl;
+	}
+}
+
+/* Run the handler and send its output as STDOUT records, then the end. */
+static int
+respond(int fd, struct request *q, const char *const *names, fastcgi_handler *handler,
+    void *arg)
+{
+	char *out = NULL;
+	size_t nout = 0;
+	FILE *in, *of;
+	int rc = 0;
+
+	set_environment(q, names);
+	in = fmemopen(q->body ? q->body : (char *)"", q->nbody ? q->nbody : 1, "r");
+	of = open_memstream(&out, &nout);
+	if (in == NULL || of == NULL) {
+		err_warn("fastcgi: out of memory");
+		rc = -1;
+	} else {
+		if (q->nbody == 0)
+			fgetc(in);	/* an empty body: at its end already */
+		handler(arg, in, of);
+	}
+	if (in != NULL)
+		fclose(in);
+	if (of != NULL)
+		fclose(of);
+	for (size_t off = 0; rc == 0 && off < nout; off += CHUNK)
+		rc = write_record(fd, FCGI_STDOUT, q->id, out + off,
+		    nout - off < CHUNK ? nout - off : CHUNK);
+	free(out);
+	if (rc == 0)
+		rc = write_record(fd, FCGI_STDOUT, q->id, NULL, 0);
+	if (rc == 0)
+		rc = end_request(fd, q->id, FCGI_REQUEST_COMPLETE);
+	return rc;
+}
+
+static void
+reset(struct request *q)
+{
+	free(q->params);
+	free(q->body);
+	memset(q, 0, sizeof *q);
+}
+
+/* Serve one connection.  Returns when it closes or breaks. */
+static void
+serve_connection(int fd, const char *const *names, fastcgi_handler *handler, void *arg,
+    struct record *r)
+{
+	struct request q = { 0 };
+
+	while (read_record(fd, r) == 0) {
+		if (r->type == FCGI_GET_VALUES) {
+			static const unsigned char v[] = "\x0e\x01" "FCGI_MAX_CONNS" "1"
+			    "\x0d\x01" "FCGI_MAX_REQS" "1" "\x0f\x01" "FCGI_MPXS_CONNS" "0";
+
+			if (write_record(fd, FCGI_GET_VALUES_RESULT, 0, v, sizeof v - 1) == -1)
+				break;
+			continue;
+		}
+		if (r->type == FCGI_BEGIN_REQUEST && r->len >= 8) {
+			unsigned role = (unsigned)r->content[0] << 8 | r->content[1];
+
+			if (q.active || role != FCGI_RESPONDER) {
+				if (end_request(fd, r->id, q.active ? FCGI_CANT_MPX_CONN :
+				    FCGI_UNKNOWN_ROLE) == -1)
+					break;
+				continue;
+			}
+			reset(&q);
+			q.active = 1;
+			q.id = r->id;
+			q.keep = r->content[2] & FCGI_KEEP_CONN;
+			continue;
+		}
+		if (!q.active || r->id != q.id) {
+			if (r->type > FCGI_UNKNOWN_TYPE) {
+				unsigned char body[8] = { (unsigned char)r->type };
+
+				if (write_record(fd, FCGI_UNKNOWN_TYPE, 0, body, sizeof body) == -1)
+					break;
+			}
+			continue;
+		}
+		if (r->type == FCGI_ABORT_REQUEST) {
+			end_request(fd, q.id, FCGI_REQUEST_COMPLETE);
+			if (!q.keep)
+				break;
+			reset(&q);
+			continue;
+		}
+		if (r->type == FCGI_PARAMS) {
+			if (r->len == 0)
+				q.params_done = 1;
+			else if (append(&q.params, &q.nparams, r->content, r->len, MAX_PARAMS) == -1)
+				break;
+			continue;
+		}
+		if (r->type != FCGI_STDIN)
+			continue;
+		if (r->len > 0) {
+			if (append((unsigned char **)&q.body, &q.nbody, r->content, r->len,
+			    FASTCGI_MAX_BODY) == -1)
+				break;
+			continue;
+		}
+		/* The empty STDIN record: the request is whole. */
+		if (respond(fd, &q, names, handler, arg) == -1 || !q.keep)
+			break;
+		reset(&q);
+	}
+	reset(&q);
+}
+
+int
+fastcgi_serve(const char *const *names, fastcgi_handler *handler, void *arg)
+{
+	struct record *r = malloc(sizeof *r);
+
+	if (r == NULL) {
+		err_warn("fastcgi: out of memory");
+		return 4;
+	}
+	signal(SIGPIPE, SIG_IGN);	/* a client gone mid-answer ends its connection, not us */
+	for (;;) {
+		int fd = accept(0, NULL, NULL);
+
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			err_warn("fastcgi: accept: %s", strerror(errno));
+			free(r);
+			return 4;
+		}
+		serve_connection(fd, names, handler, arg, r);
+		close(fd);
+	}
+}

@@ -1,0 +1,35 @@
+/*
+ * fastcgi: a FastCGI responder, so that a web server can keep a program
+ * running between requests instead of starting it for each one.
+ *
+ * A FastCGI server (lighttpd's mod_fastcgi, spawn-fcgi) starts the program
+ * with a listening socket as file descriptor 0.  Requests are served one at a
+ * time (no multiplexing, which the protocol lets us decline): for each, the
+ * CGI variables the handler reads are set in the environment, its body is an
+ * input stream, and what the handler writes becomes the response.
+ */
+#ifndef AFMTS_FASTCGI_H
+#define AFMTS_FASTCGI_H
+
+#include <stdio.h>
+
+#define FASTCGI_MAX_BODY	(64 * 1024)	/* request bytes kept; the rest is dropped */
+
+/* Is fd 0 a listening socket, as FastCGI servers hand it over?  1 or 0. */
+int fastcgi_listening(void);
+
+/*
+ * The handler of one request: read the body from in, write the whole CGI
+ * response (header lines, blank line, body) to out.
+ */
+typedef void fastcgi_handler(void *arg, FILE *in, FILE *out);
+
+/*
+ * Accept connections on fd 0 and serve their requests with handler until a
+ * signal or an accept error ends it.  names lists the CGI variables to copy
+ * from each request into the environment (NULL-terminated); variables of the
+ * previous request are unset first.  Returns an exit status.
+ */
+int fastcgi_serve(const char *const *names, fastcgi_handler *handler, void *arg);
+
+#endif
