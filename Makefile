@@ -64,7 +64,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
              test/unit/test_escape.o
 
-BENCH_PROGS = test/bench/jvraw
+BENCH_PROGS = test/bench/jvraw test/bench/spawn
 
 MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-report.1 \
        man/afmts-report-daily.1 man/afmts-route.1 \
