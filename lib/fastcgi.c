@@ -274,6 +274,8 @@ serve_connection(int fd, const char *const *names, fastcgi_handler *handler, voi
 			continue;
 		}
 		if (r->type == FCGI_PARAMS) {
+			if (q.params_done)
+				continue;	/* the stream has ended: nothing more belongs to it */
 			if (r->len == 0)
 				q.params_done = 1;
 			else if (append(&q.params, &q.nparams, r->content, r->len, MAX_PARAMS) == -1)

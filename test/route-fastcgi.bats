@@ -150,7 +150,9 @@ try:
     s.sendall(rec(1, 2, struct.pack(">HB5x", 1, 1)) + rec(1, 3, struct.pack(">HB5x", 1, 1)))
     t, rid, c = read_records(s)[-1]
     assert t == 3 and rid == 3 and c[4] == 1, (t, rid, c)
-    s.sendall(rec(4, 2) + rec(4, 2, params({"REQUEST_METHOD": "GET", "PATH_INFO": "/status"})))
+    # Request 2 goes on; parameters after the end of its stream are ignored.
+    s.sendall(rec(4, 2, params({"REQUEST_METHOD": "GET", "PATH_INFO": "/status"})) + rec(4, 2)
+              + rec(4, 2, params({"PATH_INFO": "/nowhere"})))
     s.sendall(rec(5, 2))
     rs = read_records(s)
     assert rs[-1][:2] == (3, 2) and b"Status: 200" in b"".join(c for t, r, c in rs if t == 6)
