@@ -1,6 +1,7 @@
 /*
  * fastcgi: the responder side of FastCGI 1.0, one request at a time.
  */
+#define _GNU_SOURCE	/* fopencookie: the answer is a stream of STDOUT records */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -182,40 +183,53 @@ set_environment(const struct request *q, const char *const *names)
 	}
 }
 
-/* Run the handler and send its output as STDOUT records, then the end. */
+/* The answer's stream: what the handler writes (and flushes) leaves as STDOUT records. */
+struct answer {
+	int		 fd;
+	unsigned	 id;
+	int		 failed;	/* the server went away: the rest is dropped */
+};
+
+static ssize_t
+answer_write(void *cookie, const char *buf, size_t n)
+{
+	struct answer *a = cookie;
+
+	for (size_t off = 0; !a->failed && off < n; off += CHUNK)
+		if (write_record(a->fd, FCGI_STDOUT, a->id, buf + off,
+		    n - off < CHUNK ? n - off : CHUNK) == -1)
+			a->failed = 1;
+	return (ssize_t)n;	/* a vanished client is not the handler's error */
+}
+
+/* Run the handler on the request, its answer streamed, then end the request. */
 static int
 respond(int fd, struct request *q, const char *const *names, fastcgi_handler *handler,
     void *arg)
 {
-	char *out = NULL;
-	size_t nout = 0;
+	static const cookie_io_functions_t io = { .write = answer_write };
+	struct answer a = { .fd = fd, .id = q->id };
 	FILE *in, *of;
-	int rc = 0;
 
 	set_environment(q, names);
 	in = fmemopen(q->body ? q->body : (char *)"", q->nbody ? q->nbody : 1, "r");
-	of = open_memstream(&out, &nout);
+	of = fopencookie(&a, "w", io);
 	if (in == NULL || of == NULL) {
 		err_warn("fastcgi: out of memory");
-		rc = -1;
+		a.failed = 1;
 	} else {
 		if (q->nbody == 0)
 			fgetc(in);	/* an empty body: at its end already */
+		setvbuf(of, NULL, _IOFBF, CHUNK);
 		handler(arg, in, of);
 	}
 	if (in != NULL)
 		fclose(in);
 	if (of != NULL)
-		fclose(of);
-	for (size_t off = 0; rc == 0 && off < nout; off += CHUNK)
-		rc = write_record(fd, FCGI_STDOUT, q->id, out + off,
-		    nout - off < CHUNK ? nout - off : CHUNK);
-	free(out);
-	if (rc == 0)
-		rc = write_record(fd, FCGI_STDOUT, q->id, NULL, 0);
-	if (rc == 0)
-		rc = end_request(fd, q->id, FCGI_REQUEST_COMPLETE);
-	return rc;
+		fclose(of);	/* flushes the rest */
+	if (a.failed || write_record(fd, FCGI_STDOUT, q->id, NULL, 0) == -1)
+		return -1;
+	return end_request(fd, q->id, FCGI_REQUEST_COMPLETE);
 }
 
 static void

@@ -19,8 +19,9 @@
 int fastcgi_listening(void);
 
 /*
- * The handler of one request: read the body from in, write the whole CGI
- * response (header lines, blank line, body) to out.
+ * The handler of one request: read the body from in, write the CGI response
+ * (header lines, blank line, body) to out.  What it flushes reaches the web
+ * server at once, so an answer can be streamed.
  */
 typedef void fastcgi_handler(void *arg, FILE *in, FILE *out);
 

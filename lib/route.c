@@ -150,6 +150,13 @@ route_param(struct route_query *q, const char *name, const char *value)
 		return words(q, value, q->provider, &q->nprovider, 63);
 	if (strcmp(name, "exclude_provider") == 0)
 		return words(q, value, q->exclude, &q->nexclude, 63);
+	if (strcmp(name, "model") == 0) {
+		if (*value == '\0' || strlen(value) > 512)
+			return "model must be a catalog id of 1 to 512 bytes";
+		if ((q->model = strpool_keep(&q->store, value)) == NULL)
+			return "the request is too long";
+		return NULL;
+	}
 	if (strcmp(name, "family") == 0) {
 		if (!word(value, 64))
 			return "family must be a word of a-z, 0-9, '_', '-', '.', ':'";
@@ -278,6 +285,11 @@ constraints(struct sqlq *b, const struct route_query *q)
 		in_list(b, q->provider, q->nprovider, 0, "--provider");
 	if (q->nexclude > 0)
 		in_list(b, q->exclude, q->nexclude, 1, "--exclude-provider");
+	if (q->model != NULL) {
+		c = cond(b);
+		snprintf(c->sql, sizeof c->sql, "model = ?%d", param_text(b, q->model));
+		snprintf(c->label, sizeof c->label, "model %.100s", q->model);
+	}
 	if (q->family != NULL) {
 		c = cond(b);
 		snprintf(c->sql, sizeof c->sql, "family = ?%d", param_text(b, q->family));

@@ -44,6 +44,7 @@ struct route_query {
 	const char	*exclude[ROUTE_MAX_TERMS];
 	int		 nneed, nmodality, nprovider, nexclude;
 	const char	*family;
+	const char	*model;		/* one catalog id (a pinned model); NULL: any */
 	long long	 min_context;	/* 0: any */
 	double		 max_price;	/* USD per million tokens; < 0: free models only */
 	enum route_strategy strategy;
@@ -83,8 +84,8 @@ void route_query_init(struct route_query *q, time_t now);
 
 /*
  * Apply one parameter (name as in the CGI query string: need, min_context,
- * modality, family, provider, exclude_provider, max_price, strategy, count,
- * seed) to q.  Returns NULL, or a static message saying what is wrong.
+ * modality, family, model, provider, exclude_provider, max_price, strategy,
+ * count, seed) to q.  Returns NULL, or a static message saying what is wrong.
  */
 const char *route_param(struct route_query *q, const char *name, const char *value);
 
