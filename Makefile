@@ -34,7 +34,8 @@ BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
 TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium \
              systemd
 
-PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report
+PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report \
+        bin/afmts-gateway
 SCRIPTS = schedule/afmts-discover schedule/afmts-report-daily
 UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
           schedule/afmts-report.service schedule/afmts-report.timer
@@ -54,6 +55,9 @@ TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o 
 ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
              lib/routeout.o lib/routestatus.o lib/routecgi.o lib/fastcgi.o lib/form.o lib/outcome.o \
              lib/err.o lib/cli.o lib/utctime.o lib/paths.o
+
+# The gateway: the decision path plus libcurl (forwarding) and libjq (JSON).
+GATEWAY_OBJS = $(ROUTE_OBJS) lib/chatreq.o lib/forward.o
 
 # Reports: SQLite and our own code.
 REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
@@ -97,6 +101,10 @@ bin/afmts-route: bin/afmts-route.o $(ROUTE_OBJS)
 	$(CC) $(LDFLAGS) $(ROUTE_STATIC) -o $@ bin/afmts-route.o $(ROUTE_OBJS) \
 		`pkg-config --libs $(if $(ROUTE_STATIC),--static) sqlite3` -lm
 
+bin/afmts-gateway: bin/afmts-gateway.o $(GATEWAY_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-gateway.o $(GATEWAY_OBJS) \
+		`pkg-config --libs sqlite3 libcurl` $(JQ_LIBS) -lm
+
 bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
 
@@ -111,8 +119,9 @@ test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)
 
 # Headers: every object depends on every header of lib/ (there are few).
-$(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(ROUTE_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \
-	bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o bin/afmts-report.o: \
+$(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \
+	bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o bin/afmts-report.o \
+	bin/afmts-gateway.o: \
 	lib/*.h test/unit/unit.h
 
 # Install what is missing from Debian's packages, as root or through sudo.

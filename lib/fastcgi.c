@@ -242,8 +242,8 @@ reset(struct request *q)
 
 /* Serve one connection.  Returns when it closes or breaks. */
 static void
-serve_connection(int fd, const char *const *names, fastcgi_handler *handler, void *arg,
-    struct record *r)
+serve_connection(int fd, const char *const *names, size_t max_body, fastcgi_handler *handler,
+    void *arg, struct record *r)
 {
 	struct request q = { 0 };
 
@@ -300,7 +300,7 @@ serve_connection(int fd, const char *const *names, fastcgi_handler *handler, voi
 			continue;
 		if (r->len > 0) {
 			if (append((unsigned char **)&q.body, &q.nbody, r->content, r->len,
-			    FASTCGI_MAX_BODY) == -1)
+			    max_body) == -1)
 				break;
 			continue;
 		}
@@ -313,7 +313,7 @@ serve_connection(int fd, const char *const *names, fastcgi_handler *handler, voi
 }
 
 int
-fastcgi_serve(const char *const *names, fastcgi_handler *handler, void *arg)
+fastcgi_serve(const char *const *names, size_t max_body, fastcgi_handler *handler, void *arg)
 {
 	struct record *r = malloc(sizeof *r);
 
@@ -332,7 +332,7 @@ fastcgi_serve(const char *const *names, fastcgi_handler *handler, void *arg)
 			free(r);
 			return 4;
 		}
-		serve_connection(fd, names, handler, arg, r);
+		serve_connection(fd, names, max_body, handler, arg, r);
 		close(fd);
 	}
 }

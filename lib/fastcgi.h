@@ -13,8 +13,6 @@
 
 #include <stdio.h>
 
-#define FASTCGI_MAX_BODY	(64 * 1024)	/* request bytes kept; the rest is dropped */
-
 /* Is fd 0 a listening socket, as FastCGI servers hand it over?  1 or 0. */
 int fastcgi_listening(void);
 
@@ -29,8 +27,11 @@ typedef void fastcgi_handler(void *arg, FILE *in, FILE *out);
  * Accept connections on fd 0 and serve their requests with handler until a
  * signal or an accept error ends it.  names lists the CGI variables to copy
  * from each request into the environment (NULL-terminated); variables of the
- * previous request are unset first.  Returns an exit status.
+ * previous request are unset first.  At most max_body bytes of a request
+ * body are kept (the rest is read and dropped: CONTENT_LENGTH tells the
+ * handler).  Returns an exit status.
  */
-int fastcgi_serve(const char *const *names, fastcgi_handler *handler, void *arg);
+int fastcgi_serve(const char *const *names, size_t max_body, fastcgi_handler *handler,
+    void *arg);
 
 #endif

@@ -257,9 +257,8 @@ do_report(struct reply *r, const char *path, time_t now, FILE *in)
 
 /* --- dispatch ------------------------------------------------------------ */
 
-/* Answer the request the environment describes, its body read from in. */
-static int
-answer(const char *db_path, FILE *in, FILE *out)
+int
+routecgi_answer(const char *db_path, FILE *in, FILE *out)
 {
 	const char *method = getenv("REQUEST_METHOD"), *info = getenv("PATH_INFO");
 	const char *qs = getenv("QUERY_STRING");
@@ -314,13 +313,13 @@ answer(const char *db_path, FILE *in, FILE *out)
 int
 routecgi_main(const char *db_path)
 {
-	return answer(db_path, stdin, stdout);
+	return routecgi_answer(db_path, stdin, stdout);
 }
 
 static void
 fastcgi_request(void *db_path, FILE *in, FILE *out)
 {
-	answer(db_path, in, out);
+	routecgi_answer(db_path, in, out);
 }
 
 int
@@ -330,5 +329,5 @@ routecgi_fastcgi(const char *db_path)
 		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
 	};
 
-	return fastcgi_serve(names, fastcgi_request, (void *)db_path);
+	return fastcgi_serve(names, 64 * 1024, fastcgi_request, (void *)db_path);
 }

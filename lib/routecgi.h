@@ -12,11 +12,16 @@
 #ifndef AFMTS_ROUTECGI_H
 #define AFMTS_ROUTECGI_H
 
+#include <stdio.h>
+
 #define ROUTECGI_MAX_QUERY 2048	/* bytes of QUERY_STRING */
 #define ROUTECGI_MAX_BODY 8192	/* bytes of a POST body */
 
 /* Answer the request described by the environment on stdout.  Returns 0, or 1 if it failed. */
 int routecgi_main(const char *db_path);
+
+/* The same, the request's body read from in and the answer written to out. */
+int routecgi_answer(const char *db_path, FILE *in, FILE *out);
 
 /*
  * The same answers as a persistent FastCGI responder on the listening socket

@@ -1,0 +1,462 @@
+/*
+ * afmts-gateway: an OpenAI-compatible endpoint that forwards each chat
+ * completion to the best free model that works now, falling back to the next
+ * one on 429, 5xx, timeouts and dead connections, and records every attempt
+ * so that routing and reports see it at once.  It runs under a web server, as
+ * CGI or as a persistent FastCGI process; every other path is answered as
+ * afmts-route's CGI interface answers it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "chatreq.h"
+#include "cli.h"
+#include "err.h"
+#include "fastcgi.h"
+#include "forward.h"
+#include "jsonw.h"
+#include "outcome.h"
+#include "paths.h"
+#include "route.h"
+#include "routecgi.h"
+#include "utctime.h"
+
+static const char synopsis[] = "(run by a web server: CGI or FastCGI)";
+
+static const char options[] =
+    "Answer POST /v1/chat/completions, OpenAI style, with the best free model of\n"
+    "the catalog that works now, falling back to the next on failure; answer\n"
+    "/route, /v1/models, /status and /report as afmts-route does.\n"
+    "\n"
+    "  -h, --help     this help\n"
+    "      --version  print the version\n"
+    "\n"
+    "Environment: AFMTS_DB (the catalog), AFMTS_GATEWAY_ATTEMPTS (models tried,\n"
+    "1 to 8, default 4), AFMTS_GATEWAY_TIMEOUT_MS (the whole request's time,\n"
+    "default 120000), AFMTS_GATEWAY_MAX_BODY (request bytes, default 4 MiB), and\n"
+    "the providers' key variables named in the catalog.\n";
+
+#define MAX_ATTEMPTS	8
+
+struct gateway {
+	char		*db_path;
+	int		 attempts;
+	long		 timeout_ms;
+	size_t		 max_body;
+};
+
+struct cand {
+	char		*provider, *model, *base_url, *key_env;
+};
+
+struct cands {
+	struct cand	 c[MAX_ATTEMPTS];
+	int		 n, max;
+};
+
+/* --- the answer's head --------------------------------------------------- */
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return status < 500 ? "Client Error" : "Server Error";
+	}
+}
+
+/* A header value: control characters (and so line breaks) become '?'. */
+static void
+header_text(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++)
+		putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+struct served {
+	FILE		*out;
+	const struct cand *c;
+	int		 attempt;
+};
+
+static void
+head(FILE *out, int status, const char *type, const struct cand *c, int attempts)
+{
+	fprintf(out, "Status: %d %s\r\nContent-Type: ", status, reason(status));
+	header_text(out, type);
+	fputs("\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", out);
+	if (c != NULL) {
+		fputs("X-Afmts-Provider: ", out);
+		header_text(out, c->provider);
+		fputs("\r\nX-Afmts-Model: ", out);
+		header_text(out, c->model);
+		fputs("\r\n", out);
+	}
+	if (attempts > 0)
+		fprintf(out, "X-Afmts-Attempts: %d\r\n", attempts);
+	if (strncmp(type, "text/event-stream", 17) == 0)
+		fputs("X-Accel-Buffering: no\r\n", out);
+	fputs("\r\n", out);
+}
+
+/* The head of a streamed answer, written when the first byte arrives. */
+static void
+commit_stream(void *arg, const char *content_type)
+{
+	struct served *s = arg;
+
+	head(s->out, 200, content_type, s->c, s->attempt);
+	fflush(s->out);
+}
+
+/* An OpenAI-style error answer. */
+static void
+fail(FILE *out, int status, const char *type, const char *msg, int attempts)
+{
+	head(out, status, "application/json", NULL, attempts);
+	fputs("{\"error\":{\"message\":", out);
+	jsonw_str(out, msg);
+	jsonw_key(out, "type", 0);
+	jsonw_str(out, type);
+	fputs("}}\n", out);
+}
+
+/* --- candidates -------------------------------------------------------- */
+
+static int
+keep_candidate(const struct candidate *c, void *arg)
+{
+	struct cands *cs = arg;
+	struct cand *k;
+
+	if (cs->n == cs->max || !c->usable)
+		return cs->n == cs->max;
+	for (int i = 0; i < cs->n; i++)
+		if (strcmp(cs->c[i].provider, c->provider) == 0 && strcmp(cs->c[i].model, c->model) == 0)
+			return 0;
+	k = &cs->c[cs->n];
+	k->provider = strdup(c->provider);
+	k->model = strdup(c->model);
+	k->base_url = strdup(c->base_url);
+	k->key_env = strdup(c->key_env);
+	if (k->provider == NULL || k->model == NULL || k->base_url == NULL || k->key_env == NULL) {
+		free(k->provider), free(k->model), free(k->base_url), free(k->key_env);
+		return 1;
+	}
+	cs->n++;
+	return cs->n == cs->max;
+}
+
+static void
+cands_free(struct cands *cs)
+{
+	for (int i = 0; i < cs->n; i++) {
+		free(cs->c[i].provider);
+		free(cs->c[i].model);
+		free(cs->c[i].base_url);
+		free(cs->c[i].key_env);
+	}
+	cs->n = 0;
+}
+
+/*
+ * The models to try, best first: the policy's ranking, or the explicit
+ * fallback order (the pinned model first).  0, or -1 after reporting.
+ */
+static int
+choose(sqlite3 *db, struct chatreq *r, struct cands *cs, char *why, size_t n)
+{
+	struct route_ctx *rc = route_open(db);
+	int rv = 0;
+
+	if (rc == NULL)
+		return -1;
+	if (r->nfallback == 0) {
+		r->q.count = cs->max;
+		r->q.all = 0;
+		rv = route_select(rc, &r->q, keep_candidate, cs, why, n) < 0 ? -1 : 0;
+	} else {
+		const char *pinned = r->q.model;
+
+		for (int i = -1; i < r->nfallback && cs->n < cs->max && rv == 0; i++) {
+			const char *id = i < 0 ? pinned : r->fallback[i];
+
+			if (id == NULL)
+				continue;
+			r->q.model = id;
+			r->q.count = 1;
+			r->q.all = 0;
+			rv = route_select(rc, &r->q, keep_candidate, cs, why, n) < 0 ? -1 : 0;
+		}
+		r->q.model = pinned;
+	}
+	route_close(rc);
+	if (rv == 0 && cs->n == 0 && why[0] == '\0')
+		snprintf(why, n, "none of the models asked for can take a request now");
+	return rv;
+}
+
+/* --- attempts ------------------------------------------------------------- */
+
+static void
+record(sqlite3 *db, const struct cand *c, const struct attempt *a)
+{
+	struct outcome o;
+	char buf[32], msg[160];
+
+	outcome_init(&o, utctime_now());
+	outcome_param(&o, "provider", c->provider);
+	outcome_param(&o, "model", c->model);
+	snprintf(buf, sizeof buf, "%ld", a->committed ? 200L : a->status);
+	outcome_param(&o, "status", buf);
+	snprintf(buf, sizeof buf, "%ld", a->latency_ms);
+	outcome_param(&o, "latency_ms", buf);
+	if (a->has_usage) {
+		snprintf(buf, sizeof buf, "%lld,%lld", a->prompt_tokens, a->completion_tokens);
+		outcome_param(&o, "tokens", buf);
+	}
+	if (a->retry_after >= 0) {
+		snprintf(buf, sizeof buf, "%ld", a->retry_after);
+		outcome_param(&o, "retry_after", buf);
+	}
+	if (a->error[0] != '\0')
+		outcome_param(&o, "error", a->error);
+	outcome_param(&o, "client", "afmts-gateway");
+	for (int i = 0; i < a->nheader; i++)
+		outcome_header(&o, a->header[i]);
+	if (a->has_cost) {
+		o.u.has_cost = 1;
+		o.u.cost = a->cost;
+	}
+	if (outcome_record(db, &o, msg, sizeof msg) != OUTCOME_OK)
+		err_warn("%s/%s: outcome not recorded: %s", c->provider, c->model, msg);
+}
+
+/* Statuses worth another model: the provider's trouble, not the request's. */
+static int
+worth_retrying(long status)
+{
+	return status == 0 || status == 401 || status == 402 || status == 403 || status == 404 ||
+	    status == 408 || status == 409 || status == 429 || status >= 500;
+}
+
+static long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static void
+forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cands *cs,
+    FILE *out)
+{
+	char summary[512] = "", url[2048];
+	long deadline = monotonic_ms() + g->timeout_ms;
+	size_t used = 0;
+	int i;
+
+	for (i = 0; i < cs->n; i++) {
+		const struct cand *c = &cs->c[i];
+		struct served s = { .out = out, .c = c, .attempt = i + 1 };
+		struct attempt *a = calloc(1, sizeof *a);
+		long left = deadline - monotonic_ms();
+		size_t blen = strlen(c->base_url);
+		char *body;
+		int ok;
+
+		if (a == NULL || left < 100) {
+			free(a);
+			break;
+		}
+		while (blen > 0 && c->base_url[blen - 1] == '/')
+			blen--;
+		snprintf(url, sizeof url, "%.*s/chat/completions", (int)blen, c->base_url);
+		if ((body = chatreq_body_for(r, c->model)) == NULL) {
+			free(a);
+			break;
+		}
+		a->url = url;
+		a->key = c->key_env[0] ? getenv(c->key_env) : NULL;
+		a->body = body;
+		a->stream = r->stream;
+		a->timeout_ms = left;
+		a->client = out;
+		a->commit = commit_stream;
+		a->commit_arg = &s;
+		ok = forward_run(a) == 0;
+		record(db, c, a);
+		free(body);
+		if (ok || a->committed || !worth_retrying(a->status)) {
+			if (!a->committed) {
+				head(out, ok ? 200 : (int)a->status, a->content_type[0] ?
+				    a->content_type : "application/json", c, i + 1);
+				if (a->answer != NULL)
+					fwrite(a->answer, 1, a->nanswer, out);
+			}
+			forward_done(a);
+			free(a);
+			return;
+		}
+		used += (size_t)snprintf(summary + used, used < sizeof summary ? sizeof summary - used : 0,
+		    "%s%.60s/%.80s: %.100s", i ? "; " : "", c->provider, c->model, a->error);
+		if (used >= sizeof summary)
+			used = sizeof summary - 1;
+		forward_done(a);
+		free(a);
+	}
+	fail(out, i < cs->n ? 504 : 502, "upstream_error", summary[0] ? summary :
+	    "no attempt could be made in the time allowed", i);
+}
+
+/* --- a request ---------------------------------------------------------- */
+
+/* Read the request body (CONTENT_LENGTH bytes, at most max); a status or 0. */
+static int
+read_body(FILE *in, size_t max, char **body, size_t *len)
+{
+	const char *cl = getenv("CONTENT_LENGTH"), *ct = getenv("CONTENT_TYPE");
+	unsigned long n;
+	char *end;
+
+	if (ct == NULL || strncmp(ct, "application/json", 16) != 0)
+		return 415;
+	if (cl == NULL || *cl == '\0')
+		return 411;
+	n = strtoul(cl, &end, 10);
+	if (*end != '\0' || *cl == '-')
+		return 400;
+	if (n > max)
+		return 413;
+	if ((*body = malloc(n + 1)) == NULL)
+		return 503;
+	*len = fread(*body, 1, n, in);
+	(*body)[*len] = '\0';
+	return *len == n ? 0 : 400;
+}
+
+static void
+chat(const struct gateway *g, FILE *in, FILE *out)
+{
+	struct cands cs = { .max = g->attempts };
+	struct chatreq r;
+	sqlite3 *db = NULL;
+	char *body = NULL, why[512] = "";
+	const char *bad;
+	size_t len = 0;
+	int status, code;
+
+	if ((status = read_body(in, g->max_body, &body, &len)) != 0) {
+		fail(out, status, "invalid_request_error", status == 415 ?
+		    "send application/json" : status == 411 ? "a Content-Length is required" :
+		    status == 413 ? "the body is too large" : "the body could not be read", 0);
+		free(body);
+		return;
+	}
+	bad = chatreq_parse(&r, body, len, utctime_now());
+	free(body);
+	if (bad != NULL) {
+		fail(out, 400, "invalid_request_error", bad, 0);
+		return;
+	}
+	code = g->db_path ? catalog_open_existing(g->db_path, ROUTE_SCHEMA, 1, &db) : CATALOG_MISSING;
+	if (code != CATALOG_OK) {
+		fail(out, 503, "unavailable", code == CATALOG_MISSING ?
+		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0);
+	} else if (choose(db, &r, &cs, why, sizeof why) == -1) {
+		fail(out, 503, "unavailable", "the catalog cannot be read", 0);
+	} else if (cs.n == 0) {
+		char msg[600];
+
+		snprintf(msg, sizeof msg, "no model fits: %s", why);
+		fail(out, 503, "no_model_available", msg, 0);
+	} else {
+		forward_all(g, db, &r, &cs, out);
+	}
+	cands_free(&cs);
+	catalog_close(db);
+	chatreq_free(&r);
+}
+
+static void
+serve(void *arg, FILE *in, FILE *out)
+{
+	const struct gateway *g = arg;
+	const char *method = getenv("REQUEST_METHOD"), *path = getenv("PATH_INFO");
+
+	if (path != NULL && strcmp(path, "/v1/chat/completions") == 0) {
+		if (method != NULL && strcmp(method, "POST") == 0)
+			chat(g, in, out);
+		else
+			fail(out, 405, "invalid_request_error", "use POST", 0);
+		fflush(out);
+		return;
+	}
+	routecgi_answer(g->db_path, in, out);
+}
+
+static long
+env_number(const char *name, long min, long max, long dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < min || v > max) {
+		err_warn("%s=%s: not a number from %ld to %ld; using %ld", name, s, min, max, dflt);
+		return dflt;
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = { CLI_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const char *const names[] = {
+		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
+	};
+	struct gateway g;
+	int c, rc, fcgi;
+
+	err_setprog("afmts-gateway");
+	cli_start("afmts-gateway", synopsis, options);
+	fcgi = fastcgi_listening();
+	if (!fcgi && getenv("GATEWAY_INTERFACE") == NULL) {
+		while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+			cli_common(c);
+		cli_usage_error("run me under a web server, as CGI or FastCGI (see afmts-gateway(1))");
+	}
+	g.db_path = paths_db(NULL);
+	g.attempts = (int)env_number("AFMTS_GATEWAY_ATTEMPTS", 1, MAX_ATTEMPTS, 4);
+	g.timeout_ms = env_number("AFMTS_GATEWAY_TIMEOUT_MS", 1000, 3600000, 120000);
+	g.max_body = (size_t)env_number("AFMTS_GATEWAY_MAX_BODY", 1024, 64L << 20, 4L << 20);
+	if (forward_init() == -1) {
+		free(g.db_path);
+		return 4;
+	}
+	if (fcgi) {
+		rc = fastcgi_serve(names, g.max_body, serve, &g);
+	} else {
+		serve(&g, stdin, stdout);
+		rc = fflush(stdout) == EOF;
+	}
+	free(g.db_path);
+	return rc;
+}

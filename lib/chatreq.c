@@ -1,0 +1,205 @@
+/*
+ * chatreq: a chat completion request, its policy and its requirements.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jv.h>
+
+#include "chatreq.h"
+
+#define CHARS_A_TOKEN 4
+#define TOKENS_A_MESSAGE 8
+
+static int
+has_type(jv v, const char *type)
+{
+	return jv_get_kind(v) == JV_KIND_STRING && strcmp(jv_string_value(v), type) == 0;
+}
+
+/* Characters of a message's content, and whether it holds an image part. */
+static double
+content_size(jv content, int *image)
+{
+	double n = 0;
+
+	if (jv_get_kind(content) == JV_KIND_STRING)
+		return jv_string_length_bytes(jv_copy(content));
+	if (jv_get_kind(content) != JV_KIND_ARRAY)
+		return 0;
+	jv_array_foreach(content, i, part) {
+		jv type = jv_object_get(jv_copy(part), jv_string("type"));
+		jv text = jv_object_get(jv_copy(part), jv_string("text"));
+
+		if (has_type(type, "image_url") || has_type(type, "input_image"))
+			*image = 1;
+		if (jv_get_kind(text) == JV_KIND_STRING)
+			n += jv_string_length_bytes(jv_copy(text));
+		jv_free(type);
+		jv_free(text);
+		jv_free(part);
+		(void)i;
+	}
+	return n;
+}
+
+static double
+number_field(jv o, const char *name)
+{
+	jv v = jv_object_get(jv_copy(o), jv_string(name));
+	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : 0;
+
+	jv_free(v);
+	return d > 0 && d < 1e9 ? d : 0;
+}
+
+/* The policy named by "model". */
+static const char *
+policy(struct chatreq *r, jv model)
+{
+	const char *m, *name;
+
+	/* jq 1.6: a missing key is invalid, not null. */
+	if (jv_get_kind(model) == JV_KIND_NULL || jv_get_kind(model) == JV_KIND_INVALID)
+		return NULL;
+	if (jv_get_kind(model) != JV_KIND_STRING)
+		return "model must be a string";
+	m = jv_string_value(model);
+	if (strncmp(m, "afmts/", 6) != 0)
+		return route_param(&r->q, "model", m);
+	name = m + 6;
+	if (strcmp(name, "auto") == 0)
+		return NULL;
+	if (route_strategy_named(name) != -1)
+		return route_param(&r->q, "strategy", name);
+	if (route_param(&r->q, "need", name) != NULL)
+		return "model: afmts/auto, afmts/STRATEGY, afmts/FEATURE or a catalog id";
+	return NULL;
+}
+
+static const char *
+requirements(struct chatreq *r)
+{
+	jv messages = jv_object_get(jv_copy(r->body), jv_string("messages"));
+	jv tools = jv_object_get(jv_copy(r->body), jv_string("tools"));
+	jv format = jv_object_get(jv_copy(r->body), jv_string("response_format"));
+	jv ftype = jv_get_kind(format) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(format), jv_string("type")) : jv_null();
+	const char *why = NULL;
+	double chars = 0, tokens;
+	int image = 0, n = 0;
+
+	if (jv_get_kind(messages) != JV_KIND_ARRAY || jv_array_length(jv_copy(messages)) == 0)
+		why = "messages must be a non-empty array";
+	else {
+		jv_array_foreach(messages, i, msg) {
+			jv content = jv_get_kind(msg) == JV_KIND_OBJECT ?
+			    jv_object_get(jv_copy(msg), jv_string("content")) : jv_null();
+
+			chars += content_size(content, &image);
+			n++;
+			jv_free(content);
+			jv_free(msg);
+			(void)i;
+		}
+	}
+	if (why == NULL && jv_get_kind(tools) == JV_KIND_ARRAY && jv_array_length(jv_copy(tools)) > 0)
+		why = route_param(&r->q, "need", "tools");
+	if (why == NULL && image)
+		why = route_param(&r->q, "need", "vision");
+	if (why == NULL && (has_type(ftype, "json_object") || has_type(ftype, "json_schema")))
+		why = route_param(&r->q, "need", "json_mode");
+	tokens = chars / CHARS_A_TOKEN + n * TOKENS_A_MESSAGE +
+	    number_field(r->body, "max_tokens") + number_field(r->body, "max_completion_tokens");
+	if (why == NULL && tokens > r->q.min_context)
+		r->q.min_context = (long long)tokens;
+	jv_free(messages);
+	jv_free(tools);
+	jv_free(format);
+	jv_free(ftype);
+	return why;
+}
+
+static const char *
+fallback_list(struct chatreq *r)
+{
+	jv list = jv_object_get(jv_copy(r->body), jv_string("afmts_fallback"));
+	const char *why = NULL;
+
+	if (jv_get_kind(list) == JV_KIND_NULL || jv_get_kind(list) == JV_KIND_INVALID) {
+		jv_free(list);
+		return NULL;
+	}
+	if (jv_get_kind(list) != JV_KIND_ARRAY || jv_array_length(jv_copy(list)) == 0 ||
+	    jv_array_length(jv_copy(list)) > CHATREQ_MAX_FALLBACK) {
+		jv_free(list);
+		return "afmts_fallback must be an array of 1 to 8 model ids";
+	}
+	jv_array_foreach(list, i, id) {
+		if (jv_get_kind(id) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(id)) == 0 ||
+		    jv_string_length_bytes(jv_copy(id)) > 512)
+			why = "afmts_fallback must be an array of 1 to 8 model ids";
+		else
+			/* The string lives in body, which outlives r's use of it. */
+			r->fallback[r->nfallback++] = jv_string_value(id);
+		jv_free(id);
+		(void)i;
+	}
+	jv_free(list);
+	return why;
+}
+
+const char *
+chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now)
+{
+	const char *why;
+	jv stream, model;
+
+	memset(r, 0, sizeof *r);
+	route_query_init(&r->q, now);
+	r->body = jv_parse_sized(text, (int)len);
+	if (!jv_is_valid(r->body)) {
+		jv_free(r->body);
+		r->body = jv_invalid();
+		return "the body is not JSON";
+	}
+	if (jv_get_kind(r->body) != JV_KIND_OBJECT) {
+		chatreq_free(r);
+		return "the body must be a JSON object";
+	}
+	stream = jv_object_get(jv_copy(r->body), jv_string("stream"));
+	r->stream = jv_get_kind(stream) == JV_KIND_TRUE;
+	jv_free(stream);
+	model = jv_object_get(jv_copy(r->body), jv_string("model"));
+	why = policy(r, model);
+	jv_free(model);
+	if (why == NULL)
+		why = requirements(r);
+	if (why == NULL)
+		why = fallback_list(r);
+	if (why != NULL)
+		chatreq_free(r);
+	return why;
+}
+
+char *
+chatreq_body_for(const struct chatreq *r, const char *model)
+{
+	jv b = jv_object_delete(jv_copy(r->body), jv_string("afmts_fallback"));
+	jv text;
+	char *s;
+
+	b = jv_object_set(b, jv_string("model"), jv_string(model));
+	text = jv_dump_string(b, 0);
+	s = strdup(jv_string_value(text));
+	jv_free(text);
+	return s;
+}
+
+void
+chatreq_free(struct chatreq *r)
+{
+	jv_free(r->body);
+	r->body = jv_invalid();
+	r->nfallback = 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * chatreq: an OpenAI chat completion request, read for routing.
+ *
+ * The "model" field chooses the policy: "afmts/auto" (or none) is the default
+ * strategy; "afmts/STRATEGY" (fastest, cheapest, least-used, round-robin,
+ * random, free-first) another one; "afmts/FEATURE" (tools, vision,
+ * json_mode, reasoning) requires a feature; anything else pins that catalog
+ * id.  "afmts_fallback": [ids...], an extension, gives an explicit order.
+ * The request itself adds requirements: tools present need "tools", image
+ * parts need "vision", a JSON response_format needs "json_mode", and the
+ * prompt's size (4 characters a token) plus max_tokens is a minimum context.
+ */
+#ifndef AFMTS_CHATREQ_H
+#define AFMTS_CHATREQ_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jv.h>
+
+#include "route.h"
+
+#define CHATREQ_MAX_FALLBACK 8
+
+struct chatreq {
+	jv		 body;		/* the request, as parsed */
+	int		 stream;
+	struct route_query q;
+	const char	*fallback[CHATREQ_MAX_FALLBACK];	/* into body */
+	int		 nfallback;
+};
+
+/*
+ * Parse text (len bytes) into r and derive its routing query.  NULL, or what
+ * is wrong with the request (r is then already freed).
+ */
+const char *chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now);
+
+/* The request's JSON text for one upstream model (extension fields dropped); free it. */
+char *chatreq_body_for(const struct chatreq *r, const char *model);
+
+void chatreq_free(struct chatreq *r);
+
+#endif

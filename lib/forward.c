@@ -1,0 +1,303 @@
+/*
+ * forward: one upstream chat completion over libcurl.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jv.h>
+
+#include "err.h"
+#include "forward.h"
+
+static CURL *curl;	/* one handle: connections to providers are kept between requests */
+
+int
+forward_init(void)
+{
+	if (curl != NULL)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (curl = curl_easy_init()) == NULL) {
+		err_warn("libcurl cannot start");
+		return -1;
+	}
+	return 0;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Usage and cost out of a completion object (or one streamed chunk). */
+static void
+take_usage(struct attempt *a, jv v)
+{
+	jv u = jv_get_kind(v) == JV_KIND_OBJECT ? jv_object_get(jv_copy(v), jv_string("usage")) :
+	    jv_null();
+
+	if (jv_get_kind(u) == JV_KIND_OBJECT) {
+		jv p = jv_object_get(jv_copy(u), jv_string("prompt_tokens"));
+		jv c = jv_object_get(jv_copy(u), jv_string("completion_tokens"));
+		jv cost = jv_object_get(jv_copy(u), jv_string("cost"));
+
+		if (jv_get_kind(p) == JV_KIND_NUMBER && jv_get_kind(c) == JV_KIND_NUMBER &&
+		    jv_number_value(p) >= 0 && jv_number_value(c) >= 0 &&
+		    jv_number_value(p) < 1e12 && jv_number_value(c) < 1e12) {
+			a->prompt_tokens = (long long)jv_number_value(p);
+			a->completion_tokens = (long long)jv_number_value(c);
+			a->has_usage = 1;
+		}
+		if (jv_get_kind(cost) == JV_KIND_NUMBER && jv_number_value(cost) >= 0) {
+			a->cost = jv_number_value(cost);
+			a->has_cost = 1;
+		}
+		jv_free(p);
+		jv_free(c);
+		jv_free(cost);
+	}
+	jv_free(u);
+}
+
+/* An error object inside a 200 answer (OpenRouter sends some that way): its message. */
+static int
+error_inside(struct attempt *a, jv v)
+{
+	jv e = jv_get_kind(v) == JV_KIND_OBJECT ? jv_object_get(jv_copy(v), jv_string("error")) :
+	    jv_null();
+	int found = jv_get_kind(e) != JV_KIND_NULL && jv_get_kind(e) != JV_KIND_INVALID;
+
+	if (found) {
+		jv m = jv_get_kind(e) == JV_KIND_OBJECT ?
+		    jv_object_get(jv_copy(e), jv_string("message")) : jv_null();
+		jv code = jv_get_kind(e) == JV_KIND_OBJECT ?
+		    jv_object_get(jv_copy(e), jv_string("code")) : jv_null();
+
+		snprintf(a->error, sizeof a->error, "error in a 200 answer: %.120s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "no message");
+		a->status = jv_get_kind(code) == JV_KIND_NUMBER && jv_number_value(code) >= 400 &&
+		    jv_number_value(code) < 600 ? (long)jv_number_value(code) : 502;
+		jv_free(m);
+		jv_free(code);
+	}
+	jv_free(e);
+	return found;
+}
+
+/* One line of an event stream: a "data:" line may carry usage or an error. */
+static void
+stream_line(struct attempt *a, const char *line, size_t n)
+{
+	jv v;
+
+	if (n < 6 || strncmp(line, "data:", 5) != 0)
+		return;
+	line += 5;
+	n -= 5;
+	while (n > 0 && *line == ' ')
+		line++, n--;
+	if (n == 0 || (n == 6 && strncmp(line, "[DONE]", 6) == 0))
+		return;
+	v = jv_parse_sized(line, (int)n);
+	if (jv_is_valid(v))
+		take_usage(a, v);
+	jv_free(v);
+}
+
+static void
+scan_stream(struct attempt *a, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			size_t len = a->nline;
+
+			if (len > 0 && a->line[len - 1] == '\r')
+				len--;
+			stream_line(a, a->line, len);
+			a->nline = 0;
+		} else if (a->nline < sizeof a->line) {
+			a->line[a->nline++] = p[i];
+		}
+	}
+}
+
+static int
+is_event_stream(const struct attempt *a)
+{
+	return strncasecmp(a->content_type, "text/event-stream", 17) == 0;
+}
+
+static size_t
+on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct attempt *a = arg;
+	size_t n = size * nmemb;
+	char *b;
+
+	if (a->stream && a->status == 200 && is_event_stream(a)) {
+		if (!a->committed) {
+			a->commit(a->commit_arg, a->content_type);
+			a->committed = 1;
+		}
+		fwrite(p, 1, n, a->client);
+		fflush(a->client);
+		scan_stream(a, p, n);
+		return n;
+	}
+	if (a->nanswer + n > FORWARD_MAX_ANSWER)
+		return 0;	/* too large: the transfer fails */
+	if ((b = realloc(a->answer, a->nanswer + n + 1)) == NULL)
+		return 0;
+	memcpy(b + a->nanswer, p, n);
+	a->nanswer += n;
+	b[a->nanswer] = '\0';
+	a->answer = b;
+	return n;
+}
+
+static int
+header_is(const char *line, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	return n > k && strncasecmp(line, name, k) == 0 && line[k] == ':';
+}
+
+/* The value of a header line, trimmed, into out. */
+static void
+header_value(const char *line, size_t n, char *out, size_t cap)
+{
+	const char *v = memchr(line, ':', n);
+	size_t len;
+
+	out[0] = '\0';
+	if (v == NULL)
+		return;
+	for (v++; v < line + n && (*v == ' ' || *v == '\t'); v++)
+		;
+	len = (size_t)(line + n - v);
+	while (len > 0 && isspace((unsigned char)v[len - 1]))
+		len--;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct attempt *a = arg;
+	size_t n = size * nmemb;
+	char value[128], *end;
+	long s;
+
+	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		const char *sp = memchr(p, ' ', n);
+
+		a->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		a->retry_after = -1;
+		a->content_type[0] = '\0';
+	} else if (header_is(p, n, "content-type")) {
+		header_value(p, n, a->content_type, sizeof a->content_type);
+	} else if (header_is(p, n, "retry-after")) {
+		header_value(p, n, value, sizeof value);
+		s = strtol(value, &end, 10);
+		if (end != value && *end == '\0' && s >= 0 && s < 86400 * 7)
+			a->retry_after = s;
+	} else if (n > 12 && strncasecmp(p, "x-ratelimit-", 12) == 0 &&
+	    a->nheader < FORWARD_MAX_HEADERS && n < 200) {
+		a->header[a->nheader] = strndup(p, n);
+		if (a->header[a->nheader] != NULL) {
+			a->header[a->nheader][strcspn(a->header[a->nheader], "\r\n")] = '\0';
+			a->nheader++;
+		}
+	}
+	return n;
+}
+
+int
+forward_run(struct attempt *a)
+{
+	struct curl_slist *h = NULL;
+	char auth[1024 + 32];
+	long start = now_ms();
+	CURLcode rc;
+	jv v;
+
+	a->status = 0;
+	a->retry_after = -1;
+	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Expect:");
+	if (a->key != NULL && strlen(a->key) < 1024) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", a->key);
+		h = curl_slist_append(h, auth);
+	}
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, a->url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, a->body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(a->body));
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);	/* the key never leaves its origin */
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, a->timeout_ms < 10000 ? a->timeout_ms : 10000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, a->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+	rc = curl_easy_perform(curl);
+	/* The key is on the stack and in the header list only: wipe both. */
+	memset(auth, 0, sizeof auth);
+	curl_slist_free_all(h);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	a->latency_ms = now_ms() - start;
+	if (a->committed) {
+		if (rc != CURLE_OK)
+			snprintf(a->error, sizeof a->error, "stream cut: %s", curl_easy_strerror(rc));
+		return 0;	/* whatever happened, the client has the answer */
+	}
+	if (rc != CURLE_OK) {
+		snprintf(a->error, sizeof a->error, "%s", curl_easy_strerror(rc));
+		a->status = 0;
+		return -1;
+	}
+	if (a->status != 200) {
+		snprintf(a->error, sizeof a->error, "the provider answered %ld", a->status);
+		return -1;
+	}
+	v = a->answer ? jv_parse_sized(a->answer, (int)a->nanswer) : jv_invalid();
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		snprintf(a->error, sizeof a->error, "the provider's answer is not JSON");
+		a->status = 502;
+		return -1;
+	}
+	if (error_inside(a, v)) {
+		jv_free(v);
+		return -1;
+	}
+	take_usage(a, v);
+	jv_free(v);
+	return 0;
+}
+
+void
+forward_done(struct attempt *a)
+{
+	free(a->answer);
+	a->answer = NULL;
+	a->nanswer = 0;
+	for (int i = 0; i < a->nheader; i++)
+		free(a->header[i]);
+	a->nheader = 0;
+}

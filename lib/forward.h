@@ -1,0 +1,55 @@
+/*
+ * forward: one chat completion sent to one provider with libcurl, and what
+ * came back.  A streamed answer is passed through as it arrives once the
+ * provider has said 200 with an event stream; before that the answer is kept
+ * so that the caller can try another model.
+ */
+#ifndef AFMTS_FORWARD_H
+#define AFMTS_FORWARD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define FORWARD_MAX_ANSWER	(16 * 1024 * 1024)	/* bytes of a non-streamed answer kept */
+#define FORWARD_MAX_HEADERS	8
+
+struct attempt {
+	/* What to send. */
+	const char	*url, *key, *body;	/* key NULL: no Authorization header */
+	int		 stream;
+	long		 timeout_ms;
+	/* Where a stream goes, and what writes the response head first. */
+	FILE		*client;
+	void		(*commit)(void *arg, const char *content_type);
+	void		*commit_arg;
+	/* What came back. */
+	long		 status;		/* 0: no HTTP answer */
+	long		 latency_ms, retry_after;	/* retry_after -1: none */
+	int		 committed;		/* bytes went to the client: no fallback */
+	char		 error[160];		/* transport error or provider message */
+	char		*answer;		/* non-streamed (or refused) body */
+	size_t		 nanswer;
+	char		 content_type[128];
+	long long	 prompt_tokens, completion_tokens;
+	int		 has_usage, has_cost;
+	double		 cost;
+	char		*header[FORWARD_MAX_HEADERS];	/* x-ratelimit-* lines */
+	int		 nheader;
+	/* Internal. */
+	char		 line[65536];
+	size_t		 nline;
+};
+
+/* Set up libcurl once per process.  0, or -1 after reporting. */
+int forward_init(void);
+
+/*
+ * Send a and fill its results.  Returns 0 when the provider answered with a
+ * usable completion (status 200, no error inside), else -1 (a->status and
+ * a->error say why).  Free with forward_done.
+ */
+int forward_run(struct attempt *a);
+
+void forward_done(struct attempt *a);
+
+#endif

@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# afmts-gateway under lighttpd's mod_fastcgi (and as plain CGI), forwarding to
+# mock providers on loopback started here: one healthy, one 429 with
+# Retry-After, one 500, one that closes the connection, one that answers an
+# error inside a 200, one that streams slowly.
+
+load helpers
+
+CANARY=canary-gateway-key-8c1f
+
+setup_file() {
+	command -v lighttpd >/dev/null || skip "lighttpd is not installed"
+	export HOME="$BATS_FILE_TMPDIR/home" AFMTS_DATADIR="$ROOT"
+	mkdir -p "$HOME" "$BATS_FILE_TMPDIR/www"
+	MOCK_LOG="$BATS_FILE_TMPDIR/mock.log"
+	: > "$MOCK_LOG"
+	"$ROOT/test/mock-llm" --port-file "$BATS_FILE_TMPDIR/mock.port" --log "$MOCK_LOG" \
+		--lifetime 120 3>&- &
+	echo $! > "$BATS_FILE_TMPDIR/mock.pid"
+	for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/mock.port" ] && break; sleep 0.05; done
+	MOCK="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/mock.port")"
+	DB="$BATS_FILE_TMPDIR/catalog.db"
+	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat > "$BATS_FILE_TMPDIR/lighttpd.conf" <<-CONF
+	server.document-root = "$BATS_FILE_TMPDIR/www"
+	server.bind = "127.0.0.1"
+	server.port = $PORT
+	server.modules = ( "mod_fastcgi" )
+	server.errorlog = "$BATS_FILE_TMPDIR/error.log"
+	server.stream-response-body = 2
+	fastcgi.server = ( "/gw" => ((
+		"bin-path" => "$ROOT/bin/afmts-gateway",
+		"socket" => "$BATS_FILE_TMPDIR/gw.sock",
+		"max-procs" => 1,
+		"check-local" => "disable",
+		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z",
+			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_ATTEMPTS" => "4" )
+	)) )
+	CONF
+	lighttpd -D -f "$BATS_FILE_TMPDIR/lighttpd.conf" 3>&- &
+	echo $! > "$BATS_FILE_TMPDIR/pid"
+	export DB PORT MOCK MOCK_LOG URL="http://127.0.0.1:$PORT/gw"
+}
+
+teardown_file() {
+	for p in pid mock.pid; do
+		[ ! -f "$BATS_FILE_TMPDIR/$p" ] || kill "$(cat "$BATS_FILE_TMPDIR/$p")" 2>/dev/null || true
+	done
+}
+
+# A fresh catalog: one free model per mock behaviour, the longest context on
+# the worst one, so that free-first tries 429, 500, close, then ok.
+setup() {
+	export AFMTS_DB="$DB" AFMTS_NOW=2026-11-23T12:00:00Z
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	{
+		for m in "r429 400000" "r500 300000" "close 200000" "ok 100000" "err200 50000" "slow 40000"; do
+			set -- $m
+			jq -n -c --arg mode "$1" --argjson ctx "$2" --arg b "$MOCK/$1/v1" \
+				'{type: "model", provider: ("p" + $mode), model: ("m-" + $mode), name: $mode,
+				  context_length: $ctx, free: true, free_reason: "test", features: ["tools"],
+				  modalities: {input: ["text"], output: ["text"]}, base_url: $b,
+				  key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
+			printf '{"type":"provider","provider":"p%s","ok":true,"models":1,"observed_at":"2026-11-22T00:00:00Z"}\n' "$1"
+		done
+	} | afmts-track > /dev/null
+	: > "$MOCK_LOG"
+	for _ in $(seq 100); do curl -s -o /dev/null "$URL/status" && break; sleep 0.05; done
+}
+
+chat() {	# chat JSON [curl args...]: POST a chat completion, headers in $BATS_TEST_TMPDIR/h
+	curl -s -D "$BATS_TEST_TMPDIR/h" -H 'Content-Type: application/json' --data-binary "$1" \
+		"${@:2}" "$URL/v1/chat/completions"
+}
+
+header() {	# header NAME: its value in the last answer
+	grep -i "^$1:" "$BATS_TEST_TMPDIR/h" | cut -d ' ' -f 2- | tr -d '\r'
+}
+
+@test "a request falls back through 429, 500 and a dead connection to the healthy model" {
+	run chat '{"model":"afmts/auto","messages":[{"role":"user","content":"Say hello"}]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/h"
+	[ "$(header x-afmts-provider)" = pok ]
+	[ "$(header x-afmts-model)" = m-ok ]
+	[ "$(header x-afmts-attempts)" = 4 ]
+	# Each upstream got the request with its own model id and the key (libcurl
+	# sends again, once, a request whose reused connection died unanswered:
+	# all mocks share one host here).
+	[ "$(jq -r .mode "$MOCK_LOG" | uniq | tr '\n' ' ')" = "r429 r500 close ok " ]
+	[ "$(jq -r .model "$MOCK_LOG" | uniq | tr '\n' ' ')" = "m-r429 m-r500 m-close m-ok " ]
+	[ "$(jq -r .authorization "$MOCK_LOG" | sort -u)" = "Bearer $CANARY" ]
+	# Every attempt is a usage row: the failures feed the breaker, the success the reports.
+	[ "$(sqlite3 "$DB" "select model, status, coalesce(retry_after, ''), prompt_tokens > 0 from usage order by id" | tr '\n' ' ')" = \
+		"m-r429|429|30|0 m-r500|500||0 m-close|0||0 m-ok|200||1 " ]
+	[ "$(sqlite3 "$DB" "select completion_tokens, client from usage where status = 200")" = "4|afmts-gateway" ]
+	# The next request skips the model cooling down after its 429.
+	: > "$MOCK_LOG"
+	chat '{"messages":[{"role":"user","content":"again"}]}' > /dev/null
+	[ "$(jq -r .mode "$MOCK_LOG" | head -1)" != r429 ]
+	# The canary key is nowhere but in the upstream's Authorization header.
+	! grep -rq "$CANARY" "$DB" "$BATS_FILE_TMPDIR/error.log" "$BATS_TEST_TMPDIR/h"
+}
+
+@test "a streamed answer reaches the client chunk by chunk, before the upstream has finished" {
+	python3 - "$PORT" <<'PY'
+import json, socket, sys, time
+body = json.dumps({"model": "m-slow", "stream": True,
+                   "messages": [{"role": "user", "content": "count"}]}).encode()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /gw/v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+          b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+t0, seen, buf = time.monotonic(), [], b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+    for line in chunk.split(b"\n"):
+        if line.startswith(b"data: "):
+            seen.append((time.monotonic() - t0, line))
+head = buf.split(b"\r\n\r\n", 1)[0].decode()
+assert " 200 " in head.split("\r\n")[0], head
+assert "text/event-stream" in head.lower(), head
+assert "x-afmts-model: m-slow" in head.lower(), head
+events = [l for t, l in seen if l != b"data: [DONE]"]
+assert len(events) == 5, seen
+first, last = seen[0][0], seen[-1][0]
+# The upstream spaces its 5 chunks 0.4 s apart: the first must not wait for the last.
+assert last - first > 1.2, (first, last)
+PY
+	[ "$(sqlite3 "$DB" "select model, status, prompt_tokens, completion_tokens from usage")" = "m-slow|200|11|5" ]
+}
+
+@test "an error inside a 200, and an explicit fallback order without the extension field upstream" {
+	run chat '{"model":"m-err200","afmts_fallback":["m-r500","m-ok"],"messages":[{"role":"user","content":"hi"}]}'
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	[ "$(header x-afmts-attempts)" = 3 ]
+	[ "$(jq -r .mode "$MOCK_LOG" | tr '\n' ' ')" = "err200 r500 ok " ]
+	[ "$(jq -r .extension "$MOCK_LOG" | sort -u)" = false ]
+	[ "$(sqlite3 "$DB" "select status, error like 'error in a 200 answer: provider overloaded' from usage where model = 'm-err200'")" = "503|1" ]
+}
+
+@test "requirements come from the request: tools, images, context; every model failing is a 502" {
+	# An image part needs vision: no model here has it.
+	run chat '{"messages":[{"role":"user","content":[{"type":"text","text":"what is it"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}]}'
+	[ "$(echo "$output" | jq -r .error.type)" = no_model_available ]
+	[[ "$(echo "$output" | jq -r .error.message)" == *"--need vision"* ]]
+	grep -q '^HTTP/1.1 503' "$BATS_TEST_TMPDIR/h"
+	# A prompt longer than every context but one.
+	head -c 1400000 /dev/zero | tr '\0' a | jq -R -c '{messages: [{role: "user", content: .}]}' \
+		> "$BATS_TEST_TMPDIR/big.json"
+	run chat "@$BATS_TEST_TMPDIR/big.json"
+	[ "$(header x-afmts-model)" = m-r429 ] || [ "$(echo "$output" | jq -r .error.type)" = upstream_error ]
+	[ "$(jq -r .mode "$MOCK_LOG" | sort -u)" = r429 ]
+	# Only failing models: 502 with what each said.
+	: > "$MOCK_LOG"
+	run chat '{"model":"m-r500","afmts_fallback":["m-close"],"messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 502' "$BATS_TEST_TMPDIR/h"
+	[[ "$(echo "$output" | jq -r .error.message)" == *"pr500/m-r500: the provider answered 500"* ]]
+}
+
+@test "bad requests get OpenAI-style errors; other paths are afmts-route's" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	[ "$(code "$URL/v1/chat/completions")" = 405 ]
+	[ "$(code -H 'Content-Type: application/json' --data-binary '{"messages":' "$URL/v1/chat/completions")" = 400 ]
+	[ "$(code -H 'Content-Type: text/plain' --data-binary '{}' "$URL/v1/chat/completions")" = 415 ]
+	[ "$(code -H 'Content-Type: application/json' --data-binary '{"messages":[]}' "$URL/v1/chat/completions")" = 400 ]
+	[ "$(code -H 'Content-Type: application/json' --data-binary '{"model":"afmts/Not A Policy","messages":[{"role":"user","content":"x"}]}' "$URL/v1/chat/completions")" = 400 ]
+	[ "$(code -H 'Content-Type: application/json' --data-binary '{"model":["x"],"messages":[{"role":"user","content":"x"}]}' "$URL/v1/chat/completions")" = 400 ]
+	[ "$(code -H 'Content-Type: application/json' --data-binary @<(head -c 5000000 /dev/zero | tr '\0' a) "$URL/v1/chat/completions")" = 413 ]
+	curl -s -f "$URL/v1/models" | jq -e '.object == "list" and (.data | length) == 6'
+	curl -s -f "$URL/status" | jq -e '.catalog.free_models == 6'
+	[ -z "$(cat "$MOCK_LOG")" ]
+}
+
+@test "plain CGI works too, and the program refuses to run outside a web server" {
+	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
+	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \
+		CONTENT_TYPE=application/json CONTENT_LENGTH=${#body} GW_KEY=$CANARY \
+		afmts-gateway <<< "$body"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Status: 200 OK"* ]]
+	[[ "$output" == *"X-Afmts-Model: m-ok"* ]]
+	[[ "$output" == *'"hello from ok"'* ]]
+	run afmts-gateway
+	[ "$status" -eq 2 ]
+	run afmts-gateway --help
+	[ "$status" -eq 0 ]
+}
