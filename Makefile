@@ -70,7 +70,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn
 
-MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-parse.1 man/afmts-report.1 \
+MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-parse.1 man/afmts-report.1 \
        man/afmts-report-daily.1 man/afmts-route.1 \
        man/afmts-track.1
 MAN7 = man/afmts.7
