@@ -8,6 +8,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,11 @@ struct gateway {
 	int		 attempts;
 	long		 timeout_ms;
 	size_t		 max_body;
+	int		 persistent;	/* FastCGI: the catalog stays open between requests */
+	sqlite3		*db;
+	struct route_ctx *rc;
+	dev_t		 dev;		/* the open catalog's file, to notice a new one */
+	ino_t		 ino;
 };
 
 struct cand {
@@ -175,13 +181,10 @@ cands_free(struct cands *cs)
  * fallback order (the pinned model first).  0, or -1 after reporting.
  */
 static int
-choose(sqlite3 *db, struct chatreq *r, struct cands *cs, char *why, size_t n)
+choose(struct route_ctx *rc, struct chatreq *r, struct cands *cs, char *why, size_t n)
 {
-	struct route_ctx *rc = route_open(db);
 	int rv = 0;
 
-	if (rc == NULL)
-		return -1;
 	if (r->nfallback == 0) {
 		r->q.count = cs->max;
 		r->q.all = 0;
@@ -201,7 +204,6 @@ choose(sqlite3 *db, struct chatreq *r, struct cands *cs, char *why, size_t n)
 		}
 		r->q.model = pinned;
 	}
-	route_close(rc);
 	if (rv == 0 && cs->n == 0 && why[0] == '\0')
 		snprintf(why, n, "none of the models asked for can take a request now");
 	return rv;
@@ -349,11 +351,48 @@ read_body(FILE *in, size_t max, char **body, size_t *len)
 }
 
 static void
-chat(const struct gateway *g, FILE *in, FILE *out)
+session_close(struct gateway *g)
+{
+	route_close(g->rc);
+	catalog_close(g->db);
+	g->rc = NULL;
+	g->db = NULL;
+}
+
+/*
+ * The catalog and its prepared statements: opened for each request under CGI,
+ * kept between requests under FastCGI (reopened when the file is replaced).
+ * A CATALOG_* code.
+ */
+static int
+session_open(struct gateway *g)
+{
+	struct stat st;
+	int code;
+
+	if (g->db_path == NULL)
+		return CATALOG_MISSING;
+	if (g->db != NULL) {
+		if (stat(g->db_path, &st) == 0 && st.st_dev == g->dev && st.st_ino == g->ino)
+			return CATALOG_OK;
+		session_close(g);
+	}
+	if ((code = catalog_open_existing(g->db_path, ROUTE_SCHEMA, 1, &g->db)) != CATALOG_OK)
+		return code;
+	if ((g->rc = route_open(g->db)) == NULL || stat(g->db_path, &st) == -1) {
+		session_close(g);
+		return CATALOG_ERROR;
+	}
+	g->dev = st.st_dev;
+	g->ino = st.st_ino;
+	return CATALOG_OK;
+}
+
+static void
+chat(struct gateway *g, FILE *in, FILE *out)
 {
 	struct cands cs = { .max = g->attempts };
 	struct chatreq r;
-	sqlite3 *db = NULL;
 	char *body = NULL, why[512] = "";
 	const char *bad;
 	size_t len = 0;
@@ -372,11 +411,10 @@ chat(const struct gateway *g, FILE *in, FILE *out)
 		fail(out, 400, "invalid_request_error", bad, 0);
 		return;
 	}
-	code = g->db_path ? catalog_open_existing(g->db_path, ROUTE_SCHEMA, 1, &db) : CATALOG_MISSING;
-	if (code != CATALOG_OK) {
+	if ((code = session_open(g)) != CATALOG_OK) {
 		fail(out, 503, "unavailable", code == CATALOG_MISSING ?
 		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0);
-	} else if (choose(db, &r, &cs, why, sizeof why) == -1) {
+	} else if (choose(g->rc, &r, &cs, why, sizeof why) == -1) {
 		fail(out, 503, "unavailable", "the catalog cannot be read", 0);
 	} else if (cs.n == 0) {
 		char msg[600];
@@ -384,17 +422,18 @@ chat(const struct gateway *g, FILE *in, FILE *out)
 		snprintf(msg, sizeof msg, "no model fits: %s", why);
 		fail(out, 503, "no_model_available", msg, 0);
 	} else {
-		forward_all(g, db, &r, &cs, out);
+		forward_all(g, g->db, &r, &cs, out);
 	}
 	cands_free(&cs);
-	catalog_close(db);
+	if (!g->persistent)
+		session_close(g);
 	chatreq_free(&r);
 }
 
 static void
 serve(void *arg, FILE *in, FILE *out)
 {
-	const struct gateway *g = arg;
+	struct gateway *g = arg;
 	const char *method = getenv("REQUEST_METHOD"), *path = getenv("PATH_INFO");
 
 	if (path != NULL && strcmp(path, "/v1/chat/completions") == 0) {
@@ -432,7 +471,7 @@ main(int argc, char **argv)
 	static const char *const names[] = {
 		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
 	};
-	struct gateway g;
+	struct gateway g = { 0 };
 	int c, rc, fcgi;
 
 	err_setprog("afmts-gateway");
@@ -451,12 +490,14 @@ main(int argc, char **argv)
 		free(g.db_path);
 		return 4;
 	}
+	g.persistent = fcgi;
 	if (fcgi) {
 		rc = fastcgi_serve(names, g.max_body, serve, &g);
 	} else {
 		serve(&g, stdin, stdout);
 		rc = fflush(stdout) == EOF;
 	}
+	session_close(&g);
 	free(g.db_path);
 	return rc;
 }
