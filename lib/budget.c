@@ -47,6 +47,12 @@ struct budget_db {
 	int		 ncache;
 };
 
+void
+budget_forget(struct budget_db *bd)
+{
+	bd->ncache = 0;
+}
+
 struct budget_db *
 budget_open(sqlite3 *db)
 {

@@ -40,4 +40,7 @@ int budget_of(struct budget_db *bd, const char *provider, const char *model,
 
 void budget_close(struct budget_db *bd);
 
+/* Forget what one decision learnt of shared budgets (a kept bd serves many). */
+void budget_forget(struct budget_db *bd);
+
 #endif

@@ -39,6 +39,12 @@ static const char key_failure_sql[] =
 
 static const char last_ok_sql[] = "SELECT last_ok_at FROM providers WHERE name = ?1";
 
+void
+health_forget(struct health_db *hd)
+{
+	hd->ncache = 0;
+}
+
 struct health_db *
 health_open(sqlite3 *db)
 {

@@ -65,4 +65,7 @@ const char *health_name(enum health_state s);
 
 void health_close(struct health_db *hd);
 
+/* Forget what one decision learnt of providers (a kept hd serves many). */
+void health_forget(struct health_db *hd);
+
 #endif

@@ -730,6 +730,9 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 
 	memset(&b, 0, sizeof b);
 	constraints(&b, q);
+	/* What an earlier decision learnt of providers is not this one's to use. */
+	health_forget(rc->hd);
+	budget_forget(rc->bd);
 	/* One read transaction: one snapshot, and locks taken once, not per query. */
 	if (catalog_exec(rc->db, "SAVEPOINT route") != CATALOG_OK)
 		return -1;

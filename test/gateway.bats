@@ -63,6 +63,14 @@ setup() {
 				  key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
 			printf '{"type":"provider","provider":"p%s","ok":true,"models":1,"observed_at":"2026-11-22T00:00:00Z"}\n' "$1"
 		done
+		# A provider with a bad key and two models.
+		for m in m-key1 m-key2; do
+			jq -n -c --arg m "$m" --arg b "$MOCK/r401/v1" '{type: "model", provider: "pkey", model: $m,
+				name: $m, context_length: 1000, free: true, free_reason: "test",
+				modalities: {input: ["text"], output: ["text"]}, base_url: $b,
+				key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
+		done
+		echo '{"type":"provider","provider":"pkey","ok":true,"models":2,"observed_at":"2026-11-22T00:00:00Z"}'
 	} | afmts-track > /dev/null
 	: > "$MOCK_LOG"
 	for _ in $(seq 100); do curl -s -o /dev/null "$URL/status" && break; sleep 0.05; done
@@ -161,6 +169,18 @@ PY
 	[[ "$(echo "$output" | jq -r .error.message)" == *"pr500/m-r500: the provider answered 500"* ]]
 }
 
+@test "a 401 benches the provider for the next request of the same process" {
+	run chat '{"model":"m-key1","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 502' "$BATS_TEST_TMPDIR/h"
+	[[ "$(echo "$output" | jq -r .error.message)" == *"answered 401"* ]]
+	[ "$(jq -r .model "$MOCK_LOG")" = m-key1 ]
+	# The other model of that provider is not tried: its provider is benched.
+	: > "$MOCK_LOG"
+	run chat '{"model":"m-key2","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 503' "$BATS_TEST_TMPDIR/h"
+	[ -z "$(cat "$MOCK_LOG")" ]
+}
+
 @test "bad requests get OpenAI-style errors; other paths are afmts-route's" {
 	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	[ "$(code "$URL/v1/chat/completions")" = 405 ]
@@ -170,8 +190,8 @@ PY
 	[ "$(code -H 'Content-Type: application/json' --data-binary '{"model":"afmts/Not A Policy","messages":[{"role":"user","content":"x"}]}' "$URL/v1/chat/completions")" = 400 ]
 	[ "$(code -H 'Content-Type: application/json' --data-binary '{"model":["x"],"messages":[{"role":"user","content":"x"}]}' "$URL/v1/chat/completions")" = 400 ]
 	[ "$(code -H 'Content-Type: application/json' --data-binary @<(head -c 5000000 /dev/zero | tr '\0' a) "$URL/v1/chat/completions")" = 413 ]
-	curl -s -f "$URL/v1/models" | jq -e '.object == "list" and (.data | length) == 6'
-	curl -s -f "$URL/status" | jq -e '.catalog.free_models == 6'
+	curl -s -f "$URL/v1/models" | jq -e '.object == "list" and (.data | length) == 8'
+	curl -s -f "$URL/status" | jq -e '.catalog.free_models == 8'
 	[ -z "$(cat "$MOCK_LOG")" ]
 }
 
