@@ -265,6 +265,12 @@ catalog_open_existing(const char *path, int need, int writable, sqlite3 **dbp)
 		sqlite3_close(db);
 		return CATALOG_ERROR;
 	}
+	/* As afmts-track writes: in WAL mode, no fsync per commit (a power cut may
+	 * lose the last outcomes, never the catalog). */
+	if (writable && catalog_exec(db, "PRAGMA synchronous = NORMAL") != CATALOG_OK) {
+		sqlite3_close(db);
+		return CATALOG_ERROR;
+	}
 	if ((rc = user_version(db, &have)) != CATALOG_OK) {
 		sqlite3_close(db);
 		return rc;
