@@ -57,7 +57,7 @@ ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/health.o lib/budget.
              lib/err.o lib/cli.o lib/utctime.o lib/paths.o
 
 # The gateway: the decision path plus libcurl (forwarding) and libjq (JSON).
-GATEWAY_OBJS = $(ROUTE_OBJS) lib/chatreq.o lib/forward.o
+GATEWAY_OBJS = $(ROUTE_OBJS) lib/chatreq.o lib/forward.o lib/clientkeys.o lib/sha256.o
 
 # Reports: SQLite and our own code.
 REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
@@ -109,7 +109,7 @@ bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
 
 UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o lib/escape.o lib/table.o \
-                lib/period.o lib/chart.o lib/jsonw.o
+                lib/period.o lib/chart.o lib/jsonw.o lib/sha256.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) \

@@ -14,6 +14,7 @@
 
 #include "catalog.h"
 #include "chatreq.h"
+#include "clientkeys.h"
 #include "cli.h"
 #include "err.h"
 #include "fastcgi.h"
@@ -25,17 +26,21 @@
 #include "routecgi.h"
 #include "utctime.h"
 
-static const char synopsis[] = "(run by a web server: CGI or FastCGI)";
+static const char synopsis[] = "(run by a web server: CGI or FastCGI)\n"
+    "       afmts-gateway --hash-key NAME [REQUESTS-A-DAY] < KEY";
 
 static const char options[] =
     "Answer POST /v1/chat/completions, OpenAI style, with the best free model of\n"
     "the catalog that works now, falling back to the next on failure; answer\n"
     "/route, /v1/models, /status and /report as afmts-route does.\n"
     "\n"
-    "  -h, --help     this help\n"
-    "      --version  print the version\n"
+    "  --hash-key NAME [N]  print a client key file line for the key on stdin\n"
+    "                       (N: its requests a UTC day)\n"
+    "  -h, --help           this help\n"
+    "      --version        print the version\n"
     "\n"
-    "Environment: AFMTS_DB (the catalog), AFMTS_GATEWAY_ATTEMPTS (models tried,\n"
+    "Environment: AFMTS_DB (the catalog), AFMTS_GATEWAY_KEYS (client key file;\n"
+    "unset: no client authentication), AFMTS_GATEWAY_ATTEMPTS (models tried,\n"
     "1 to 8, default 4), AFMTS_GATEWAY_TIMEOUT_MS (the whole request's time,\n"
     "default 120000), AFMTS_GATEWAY_MAX_BODY (request bytes, default 4 MiB), and\n"
     "the providers' key variables named in the catalog.\n";
@@ -52,6 +57,9 @@ struct gateway {
 	struct route_ctx *rc;
 	dev_t		 dev;		/* the open catalog's file, to notice a new one */
 	ino_t		 ino;
+	const char	*keys_path;	/* AFMTS_GATEWAY_KEYS, or NULL: no client keys */
+	struct clientkeys keys;
+	int		 keys_loaded;
 };
 
 struct cand {
@@ -124,6 +132,20 @@ commit_stream(void *arg, const char *content_type)
 
 	head(s->out, 200, content_type, s->c, s->attempt);
 	fflush(s->out);
+}
+
+/* An OpenAI-style error answer, with one more header line when extra is not NULL. */
+static void
+fail_with(FILE *out, int status, const char *type, const char *msg, const char *extra)
+{
+	fprintf(out, "Status: %d %s\r\nContent-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\n%s%s\r\n", status, reason(status),
+	    extra ? extra : "", extra ? "\r\n" : "");
+	fputs("{\"error\":{\"message\":", out);
+	jsonw_str(out, msg);
+	jsonw_key(out, "type", 0);
+	jsonw_str(out, type);
+	fputs("}}\n", out);
 }
 
 /* An OpenAI-style error answer. */
@@ -212,7 +234,7 @@ choose(struct route_ctx *rc, struct chatreq *r, struct cands *cs, char *why, siz
 /* --- attempts ------------------------------------------------------------- */
 
 static void
-record(sqlite3 *db, const struct cand *c, const struct attempt *a)
+record(sqlite3 *db, const struct cand *c, const struct attempt *a, const char *client)
 {
 	struct outcome o;
 	char buf[32], msg[160];
@@ -234,7 +256,7 @@ record(sqlite3 *db, const struct cand *c, const struct attempt *a)
 	}
 	if (a->error[0] != '\0')
 		outcome_param(&o, "error", a->error);
-	outcome_param(&o, "client", "afmts-gateway");
+	outcome_param(&o, "client", client ? client : "afmts-gateway");
 	for (int i = 0; i < a->nheader; i++)
 		outcome_header(&o, a->header[i]);
 	if (a->has_cost) {
@@ -264,7 +286,7 @@ monotonic_ms(void)
 
 static void
 forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cands *cs,
-    FILE *out)
+    const char *client, FILE *out)
 {
 	char summary[512] = "", url[2048];
 	long deadline = monotonic_ms() + g->timeout_ms;
@@ -286,7 +308,8 @@ forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cand
 		}
 		while (blen > 0 && c->base_url[blen - 1] == '/')
 			blen--;
-		snprintf(url, sizeof url, "%.*s/chat/completions", (int)blen, c->base_url);
+		snprintf(url, sizeof url, "%.*s/%s", (int)blen, c->base_url,
+		    r->completion ? "completions" : "chat/completions");
 		if ((body = chatreq_body_for(r, c->model)) == NULL) {
 			free(a);
 			break;
@@ -300,7 +323,7 @@ forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cand
 		a->commit = commit_stream;
 		a->commit_arg = &s;
 		ok = forward_run(a) == 0;
-		record(db, c, a);
+		record(db, c, a, client);
 		free(body);
 		if (ok || a->committed || !worth_retrying(a->status)) {
 			if (!a->committed) {
@@ -388,33 +411,115 @@ session_open(struct gateway *g)
 	return CATALOG_OK;
 }
 
+/* The client keys, read again when the file changes.  0, or -1 (reported). */
+static int
+keys_current(struct gateway *g)
+{
+	struct stat st;
+
+	if (g->keys_loaded && stat(g->keys_path, &st) == 0 && st.st_mtime == g->keys.mtime)
+		return 0;
+	clientkeys_free(&g->keys);
+	g->keys_loaded = clientkeys_load(&g->keys, g->keys_path) == 0;
+	return g->keys_loaded ? 0 : -1;
+}
+
+/* Requests the client made today (UTC), as usage rows; -1 on error. */
+static long
+used_today(sqlite3 *db, const char *client)
+{
+	sqlite3_stmt *st = catalog_prepare(db,
+	    "SELECT count(*) FROM usage WHERE client = ?1 AND ts >= ?2");
+	char day[UTCTIME_LEN];
+	long n = -1;
+
+	if (st == NULL || utctime_format(utctime_now(), day) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	memcpy(day + 10, "T00:00:00Z", 11);
+	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * Who is asking, when client keys are on: *client is its name (NULL when keys
+ * are off).  0, or -1 after answering 401, 429 or 503.
+ */
+static int
+authenticate(struct gateway *g, FILE *out, const char **client)
+{
+	const char *auth = getenv("HTTP_AUTHORIZATION");
+	const struct clientkey *k;
+	char retry[64];
+	long used;
+	time_t now;
+
+	*client = NULL;
+	if (g->keys_path == NULL)
+		return 0;
+	if (keys_current(g) == -1) {
+		fail(out, 503, "unavailable", "the client key file cannot be read", 0);
+		return -1;
+	}
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+	    (k = clientkeys_find(&g->keys, auth + 7)) == NULL) {
+		fail_with(out, 401, "authentication_error", "a valid client key is required "
+		    "(Authorization: Bearer KEY)", "WWW-Authenticate: Bearer realm=\"afmts\"");
+		return -1;
+	}
+	*client = k->name;
+	if (k->rpd < 0)
+		return 0;
+	if ((used = used_today(g->db, k->name)) < 0) {
+		fail(out, 503, "unavailable", "the catalog cannot be read", 0);
+		return -1;
+	}
+	if (used >= k->rpd) {
+		now = utctime_now();
+		snprintf(retry, sizeof retry, "Retry-After: %ld", (long)(86400 - now % 86400));
+		fail_with(out, 429, "rate_limit_exceeded", "this client key's requests for today "
+		    "are used up", retry);
+		return -1;
+	}
+	return 0;
+}
+
 static void
-chat(struct gateway *g, FILE *in, FILE *out)
+chat(struct gateway *g, FILE *in, FILE *out, int completion)
 {
 	struct cands cs = { .max = g->attempts };
 	struct chatreq r;
 	char *body = NULL, why[512] = "";
-	const char *bad;
+	const char *bad, *client = NULL;
 	size_t len = 0;
 	int status, code;
 
+	if ((code = session_open(g)) != CATALOG_OK) {
+		fail(out, 503, "unavailable", code == CATALOG_MISSING ?
+		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0);
+		return;
+	}
+	if (authenticate(g, out, &client) == -1)
+		goto out;
 	if ((status = read_body(in, g->max_body, &body, &len)) != 0) {
 		fail(out, status, "invalid_request_error", status == 415 ?
 		    "send application/json" : status == 411 ? "a Content-Length is required" :
 		    status == 413 ? "the body is too large" : "the body could not be read", 0);
 		free(body);
-		return;
+		goto out;
 	}
-	bad = chatreq_parse(&r, body, len, utctime_now());
+	bad = chatreq_parse(&r, body, len, utctime_now(), completion);
 	free(body);
 	if (bad != NULL) {
 		fail(out, 400, "invalid_request_error", bad, 0);
-		return;
+		goto out;
 	}
-	if ((code = session_open(g)) != CATALOG_OK) {
-		fail(out, 503, "unavailable", code == CATALOG_MISSING ?
-		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0);
-	} else if (choose(g->rc, &r, &cs, why, sizeof why) == -1) {
+	if (choose(g->rc, &r, &cs, why, sizeof why) == -1) {
 		fail(out, 503, "unavailable", "the catalog cannot be read", 0);
 	} else if (cs.n == 0) {
 		char msg[600];
@@ -422,12 +527,13 @@ chat(struct gateway *g, FILE *in, FILE *out)
 		snprintf(msg, sizeof msg, "no model fits: %s", why);
 		fail(out, 503, "no_model_available", msg, 0);
 	} else {
-		forward_all(g, g->db, &r, &cs, out);
+		forward_all(g, g->db, &r, &cs, client, out);
 	}
 	cands_free(&cs);
+	chatreq_free(&r);
+out:
 	if (!g->persistent)
 		session_close(g);
-	chatreq_free(&r);
 }
 
 static void
@@ -436,9 +542,10 @@ serve(void *arg, FILE *in, FILE *out)
 	struct gateway *g = arg;
 	const char *method = getenv("REQUEST_METHOD"), *path = getenv("PATH_INFO");
 
-	if (path != NULL && strcmp(path, "/v1/chat/completions") == 0) {
+	if (path != NULL && (strcmp(path, "/v1/chat/completions") == 0 ||
+	    strcmp(path, "/v1/completions") == 0)) {
 		if (method != NULL && strcmp(method, "POST") == 0)
-			chat(g, in, out);
+			chat(g, in, out, strcmp(path, "/v1/completions") == 0);
 		else
 			fail(out, 405, "invalid_request_error", "use POST", 0);
 		fflush(out);
@@ -464,12 +571,44 @@ env_number(const char *name, long min, long max, long dflt)
 	return v;
 }
 
+/* --hash-key NAME [N]: a key file line for the key on standard input. */
+static int
+hash_key(const char *name, int argc, char **argv)
+{
+	char key[1024], hex[SHA256_HEX_LEN], *end;
+	long rpd = -1;
+	size_t n;
+
+	if (!clientkeys_name_ok(name))
+		cli_usage_error("--hash-key %s: a name is 1 to 63 of A-Z a-z 0-9 _ . -", name);
+	if (argc > 1)
+		cli_usage_error("%s: unexpected argument", argv[1]);
+	if (argc == 1 && ((rpd = strtol(argv[0], &end, 10)) < 0 || *end != '\0' || end == argv[0]))
+		cli_usage_error("%s: not a number of requests a day", argv[0]);
+	if (fgets(key, sizeof key, stdin) == NULL)
+		cli_usage_error("--hash-key: no key on standard input");
+	n = strcspn(key, "\r\n");
+	key[n] = '\0';
+	if (n < 16)
+		cli_usage_error("--hash-key: a key of at least 16 characters, please");
+	sha256_hex(key, n, hex);
+	memset(key, 0, sizeof key);
+	if (rpd >= 0)
+		printf("%s %s %ld\n", name, hex, rpd);
+	else
+		printf("%s %s\n", name, hex);
+	return fflush(stdout) == EOF ? 4 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = {
+		CLI_LONGOPTS, { "hash-key", required_argument, NULL, 'k' }, { NULL, 0, NULL, 0 }
+	};
 	static const char *const names[] = {
-		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
+		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE",
+		"HTTP_AUTHORIZATION", NULL
 	};
 	struct gateway g = { 0 };
 	int c, rc, fcgi;
@@ -478,9 +617,16 @@ main(int argc, char **argv)
 	cli_start("afmts-gateway", synopsis, options);
 	fcgi = fastcgi_listening();
 	if (!fcgi && getenv("GATEWAY_INTERFACE") == NULL) {
+		const char *name = NULL;
+
 		while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
-			cli_common(c);
-		cli_usage_error("run me under a web server, as CGI or FastCGI (see afmts-gateway(1))");
+			if (c == 'k')
+				name = optarg;
+			else
+				cli_common(c);
+		if (name == NULL)
+			cli_usage_error("run me under a web server, as CGI or FastCGI (see afmts-gateway(1))");
+		return hash_key(name, argc - optind, argv + optind);
 	}
 	g.db_path = paths_db(NULL);
 	g.attempts = (int)env_number("AFMTS_GATEWAY_ATTEMPTS", 1, MAX_ATTEMPTS, 4);
@@ -491,6 +637,9 @@ main(int argc, char **argv)
 		return 4;
 	}
 	g.persistent = fcgi;
+	g.keys_path = getenv("AFMTS_GATEWAY_KEYS");
+	if (g.keys_path != NULL && *g.keys_path == '\0')
+		g.keys_path = NULL;
 	if (fcgi) {
 		rc = fastcgi_serve(names, g.max_body, serve, &g);
 	} else {
@@ -498,6 +647,7 @@ main(int argc, char **argv)
 		rc = fflush(stdout) == EOF;
 	}
 	session_close(&g);
+	clientkeys_free(&g.keys);
 	free(g.db_path);
 	return rc;
 }

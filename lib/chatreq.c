@@ -77,10 +77,30 @@ policy(struct chatreq *r, jv model)
 	return NULL;
 }
 
+/* The characters of a legacy completion's prompt: a string or strings. */
+static const char *
+prompt_size(jv prompt, double *chars)
+{
+	if (jv_get_kind(prompt) == JV_KIND_STRING) {
+		*chars = jv_string_length_bytes(jv_copy(prompt));
+		return NULL;
+	}
+	if (jv_get_kind(prompt) != JV_KIND_ARRAY || jv_array_length(jv_copy(prompt)) == 0)
+		return "prompt must be a string or an array of strings";
+	jv_array_foreach(prompt, i, p) {
+		if (jv_get_kind(p) == JV_KIND_STRING)
+			*chars += jv_string_length_bytes(jv_copy(p));
+		jv_free(p);
+		(void)i;
+	}
+	return NULL;
+}
+
 static const char *
 requirements(struct chatreq *r)
 {
-	jv messages = jv_object_get(jv_copy(r->body), jv_string("messages"));
+	jv messages = jv_object_get(jv_copy(r->body), jv_string(r->completion ? "prompt" :
+	    "messages"));
 	jv tools = jv_object_get(jv_copy(r->body), jv_string("tools"));
 	jv format = jv_object_get(jv_copy(r->body), jv_string("response_format"));
 	jv ftype = jv_get_kind(format) == JV_KIND_OBJECT ?
@@ -89,7 +109,9 @@ requirements(struct chatreq *r)
 	double chars = 0, tokens;
 	int image = 0, n = 0;
 
-	if (jv_get_kind(messages) != JV_KIND_ARRAY || jv_array_length(jv_copy(messages)) == 0)
+	if (r->completion)
+		why = prompt_size(messages, &chars);
+	else if (jv_get_kind(messages) != JV_KIND_ARRAY || jv_array_length(jv_copy(messages)) == 0)
 		why = "messages must be a non-empty array";
 	else {
 		jv_array_foreach(messages, i, msg) {
@@ -150,12 +172,13 @@ fallback_list(struct chatreq *r)
 }
 
 const char *
-chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now)
+chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now, int completion)
 {
 	const char *why;
 	jv stream, model;
 
 	memset(r, 0, sizeof *r);
+	r->completion = completion;
 	route_query_init(&r->q, now);
 	r->body = jv_parse_sized(text, (int)len);
 	if (!jv_is_valid(r->body)) {

@@ -1,5 +1,6 @@
 /*
- * chatreq: an OpenAI chat completion request, read for routing.
+ * chatreq: an OpenAI chat completion (or legacy completion) request, read for
+ * routing.
  *
  * The "model" field chooses the policy: "afmts/auto" (or none) is the default
  * strategy; "afmts/STRATEGY" (fastest, cheapest, least-used, round-robin,
@@ -24,6 +25,7 @@
 
 struct chatreq {
 	jv		 body;		/* the request, as parsed */
+	int		 completion;	/* /v1/completions: "prompt", not "messages" */
 	int		 stream;
 	struct route_query q;
 	const char	*fallback[CHATREQ_MAX_FALLBACK];	/* into body */
@@ -31,10 +33,12 @@ struct chatreq {
 };
 
 /*
- * Parse text (len bytes) into r and derive its routing query.  NULL, or what
- * is wrong with the request (r is then already freed).
+ * Parse text (len bytes) into r and derive its routing query; completion
+ * says it is a legacy completion request (a "prompt").  NULL, or what is
+ * wrong with the request (r is then already freed).
  */
-const char *chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now);
+const char *chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now,
+    int completion);
 
 /* The request's JSON text for one upstream model (extension fields dropped); free it. */
 char *chatreq_body_for(const struct chatreq *r, const char *model);

@@ -204,8 +204,62 @@ PY
 	[[ "${lines[0]}" == "Status: 200 OK"* ]]
 	[[ "$output" == *"X-Afmts-Model: m-ok"* ]]
 	[[ "$output" == *'"hello from ok"'* ]]
+	# A legacy completion goes to /completions.
+	body='{"model":"m-ok","prompt":"Once upon a time"}'
+	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/completions \
+		CONTENT_TYPE=application/json CONTENT_LENGTH=${#body} GW_KEY=$CANARY \
+		afmts-gateway <<< "$body"
+	[[ "$output" == *'"completed by ok"'* ]]
+	[ "$(jq -r .path "$MOCK_LOG" | tail -1)" = /ok/v1/completions ]
 	run afmts-gateway
 	[ "$status" -eq 2 ]
 	run afmts-gateway --help
 	[ "$status" -eq 0 ]
+}
+
+# cgi BODY [VAR=VALUE...]: one request to afmts-gateway as a CGI program.
+cgi() {
+	local body=$1
+	shift
+	env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \
+		CONTENT_TYPE=application/json CONTENT_LENGTH=${#body} GW_KEY=$CANARY "$@" \
+		afmts-gateway <<< "$body"
+}
+
+@test "client keys: hashed in a file, required when configured, with a daily budget" {
+	keys="$BATS_TEST_TMPDIR/keys"
+	alice=canary-client-alice-0123456789
+	printf '%s\n' "$alice" | afmts-gateway --hash-key alice 2 > "$keys"
+	printf 'bob-long-enough-key-xyz\n' | afmts-gateway --hash-key bob >> "$keys"
+	! grep -q "$alice" "$keys"
+	[ "$(cut -d ' ' -f 1,3 "$keys" | tr '\n' ' ')" = "alice 2 bob " ]
+	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
+	# No key, a wrong key: 401, and nothing is forwarded.
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys"
+	[[ "${lines[0]}" == "Status: 401"* ]]
+	[[ "$output" == *'WWW-Authenticate: Bearer realm="afmts"'* ]]
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer not-a-key"
+	[[ "${lines[0]}" == "Status: 401"* ]]
+	[ -z "$(cat "$MOCK_LOG")" ]
+	# alice may make two requests today, then 429 until UTC midnight.
+	for _ in 1 2; do
+		run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer $alice"
+		[[ "${lines[0]}" == "Status: 200"* ]]
+	done
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer $alice"
+	[[ "${lines[0]}" == "Status: 429"* ]]
+	[[ "$output" == *"Retry-After: 43200"* ]]	# AFMTS_NOW is noon
+	[ "$(sqlite3 "$DB" "select client, count(*) from usage group by client")" = "alice|2" ]
+	# The client's key reaches neither the provider nor the catalog.
+	[ "$(jq -r .authorization "$MOCK_LOG" | sort -u)" = "Bearer $CANARY" ]
+	! grep -q "$alice" "$DB"
+	# A damaged key file is a 503, not an open door.
+	echo 'carol not-hex' >> "$keys"
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer $alice"
+	[[ "$output" == *"Status: 503"* ]]
+	[[ "$output" == *"keys:3: not \"NAME SHA256-HEX [REQUESTS-A-DAY]\""* ]]
+	run afmts-gateway --hash-key 'bad name' <<< "key-long-enough-1234"
+	[ "$status" -eq 2 ]
+	run afmts-gateway --hash-key short <<< "tiny"
+	[ "$status" -eq 2 ]
 }

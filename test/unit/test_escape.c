@@ -1,4 +1,4 @@
-/* Unit tests of lib/escape.c, lib/table.c (numbers) and lib/period.c. */
+/* Unit tests of lib/escape.c, lib/table.c (numbers), lib/period.c, lib/chart.c, lib/sha256.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +6,7 @@
 #include "chart.h"
 #include "escape.h"
 #include "period.h"
+#include "sha256.h"
 #include "table.h"
 #include "unit.h"
 
@@ -106,4 +107,22 @@ test_chart_folds_series_and_escapes_names(void)
 	CHECK(strstr(buf, "<b>") == NULL && strstr(buf, "t<") == NULL);
 	CHECK(strstr(buf, "aria-label=\"t&lt;\"") != NULL);
 	free(buf);
+}
+
+void
+test_sha256_matches_the_standard_vectors(void)
+{
+	char hex[SHA256_HEX_LEN], *million = malloc(1000000);
+
+	sha256_hex("", 0, hex);
+	CHECK(strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
+	sha256_hex("abc", 3, hex);
+	CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	CHECK(strcmp(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") == 0);
+	CHECK(million != NULL);
+	memset(million, 'a', 1000000);
+	sha256_hex(million, 1000000, hex);
+	CHECK(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0);
+	free(million);
 }
