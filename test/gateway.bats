@@ -263,3 +263,15 @@ cgi() {
 	run afmts-gateway --hash-key short <<< "tiny"
 	[ "$status" -eq 2 ]
 }
+
+@test "valgrind: a CGI request through fallback leaks nothing and reads no uninitialised memory" {
+	[ -z "${AFMTS_ASAN:-}" ] || skip "valgrind does not run under ASan"
+	command -v valgrind > /dev/null || skip "valgrind is not installed"
+	body='{"model":"afmts/auto","stream":false,"messages":[{"role":"user","content":"hi"}]}'
+	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \
+		CONTENT_TYPE=application/json CONTENT_LENGTH=${#body} GW_KEY=$CANARY \
+		valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=9 afmts-gateway <<< "$body"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"X-Afmts-Attempts: 4"* ]]
+}
