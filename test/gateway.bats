@@ -20,13 +20,8 @@ setup_file() {
 	for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/mock.port" ] && break; sleep 0.05; done
 	MOCK="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/mock.port")"
 	DB="$BATS_FILE_TMPDIR/catalog.db"
-	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	cat > "$BATS_FILE_TMPDIR/lighttpd.conf" <<-CONF
-	server.document-root = "$BATS_FILE_TMPDIR/www"
-	server.bind = "127.0.0.1"
-	server.port = $PORT
+	lighttpd_start "$BATS_FILE_TMPDIR" / <<-CONF
 	server.modules = ( "mod_fastcgi" )
-	server.errorlog = "$BATS_FILE_TMPDIR/error.log"
 	server.stream-response-body = 2
 	fastcgi.server = ( "/gw" => ((
 		"bin-path" => "$ROOT/bin/afmts-gateway",
@@ -37,15 +32,12 @@ setup_file() {
 			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_ATTEMPTS" => "4" )
 	)) )
 	CONF
-	lighttpd -D -f "$BATS_FILE_TMPDIR/lighttpd.conf" 3>&- &
-	echo $! > "$BATS_FILE_TMPDIR/pid"
 	export DB PORT MOCK MOCK_LOG URL="http://127.0.0.1:$PORT/gw"
 }
 
 teardown_file() {
-	for p in pid mock.pid; do
-		[ ! -f "$BATS_FILE_TMPDIR/$p" ] || kill "$(cat "$BATS_FILE_TMPDIR/$p")" 2>/dev/null || true
-	done
+	lighttpd_stop "$BATS_FILE_TMPDIR"
+	[ ! -f "$BATS_FILE_TMPDIR/mock.pid" ] || kill "$(cat "$BATS_FILE_TMPDIR/mock.pid")" 2>/dev/null || true
 }
 
 # A fresh catalog: one free model per mock behaviour, the longest context on

@@ -62,3 +62,27 @@ start_server() {
 stop_server() {
 	[ -z "${SERVER_PID:-}" ] || kill "$SERVER_PID" 2>/dev/null || true
 }
+
+# lighttpd_start DIR PROBE: lighttpd on a free loopback port, document root
+# DIR/www, log DIR/error.log, plus the configuration lines on stdin; sets and
+# exports PORT and waits until PROBE (a path) answers.  lighttpd_stop DIR.
+lighttpd_start() {
+	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkdir -p "$1/www"
+	{
+		printf 'server.document-root = "%s/www"\nserver.bind = "127.0.0.1"\n' "$1"
+		printf 'server.port = %s\nserver.errorlog = "%s/error.log"\n' "$PORT" "$1"
+		cat
+	} > "$1/lighttpd.conf"
+	lighttpd -D -f "$1/lighttpd.conf" 3>&- &
+	echo $! > "$1/lighttpd.pid"
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT$2" && break
+		sleep 0.05
+	done
+	export PORT
+}
+
+lighttpd_stop() {
+	[ ! -f "$1/lighttpd.pid" ] || kill "$(cat "$1/lighttpd.pid")" 2>/dev/null || true
+}

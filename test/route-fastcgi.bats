@@ -12,13 +12,8 @@ setup_file() {
 	DB="$BATS_FILE_TMPDIR/catalog.db"
 	afmts-fetch --replay "$ROOT/examples/snapshot.tar.gz" 2>/dev/null | afmts-parse 2>/dev/null |
 		afmts-track --db "$DB" >/dev/null
-	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	cat > "$BATS_FILE_TMPDIR/lighttpd.conf" <<-CONF
-	server.document-root = "$BATS_FILE_TMPDIR/www"
-	server.bind = "127.0.0.1"
-	server.port = $PORT
+	lighttpd_start "$BATS_FILE_TMPDIR" /afmts/status <<-CONF
 	server.modules = ( "mod_fastcgi" )
-	server.errorlog = "$BATS_FILE_TMPDIR/error.log"
 	server.max-request-size = 16
 	fastcgi.server = ( "/afmts" => ((
 		"bin-path" => "$ROOT/bin/afmts-route",
@@ -28,17 +23,11 @@ setup_file() {
 		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z" )
 	)) )
 	CONF
-	lighttpd -D -f "$BATS_FILE_TMPDIR/lighttpd.conf" 3>&- &
-	echo $! > "$BATS_FILE_TMPDIR/pid"
-	for _ in $(seq 100); do
-		curl -s -o /dev/null "http://127.0.0.1:$PORT/afmts/status" && break
-		sleep 0.05
-	done
 	export DB PORT URL="http://127.0.0.1:$PORT/afmts"
 }
 
 teardown_file() {
-	[ ! -f "$BATS_FILE_TMPDIR/pid" ] || kill "$(cat "$BATS_FILE_TMPDIR/pid")" 2>/dev/null || true
+	lighttpd_stop "$BATS_FILE_TMPDIR"
 }
 
 setup() {
