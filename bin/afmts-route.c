@@ -20,8 +20,9 @@
 
 static const char synopsis[] =
     "[--db PATH] [--need LIST] [--min-context N] [--modality LIST]\n"
-    "       [--family NAME] [--provider LIST] [--exclude-provider LIST] [--max-price USD]\n"
-    "       [--strategy NAME] [--count N] [--all] [--format json|jsonl|tsv|env]\n"
+    "       [--family NAME] [--model ID] [--provider LIST] [--exclude-provider LIST]\n"
+    "       [--max-price USD] [--strategy NAME] [--count N] [--all]\n"
+    "       [--format json|jsonl|tsv|env]\n"
     "       afmts-route [--db PATH] --report MODEL --status CODE [--provider NAME]\n"
     "       [--latency MS] [--tokens IN,OUT] [--retry-after S] [--header 'NAME: VALUE']\n"
     "       afmts-route [--db PATH] --state";
@@ -37,6 +38,7 @@ static const char options[] =
     "  --min-context N         at least N tokens of context\n"
     "  --modality LIST         input modalities (image, audio ...); out:M for outputs\n"
     "  --family NAME           only this model family (llama, qwen, gemma ...)\n"
+    "  --model ID              only this catalog model (is it usable now?)\n"
     "  --provider LIST         only these providers\n"
     "  --exclude-provider LIST never these providers\n"
     "  --max-price USD         allow paid models up to USD per million tokens\n"
@@ -64,7 +66,7 @@ static const char options[] =
     "2 usage, 3 catalog missing or busy, 4 catalog error.\n";
 
 enum {
-	OPT_NEED = 0x200, OPT_MIN_CONTEXT, OPT_MODALITY, OPT_FAMILY, OPT_PROVIDER, OPT_EXCLUDE,
+	OPT_NEED = 0x200, OPT_MIN_CONTEXT, OPT_MODALITY, OPT_FAMILY, OPT_MODEL, OPT_PROVIDER, OPT_EXCLUDE,
 	OPT_MAX_PRICE, OPT_STRATEGY, OPT_COUNT, OPT_ALL, OPT_FORMAT, OPT_SEED, OPT_DB,
 	OPT_REPORT, OPT_STATUS, OPT_LATENCY, OPT_TOKENS, OPT_RETRY_AFTER, OPT_HEADER,
 	OPT_REQUEST_ID, OPT_CLIENT, OPT_ERROR, OPT_STATE
@@ -77,6 +79,7 @@ static const struct option longopts[] = {
 	{ "min-context", required_argument, NULL, OPT_MIN_CONTEXT },
 	{ "modality", required_argument, NULL, OPT_MODALITY },
 	{ "family", required_argument, NULL, OPT_FAMILY },
+	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "provider", required_argument, NULL, OPT_PROVIDER },
 	{ "exclude-provider", required_argument, NULL, OPT_EXCLUDE },
 	{ "max-price", required_argument, NULL, OPT_MAX_PRICE },
@@ -102,6 +105,7 @@ static const struct option longopts[] = {
 static const char *const route_names[] = {
 	[OPT_NEED - OPT_NEED] = "need", [OPT_MIN_CONTEXT - OPT_NEED] = "min_context",
 	[OPT_MODALITY - OPT_NEED] = "modality", [OPT_FAMILY - OPT_NEED] = "family",
+	[OPT_MODEL - OPT_NEED] = "model",
 	[OPT_PROVIDER - OPT_NEED] = "provider", [OPT_EXCLUDE - OPT_NEED] = "exclude_provider",
 	[OPT_MAX_PRICE - OPT_NEED] = "max_price", [OPT_STRATEGY - OPT_NEED] = "strategy",
 	[OPT_COUNT - OPT_NEED] = "count", [OPT_SEED - OPT_NEED] = "seed",

@@ -57,6 +57,10 @@ expect() {
 	check '.free and .provider != "openrouter"' --exclude-provider openrouter
 	check '.free and .provider != "openrouter" and .provider != "nvidia"' --exclude-provider openrouter,nvidia
 	check '.free and .family == "llama"' --family llama
+	check '.free and .model == "meta-llama/llama-4-scout:free"' --model meta-llama/llama-4-scout:free
+	run afmts-route --model no/such-model
+	[ "$status" -eq 1 ]
+	[ "$output" = "afmts-route: no model fits: model no/such-model leaves none of the 211 models that passed the constraints before it" ]
 	check '.free and (.modalities.input | index("image"))' --modality image
 	check '.free and (.modalities.output | index("text"))' --modality out:text
 	check '(.free or (.input_price != null and .output_price != null and .input_price <= 0.2 and .output_price <= 0.2))' \
