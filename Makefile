@@ -57,7 +57,7 @@ ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/health.o lib/budget.
              lib/err.o lib/cli.o lib/utctime.o lib/paths.o
 
 # The gateway: the decision path plus libcurl (forwarding) and libjq (JSON).
-GATEWAY_OBJS = $(ROUTE_OBJS) lib/chatreq.o lib/forward.o lib/clientkeys.o lib/sha256.o
+GATEWAY_OBJS = $(ROUTE_OBJS) lib/chatreq.o lib/forward.o lib/http.o lib/clientkeys.o lib/sha256.o
 
 # Reports: SQLite and our own code.
 REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \

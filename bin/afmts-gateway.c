@@ -19,6 +19,7 @@
 #include "err.h"
 #include "fastcgi.h"
 #include "forward.h"
+#include "http.h"
 #include "jsonw.h"
 #include "outcome.h"
 #include "paths.h"
@@ -73,23 +74,6 @@ struct cands {
 
 /* --- the answer's head --------------------------------------------------- */
 
-static const char *
-reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 405: return "Method Not Allowed";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return status < 500 ? "Client Error" : "Server Error";
-	}
-}
-
 /* A header value: control characters (and so line breaks) become '?'. */
 static void
 header_text(FILE *out, const char *s)
@@ -104,10 +88,12 @@ struct served {
 	int		 attempt;
 };
 
+/* The answer's head; extra, when not NULL, is one more header line. */
 static void
-head(FILE *out, int status, const char *type, const struct cand *c, int attempts)
+head(FILE *out, int status, const char *type, const struct cand *c, int attempts,
+    const char *extra)
 {
-	fprintf(out, "Status: %d %s\r\nContent-Type: ", status, reason(status));
+	fprintf(out, "Status: %d %s\r\nContent-Type: ", status, routecgi_reason(status));
 	header_text(out, type);
 	fputs("\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", out);
 	if (c != NULL) {
@@ -121,6 +107,8 @@ head(FILE *out, int status, const char *type, const struct cand *c, int attempts
 		fprintf(out, "X-Afmts-Attempts: %d\r\n", attempts);
 	if (strncmp(type, "text/event-stream", 17) == 0)
 		fputs("X-Accel-Buffering: no\r\n", out);
+	if (extra != NULL)
+		fprintf(out, "%s\r\n", extra);
 	fputs("\r\n", out);
 }
 
@@ -130,29 +118,15 @@ commit_stream(void *arg, const char *content_type)
 {
 	struct served *s = arg;
 
-	head(s->out, 200, content_type, s->c, s->attempt);
+	head(s->out, 200, content_type, s->c, s->attempt, NULL);
 	fflush(s->out);
 }
 
-/* An OpenAI-style error answer, with one more header line when extra is not NULL. */
+/* An OpenAI-style error answer; extra, when not NULL, is one more header line. */
 static void
-fail_with(FILE *out, int status, const char *type, const char *msg, const char *extra)
+fail(FILE *out, int status, const char *type, const char *msg, int attempts, const char *extra)
 {
-	fprintf(out, "Status: %d %s\r\nContent-Type: application/json\r\n"
-	    "Cache-Control: no-store\r\n%s%s\r\n", status, reason(status),
-	    extra ? extra : "", extra ? "\r\n" : "");
-	fputs("{\"error\":{\"message\":", out);
-	jsonw_str(out, msg);
-	jsonw_key(out, "type", 0);
-	jsonw_str(out, type);
-	fputs("}}\n", out);
-}
-
-/* An OpenAI-style error answer. */
-static void
-fail(FILE *out, int status, const char *type, const char *msg, int attempts)
-{
-	head(out, status, "application/json", NULL, attempts);
+	head(out, status, "application/json", NULL, attempts, extra);
 	fputs("{\"error\":{\"message\":", out);
 	jsonw_str(out, msg);
 	jsonw_key(out, "type", 0);
@@ -275,21 +249,12 @@ worth_retrying(long status)
 	    status == 408 || status == 409 || status == 429 || status >= 500;
 }
 
-static long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static void
 forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cands *cs,
     const char *client, FILE *out)
 {
 	char summary[512] = "", url[2048];
-	long deadline = monotonic_ms() + g->timeout_ms;
+	long long deadline = http_clock_ms() + g->timeout_ms;
 	size_t used = 0;
 	int i;
 
@@ -297,7 +262,7 @@ forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cand
 		const struct cand *c = &cs->c[i];
 		struct served s = { .out = out, .c = c, .attempt = i + 1 };
 		struct attempt *a = calloc(1, sizeof *a);
-		long left = deadline - monotonic_ms();
+		long left = (long)(deadline - http_clock_ms());
 		size_t blen = strlen(c->base_url);
 		char *body;
 		int ok;
@@ -328,7 +293,7 @@ forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cand
 		if (ok || a->committed || !worth_retrying(a->status)) {
 			if (!a->committed) {
 				head(out, ok ? 200 : (int)a->status, a->content_type[0] ?
-				    a->content_type : "application/json", c, i + 1);
+				    a->content_type : "application/json", c, i + 1, NULL);
 				if (a->answer != NULL)
 					fwrite(a->answer, 1, a->nanswer, out);
 			}
@@ -344,7 +309,7 @@ forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cand
 		free(a);
 	}
 	fail(out, i < cs->n ? 504 : 502, "upstream_error", summary[0] ? summary :
-	    "no attempt could be made in the time allowed", i);
+	    "no attempt could be made in the time allowed", i, NULL);
 }
 
 /* --- a request ---------------------------------------------------------- */
@@ -463,27 +428,27 @@ authenticate(struct gateway *g, FILE *out, const char **client)
 	if (g->keys_path == NULL)
 		return 0;
 	if (keys_current(g) == -1) {
-		fail(out, 503, "unavailable", "the client key file cannot be read", 0);
+		fail(out, 503, "unavailable", "the client key file cannot be read", 0, NULL);
 		return -1;
 	}
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
 	    (k = clientkeys_find(&g->keys, auth + 7)) == NULL) {
-		fail_with(out, 401, "authentication_error", "a valid client key is required "
-		    "(Authorization: Bearer KEY)", "WWW-Authenticate: Bearer realm=\"afmts\"");
+		fail(out, 401, "authentication_error", "a valid client key is required "
+		    "(Authorization: Bearer KEY)", 0, "WWW-Authenticate: Bearer realm=\"afmts\"");
 		return -1;
 	}
 	*client = k->name;
 	if (k->rpd < 0)
 		return 0;
 	if ((used = used_today(g->db, k->name)) < 0) {
-		fail(out, 503, "unavailable", "the catalog cannot be read", 0);
+		fail(out, 503, "unavailable", "the catalog cannot be read", 0, NULL);
 		return -1;
 	}
 	if (used >= k->rpd) {
 		now = utctime_now();
 		snprintf(retry, sizeof retry, "Retry-After: %ld", (long)(86400 - now % 86400));
-		fail_with(out, 429, "rate_limit_exceeded", "this client key's requests for today "
-		    "are used up", retry);
+		fail(out, 429, "rate_limit_exceeded", "this client key's requests for today "
+		    "are used up", 0, retry);
 		return -1;
 	}
 	return 0;
@@ -501,7 +466,7 @@ chat(struct gateway *g, FILE *in, FILE *out, int completion)
 
 	if ((code = session_open(g)) != CATALOG_OK) {
 		fail(out, 503, "unavailable", code == CATALOG_MISSING ?
-		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0);
+		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0, NULL);
 		return;
 	}
 	if (authenticate(g, out, &client) == -1)
@@ -509,23 +474,23 @@ chat(struct gateway *g, FILE *in, FILE *out, int completion)
 	if ((status = read_body(in, g->max_body, &body, &len)) != 0) {
 		fail(out, status, "invalid_request_error", status == 415 ?
 		    "send application/json" : status == 411 ? "a Content-Length is required" :
-		    status == 413 ? "the body is too large" : "the body could not be read", 0);
+		    status == 413 ? "the body is too large" : "the body could not be read", 0, NULL);
 		free(body);
 		goto out;
 	}
 	bad = chatreq_parse(&r, body, len, utctime_now(), completion);
 	free(body);
 	if (bad != NULL) {
-		fail(out, 400, "invalid_request_error", bad, 0);
+		fail(out, 400, "invalid_request_error", bad, 0, NULL);
 		goto out;
 	}
 	if (choose(g->rc, &r, &cs, why, sizeof why) == -1) {
-		fail(out, 503, "unavailable", "the catalog cannot be read", 0);
+		fail(out, 503, "unavailable", "the catalog cannot be read", 0, NULL);
 	} else if (cs.n == 0) {
 		char msg[600];
 
 		snprintf(msg, sizeof msg, "no model fits: %s", why);
-		fail(out, 503, "no_model_available", msg, 0);
+		fail(out, 503, "no_model_available", msg, 0, NULL);
 	} else {
 		forward_all(g, g->db, &r, &cs, client, out);
 	}
@@ -547,7 +512,7 @@ serve(void *arg, FILE *in, FILE *out)
 		if (method != NULL && strcmp(method, "POST") == 0)
 			chat(g, in, out, strcmp(path, "/v1/completions") == 0);
 		else
-			fail(out, 405, "invalid_request_error", "use POST", 0);
+			fail(out, 405, "invalid_request_error", "use POST", 0, NULL);
 		fflush(out);
 		return;
 	}

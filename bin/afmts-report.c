@@ -109,16 +109,14 @@ parse_options(int argc, char **argv, struct opts *o)
 static int
 write_tables(struct report *r, const struct opts *o, FILE *f)
 {
-	static const char *const all[] = {
-		"headline", "summary", "changes", "usage", "cost", "trend", "daily"
-	};
+	const char *name;
 
 	if (o->section != NULL)
 		return report_section(r, o->section, (enum table_format)o->format, f);
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+	for (int i = 0; (name = report_section_name(i)) != NULL; i++) {
 		if (o->format == TABLE_MD)
-			fprintf(f, "%s## %s\n\n", i ? "\n" : "", all[i]);
-		if (report_section(r, all[i], (enum table_format)o->format, f) == -1)
+			fprintf(f, "%s## %s\n\n", i ? "\n" : "", name);
+		if (report_section(r, name, (enum table_format)o->format, f) == -1)
 			return -1;
 	}
 	return 0;

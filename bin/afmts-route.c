@@ -189,7 +189,7 @@ main(int argc, char **argv)
 	struct outcome o;
 	const char *db_opt = NULL, *why, *report_model = NULL, *provider = NULL;
 	enum routeout_format format = ROUTEOUT_JSONL;
-	int c, f, li = 0, state = 0, outcome_opts = 0, route_opts = 0, rc;
+	int c, f, li = 0, state = 0, outcome_opts = 0, route_opts = 0, rc, fcgi;
 	char *path;
 	time_t now;
 
@@ -202,9 +202,9 @@ main(int argc, char **argv)
 		err_warn("AFMTS_NOW: not a time (RFC 3339 or seconds since the epoch)");
 		return CLI_USAGE;
 	}
-	if (getenv("GATEWAY_INTERFACE") != NULL || fastcgi_listening()) {
+	if ((fcgi = fastcgi_listening()) || getenv("GATEWAY_INTERFACE") != NULL) {
 		path = paths_db(NULL);
-		rc = fastcgi_listening() ? routecgi_fastcgi(path) : routecgi_main(path);
+		rc = fcgi ? routecgi_fastcgi(path) : routecgi_main(path);
 		free(path);
 		return rc;
 	}

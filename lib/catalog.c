@@ -243,6 +243,20 @@ out:
 	return rc;
 }
 
+/*
+ * What every connection needs: a busy timeout, the latency functions and, for
+ * a writer, WAL commits without an fsync each (a power cut may lose the last
+ * transactions, never the catalog).  A CATALOG_* code.
+ */
+static int
+connection_ready(sqlite3 *db, int busy_ms, int writable)
+{
+	sqlite3_busy_timeout(db, busy_ms);
+	if (latency_register(db) == -1)
+		return CATALOG_ERROR;
+	return writable ? catalog_exec(db, "PRAGMA synchronous = NORMAL") : CATALOG_OK;
+}
+
 int
 catalog_open_existing(const char *path, int need, int writable, sqlite3 **dbp)
 {
@@ -260,18 +274,8 @@ catalog_open_existing(const char *path, int need, int writable, sqlite3 **dbp)
 		return CATALOG_ERROR;
 	}
 	/* Readers of a WAL catalog wait only while a checkpoint or recovery runs. */
-	sqlite3_busy_timeout(db, writable ? 5000 : 2000);
-	if (latency_register(db) == -1) {
-		sqlite3_close(db);
-		return CATALOG_ERROR;
-	}
-	/* As afmts-track writes: in WAL mode, no fsync per commit (a power cut may
-	 * lose the last outcomes, never the catalog). */
-	if (writable && catalog_exec(db, "PRAGMA synchronous = NORMAL") != CATALOG_OK) {
-		sqlite3_close(db);
-		return CATALOG_ERROR;
-	}
-	if ((rc = user_version(db, &have)) != CATALOG_OK) {
+	if ((rc = connection_ready(db, writable ? 5000 : 2000, writable)) != CATALOG_OK ||
+	    (rc = user_version(db, &have)) != CATALOG_OK) {
 		sqlite3_close(db);
 		return rc;
 	}
@@ -304,13 +308,8 @@ catalog_open(const char *path, int busy_ms, sqlite3 **dbp)
 		sqlite3_close(db);
 		return CATALOG_ERROR;
 	}
-	sqlite3_busy_timeout(db, busy_ms);
-	if (latency_register(db) == -1) {
-		sqlite3_close(db);
-		return CATALOG_ERROR;
-	}
-	if ((rc = catalog_exec(db, "PRAGMA journal_mode = WAL")) != CATALOG_OK ||
-	    (rc = catalog_exec(db, "PRAGMA synchronous = NORMAL")) != CATALOG_OK ||
+	if ((rc = connection_ready(db, busy_ms, 1)) != CATALOG_OK ||
+	    (rc = catalog_exec(db, "PRAGMA journal_mode = WAL")) != CATALOG_OK ||
 	    (rc = catalog_exec(db, "PRAGMA foreign_keys = ON")) != CATALOG_OK ||
 	    /* Sorts of a big run (the usage roll-ups) spill to a file: memory stays flat. */
 	    (rc = catalog_exec(db, "PRAGMA temp_store = FILE")) != CATALOG_OK ||

@@ -102,6 +102,12 @@ values(const struct chart *c, const struct shown *s, int k)
 	return k < s->n ? c->v[s->index[k]] : s->other;
 }
 
+static const char *
+series_name(const struct chart *c, const struct shown *s, int k)
+{
+	return k < s->n ? c->name[s->index[k]] : "other";
+}
+
 /* A round number at or above m: 1, 2 or 5 times a power of ten. */
 static double
 nice_ceiling(double m)
@@ -183,7 +189,7 @@ lines(FILE *f, const struct chart *c, const struct shown *s, double top)
 		for (int d = 0; d < c->ndays; d++)
 			fprintf(f, "%s%.1f,%.1f", d ? " " : "", x_of(c, d, CHART_LINES), y_of(v[d], top));
 		fputs("\"><title>", f);
-		escape_html(f, k < s->n ? c->name[s->index[k]] : "other");
+		escape_html(f, series_name(c, s, k));
 		fputs("</title></polyline>\n", f);
 	}
 }
@@ -207,7 +213,7 @@ bars(FILE *f, const struct chart *c, const struct shown *s, double top)
 			    "fill=\"%s\"><title>%s ", x_of(c, d, CHART_BARS) - bw / 2,
 			    y_of(base + v, top), bw, y_of(base, top) - y_of(base + v, top),
 			    palette[k], c->day[d]);
-			escape_html(f, k < s->n ? c->name[s->index[k]] : "other");
+			escape_html(f, series_name(c, s, k));
 			fprintf(f, ": %s</title></rect>\n", label);
 			base += v;
 		}
@@ -222,7 +228,7 @@ legend(FILE *f, const struct chart *c, const struct shown *s)
 
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
 		    "<text x=\"%d\" y=\"%d\" class=\"lg\">", x, y, palette[k], x + 14, y + 9);
-		escape_html(f, k < s->n ? c->name[s->index[k]] : "other");
+		escape_html(f, series_name(c, s, k));
 		fputs("</text>\n", f);
 	}
 }

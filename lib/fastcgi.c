@@ -165,17 +165,15 @@ set_environment(const struct request *q, const char *const *names)
 		unsetenv(*n);
 	while (p < end) {
 		long nl = nv_length(&p, end), vl = nl < 0 ? -1 : nv_length(&p, end);
-		char name[64], *value;
+		char *value;
 
 		if (vl < 0 || nl > end - p || vl > end - p - nl)
 			return;
 		for (const char *const *n = names; *n != NULL; n++) {
 			if ((size_t)nl != strlen(*n) || memcmp(p, *n, (size_t)nl) != 0)
 				continue;
-			memcpy(name, p, (size_t)nl);
-			name[nl] = '\0';
 			if ((value = strndup((const char *)p + nl, (size_t)vl)) != NULL) {
-				setenv(name, value, 1);
+				setenv(*n, value, 1);
 				free(value);
 			}
 		}

@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <jv.h>
 
 #include "err.h"
 #include "forward.h"
+#include "http.h"
+#include "utctime.h"
 
 static CURL *curl;	/* one handle: connections to providers are kept between requests */
 
@@ -25,15 +26,6 @@ forward_init(void)
 		return -1;
 	}
 	return 0;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* Usage and cost out of a completion object (or one streamed chunk). */
@@ -196,7 +188,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
 	size_t n = size * nmemb;
-	char value[128], *end;
+	char value[128];
 	long s;
 
 	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
@@ -209,9 +201,8 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		header_value(p, n, a->content_type, sizeof a->content_type);
 	} else if (header_is(p, n, "retry-after")) {
 		header_value(p, n, value, sizeof value);
-		s = strtol(value, &end, 10);
-		if (end != value && *end == '\0' && s >= 0 && s < 86400 * 7)
-			a->retry_after = s;
+		s = http_retry_after(value, (long)utctime_now());
+		a->retry_after = s >= 0 && s < 86400 * 7 ? s : -1;
 	} else if (n > 12 && strncasecmp(p, "x-ratelimit-", 12) == 0 &&
 	    a->nheader < FORWARD_MAX_HEADERS && n < 200) {
 		a->header[a->nheader] = strndup(p, n);
@@ -228,7 +219,7 @@ forward_run(struct attempt *a)
 {
 	struct curl_slist *h = NULL;
 	char auth[1024 + 32];
-	long start = now_ms();
+	long long start = http_clock_ms();
 	CURLcode rc;
 	jv v;
 
@@ -256,11 +247,11 @@ forward_run(struct attempt *a)
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, a);
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 	rc = curl_easy_perform(curl);
-	/* The key is on the stack and in the header list only: wipe both. */
+	/* Wipe our copy of the key (libcurl's copy in the list is freed below). */
 	memset(auth, 0, sizeof auth);
 	curl_slist_free_all(h);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
-	a->latency_ms = now_ms() - start;
+	a->latency_ms = (long)(http_clock_ms() - start);
 	if (a->committed) {
 		if (rc != CURLE_OK)
 			snprintf(a->error, sizeof a->error, "stream cut: %s", curl_easy_strerror(rc));

@@ -62,8 +62,8 @@ http_defaults(struct http_options *o)
 	o->user_agent = "afmts";
 }
 
-static long long
-now_ms(void)
+long long
+http_clock_ms(void)
 {
 	struct timespec ts;
 
@@ -607,7 +607,7 @@ http_run(const struct http_request *reqs, size_t n, const struct http_options *o
 		}
 	}
 	while (left > 0) {
-		long long now = now_ms(), wait = 1000;
+		long long now = http_clock_ms(), wait = 1000;
 		int still, queued;
 		CURLMsg *m;
 
@@ -621,11 +621,11 @@ http_run(const struct http_request *reqs, size_t n, const struct http_options *o
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			curl_multi_remove_handle(multi, m->easy_handle);
 			running--;
-			xfer_ended(x, m->data.result, o, now_ms(), done, ctx);
+			xfer_ended(x, m->data.result, o, http_clock_ms(), done, ctx);
 		}
 		/* Sleep until a socket event or the next waiting transfer is due. */
 		left = 0;
-		now = now_ms();
+		now = http_clock_ms();
 		for (size_t i = 0; i < n; i++) {
 			left += xs[i].state != X_DONE;
 			if (xs[i].state == X_WAITING && running < (size_t)o->parallel &&

@@ -87,4 +87,7 @@ size_t http_redact(char *buf, size_t len, const char *secret);
  */
 long http_retry_after(const char *value, long now);
 
+/* Milliseconds on the monotonic clock: for deadlines and elapsed times. */
+long long http_clock_ms(void);
+
 #endif

@@ -34,6 +34,16 @@ parse_day(const char *s, struct ymd *out)
 	return 0;
 }
 
+/* parse_day, reporting a bad day.  0 or -1. */
+static int
+take_day(const char *s, struct ymd *out)
+{
+	if (parse_day(s, out) == 0)
+		return 0;
+	err_warn("%s: not a day (YYYY-MM-DD)", s);
+	return -1;
+}
+
 static void
 format_day(const struct ymd *d, char out[11])
 {
@@ -119,12 +129,9 @@ period_make(struct period *p, const char *day, const char *from, const char *to,
 		from = to = day;
 	if (from == NULL && to == NULL)
 		yesterday(now, local, &first), last = first;
-	if ((from != NULL && parse_day(from, &first) == -1) ||
-	    (to != NULL && parse_day(to, &last) == -1)) {
-		err_warn("%s: not a day (YYYY-MM-DD)", from != NULL && parse_day(from, &first) == -1 ?
-		    from : to);
+	if ((from != NULL && take_day(from, &first) == -1) ||
+	    (to != NULL && take_day(to, &last) == -1))
 		return -1;
-	}
 	if (from == NULL && to != NULL)
 		first = last;
 	if (to == NULL && from != NULL)

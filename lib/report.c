@@ -31,9 +31,21 @@ report_has_section(const char *name)
 }
 
 const char *
+report_section_name(int i)
+{
+	return i >= 0 && i < NSECTIONS ? sections[i] : NULL;
+}
+
+const char *
 report_section_list(void)
 {
-	return "headline, summary, changes, usage, cost, trend, daily";
+	static char list[128];
+
+	if (list[0] == '\0')
+		for (int i = 0; i < NSECTIONS; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+			    i ? ", " : "", sections[i]);
+	return list;
 }
 
 /* A file of the data dir's reports/ directory, for the caller to free. */
@@ -230,25 +242,29 @@ collect(struct report *r, const char *name, struct chart *c, int series_col, int
 	return rc == SQLITE_DONE ? 0 : (catalog_fail(r->db, rc, name), -1);
 }
 
+/* The charts of the page: a template slot, the query feeding it, how. */
+static const struct chart_slot {
+	const char	*slot, *query, *title, *unit;
+	enum chart_kind	 kind;
+	int		 series_col, value_col;	/* a series per distinct value of a column */
+	int		 cols[2], ncols;		/* or a series per column */
+} chart_slots[] = {
+	{ "chart_free", "trend", "Free models per provider, by day", "", CHART_LINES, 1, 2, { 0 }, 0 },
+	{ "chart_tokens", "daily", "Tokens per day", "", CHART_BARS, -1, 0, { 2, 3 }, 2 },
+	{ "chart_savings", "daily", "Savings per day, USD", "$", CHART_BARS, -1, 0, { 5 }, 1 },
+};
+
 static int
-html_chart(struct report *r, FILE *f, const char *slot)
+html_chart(struct report *r, FILE *f, const struct chart_slot *cs)
 {
-	static const int tokens[] = { 2, 3 }, savings[] = { 5 };
 	struct chart *c = malloc(sizeof *c);
 	int rc;
 
 	if (c == NULL)
 		return err_warn("out of memory"), -1;
-	if (strcmp(slot, "chart_free") == 0) {
-		if ((rc = collect(r, "trend", c, 1, 2, NULL, 0)) == 0)
-			chart_svg(f, c, CHART_LINES, "Free models per provider, by day", "");
-	} else if (strcmp(slot, "chart_tokens") == 0) {
-		if ((rc = collect(r, "daily", c, -1, 0, tokens, 2)) == 0)
-			chart_svg(f, c, CHART_BARS, "Tokens per day", "");
-	} else {
-		if ((rc = collect(r, "daily", c, -1, 0, savings, 1)) == 0)
-			chart_svg(f, c, CHART_BARS, "Savings per day, USD", "$");
-	}
+	if ((rc = collect(r, cs->query, c, cs->series_col, cs->value_col, cs->cols,
+	    cs->ncols)) == 0)
+		chart_svg(f, c, cs->kind, cs->title, cs->unit);
 	free(c);
 	return rc;
 }
@@ -285,10 +301,10 @@ html_slot(struct report *r, FILE *f, const char *name)
 	}
 	if (strcmp(name, "headline") == 0)
 		return html_headline(r, f);
-	if (strncmp(name, "chart_", 6) == 0 && (strcmp(name, "chart_free") == 0 ||
-	    strcmp(name, "chart_tokens") == 0 || strcmp(name, "chart_savings") == 0))
-		return html_chart(r, f, name);
-	if (report_has_section(name) && strcmp(name, "headline") != 0)
+	for (size_t i = 0; i < sizeof chart_slots / sizeof chart_slots[0]; i++)
+		if (strcmp(name, chart_slots[i].slot) == 0)
+			return html_chart(r, f, &chart_slots[i]);
+	if (report_has_section(name))
 		return report_section(r, name, TABLE_HTML, f);
 	err_warn("report template: unknown slot {{%s}}", name);
 	return -1;

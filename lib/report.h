@@ -33,6 +33,9 @@ struct report {
 /* The section called name is one of ours?  1 or 0. */
 int report_has_section(const char *name);
 
+/* Section i in report order (0 first), or NULL past the last. */
+const char *report_section_name(int i);
+
 /* Every section, in report order, as "a, b, c" (for messages). */
 const char *report_section_list(void);
 

@@ -27,12 +27,13 @@ struct reply {
 	const char *allow;	/* for 405 */
 };
 
-static const char *
-reason(int status)
+const char *
+routecgi_reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 411: return "Length Required";
@@ -40,8 +41,12 @@ reason(int status)
 	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
+	case 504: return "Gateway Timeout";
+	default: return status < 500 ? "Client Error" : "Server Error";
 	}
 }
 
@@ -71,7 +76,7 @@ send_reply(struct reply *r, int head, FILE *out)
 	fflush(r->f);
 	fprintf(out, "Status: %d %s\r\nContent-Type: application/json\r\n"
 	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", r->status,
-	    reason(r->status));
+	    routecgi_reason(r->status));
 	if (r->allow != NULL)
 		fprintf(out, "Allow: %s\r\n", r->allow);
 	fprintf(out, "Content-Length: %ld\r\n\r\n", end);

@@ -20,6 +20,9 @@
 /* Answer the request described by the environment on stdout.  Returns 0, or 1 if it failed. */
 int routecgi_main(const char *db_path);
 
+/* The reason phrase of an HTTP status, for a CGI Status line. */
+const char *routecgi_reason(int status);
+
 /* The same, the request's body read from in and the answer written to out. */
 int routecgi_answer(const char *db_path, FILE *in, FILE *out);
 
