@@ -10,13 +10,6 @@
 
 #define MAX_VARINT 10
 
-/* An open-addressing map latency -> count (distinct latencies only). */
-struct hist {
-	uint64_t	*key, *count;
-	size_t		 cap, n;		/* cap a power of two, or 0 */
-	int		 failed;		/* out of memory */
-};
-
 static size_t
 slot_of(uint64_t key, size_t cap)
 {
@@ -27,7 +20,7 @@ slot_of(uint64_t key, size_t cap)
 }
 
 static int
-grow(struct hist *h)
+grow(struct latency_hist *h)
 {
 	size_t cap = h->cap ? h->cap * 2 : 64;
 	uint64_t *key = calloc(cap, sizeof *key), *count = calloc(cap, sizeof *count);
@@ -55,9 +48,8 @@ grow(struct hist *h)
 	return 0;
 }
 
-/* Add n requests of latency key.  0, or -1 when out of memory. */
-static int
-hist_add(struct hist *h, uint64_t key, uint64_t n)
+int
+latency_hist_add(struct latency_hist *h, uint64_t key, uint64_t n)
 {
 	size_t s;
 
@@ -76,8 +68,8 @@ hist_add(struct hist *h, uint64_t key, uint64_t n)
 	return 0;
 }
 
-static void
-hist_free(struct hist *h)
+void
+latency_hist_free(struct latency_hist *h)
 {
 	free(h->key);
 	free(h->count);
@@ -113,7 +105,7 @@ get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
 
 /* Add every pair of a BLOB to h.  0, or -1 if it is not a histogram. */
 static int
-hist_add_blob(struct hist *h, const unsigned char *p, int len)
+hist_add_blob(struct latency_hist *h, const unsigned char *p, int len)
 {
 	const unsigned char *end = p + len;
 	uint64_t key = 0, step, n;
@@ -122,7 +114,7 @@ hist_add_blob(struct hist *h, const unsigned char *p, int len)
 		if (get_varint(&p, end, &step) == -1 || get_varint(&p, end, &n) == -1)
 			return -1;
 		key += step;
-		if (hist_add(h, key, n) == -1)
+		if (latency_hist_add(h, key, n) == -1)
 			return -1;
 	}
 	return 0;
@@ -136,30 +128,23 @@ by_key(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Set the function's result to h as a BLOB (NULL when empty). */
-static void
-result_hist(sqlite3_context *ctx, struct hist *h)
+unsigned char *
+latency_hist_blob(const struct latency_hist *h, size_t *len)
 {
 	uint64_t *pairs;
 	unsigned char *blob, *p;
 	uint64_t prev = 0;
 	size_t k = 0;
 
-	if (h->failed) {
-		sqlite3_result_error_nomem(ctx);
-		return;
-	}
-	if (h->n == 0) {
-		sqlite3_result_null(ctx);
-		return;
-	}
+	*len = 0;
+	if (h->failed || h->n == 0)
+		return NULL;
 	pairs = malloc(h->n * 2 * sizeof *pairs);
 	blob = malloc(h->n * 2 * MAX_VARINT);
 	if (pairs == NULL || blob == NULL) {
 		free(pairs);
 		free(blob);
-		sqlite3_result_error_nomem(ctx);
-		return;
+		return NULL;
 	}
 	for (size_t i = 0; i < h->cap; i++)
 		if (h->count[i] != 0) {
@@ -175,14 +160,30 @@ result_hist(sqlite3_context *ctx, struct hist *h)
 		prev = pairs[2 * i];
 	}
 	free(pairs);
-	sqlite3_result_blob(ctx, blob, (int)(p - blob), free);
+	*len = (size_t)(p - blob);
+	return blob;
 }
 
-/* The aggregate's histogram: a struct hist * kept in SQLite's context. */
-static struct hist *
+/* Set the function's result to h as a BLOB (NULL when empty). */
+static void
+result_hist(sqlite3_context *ctx, struct latency_hist *h)
+{
+	size_t len;
+	unsigned char *blob = latency_hist_blob(h, &len);
+
+	if (blob != NULL)
+		sqlite3_result_blob64(ctx, blob, len, free);
+	else if (h->failed || h->n > 0)
+		sqlite3_result_error_nomem(ctx);
+	else
+		sqlite3_result_null(ctx);
+}
+
+/* The aggregate's histogram: a struct latency_hist * kept in SQLite's context. */
+static struct latency_hist *
 agg_hist(sqlite3_context *ctx, int create)
 {
-	struct hist **hp = sqlite3_aggregate_context(ctx, create ? (int)sizeof *hp : 0);
+	struct latency_hist **hp = sqlite3_aggregate_context(ctx, create ? (int)sizeof *hp : 0);
 
 	if (hp == NULL)
 		return NULL;
@@ -194,7 +195,7 @@ agg_hist(sqlite3_context *ctx, int create)
 static void
 hist_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct hist *h = agg_hist(ctx, 1);
+	struct latency_hist *h = agg_hist(ctx, 1);
 	sqlite3_int64 v;
 
 	(void)argc;
@@ -204,14 +205,14 @@ hist_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER || (v = sqlite3_value_int64(argv[0])) < 0)
 		return;		/* no latency, or not one */
-	if (hist_add(h, (uint64_t)v, 1) == -1)
+	if (latency_hist_add(h, (uint64_t)v, 1) == -1)
 		sqlite3_result_error_nomem(ctx);
 }
 
 static void
 merge_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct hist *h = agg_hist(ctx, 1);
+	struct latency_hist *h = agg_hist(ctx, 1);
 
 	(void)argc;
 	if (h == NULL) {
@@ -226,18 +227,18 @@ merge_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void
 hist_final(sqlite3_context *ctx)
 {
-	struct hist *h = agg_hist(ctx, 0), empty = { 0 };
+	struct latency_hist *h = agg_hist(ctx, 0), empty = { 0 };
 
 	result_hist(ctx, h ? h : &empty);
 	if (h != NULL) {
-		hist_free(h);
+		latency_hist_free(h);
 		free(h);
 	}
 }
 
 /* Add a value (a histogram BLOB or NULL) to h; -1 if it is something else. */
 static int
-add_value(struct hist *h, sqlite3_value *v)
+add_value(struct latency_hist *h, sqlite3_value *v)
 {
 	if (sqlite3_value_type(v) == SQLITE_NULL)
 		return 0;
@@ -249,7 +250,7 @@ add_value(struct hist *h, sqlite3_value *v)
 static void
 hist_sum(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct hist h = { 0 };
+	struct latency_hist h = { 0 };
 
 	(void)argc;
 	if (add_value(&h, argv[0]) == -1 || add_value(&h, argv[1]) == -1) {
@@ -260,7 +261,7 @@ hist_sum(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	} else {
 		result_hist(ctx, &h);
 	}
-	hist_free(&h);
+	latency_hist_free(&h);
 }
 
 static void

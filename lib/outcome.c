@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "fnv.h"
 #include "outcome.h"
+#include "usagesum.h"
 
 void
 outcome_init(struct outcome *o, time_t now)
@@ -323,7 +324,7 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 {
 	struct usage *u = &o->u;
 	sqlite3_stmt *st = NULL;
-	sqlite3_int64 before;
+	struct usagesum *sum = NULL;
 	struct timespec ts;
 	int code;
 
@@ -348,19 +349,23 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 		    sizeof(pid_t));
 	}
 	code = OUTCOME_ERROR;
-	if ((before = usagerow_last_id(db)) == -1 ||
-	    (st = catalog_prepare(db, USAGEROW_INSERT)) == NULL)
+	if ((st = catalog_prepare(db, USAGEROW_INSERT)) == NULL || (sum = usagesum_new()) == NULL)
 		goto fail;
 	usagerow_bind(st, u);
 	if ((code = code_of(step_done(db, st, "record the outcome"))) != OUTCOME_OK)
 		goto fail;
-	if ((code = code_of(usagerow_rollup(db, before))) != OUTCOME_OK ||
+	code = OUTCOME_ERROR;
+	if (sqlite3_changes(db) > 0 && usagesum_add(sum, u) == -1)
+		goto fail;
+	if ((code = code_of(usagesum_flush(sum, db))) != OUTCOME_OK ||
 	    (code = code_of(learn(db, o, u->tsz))) != OUTCOME_OK)
 		goto fail;
 	sqlite3_finalize(st);
+	usagesum_free(sum);
 	return code_of(catalog_exec(db, "COMMIT"));
 fail:
 	sqlite3_finalize(st);
+	usagesum_free(sum);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return code;
 }

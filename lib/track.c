@@ -20,6 +20,7 @@
 #include "strset.h"
 #include "track.h"
 #include "usage.h"
+#include "usagesum.h"
 #include "utctime.h"
 
 enum stmt {
@@ -72,7 +73,7 @@ struct tracker {
 	FILE		*out;
 	sqlite3_stmt	*st[S_COUNT];
 	sqlite3_int64	 run;		/* 0 until the run first writes */
-	sqlite3_int64	 usage_before;	/* last usage row id before the run */
+	struct usagesum	*sum;		/* per-day totals of the usage rows added */
 	char		 started[UTCTIME_LEN];
 	jv		 providers;	/* name -> provider record of this run */
 	jv		 incomplete;	/* name -> why its models cannot be judged complete */
@@ -292,7 +293,7 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 		track_abort(t);
 		return NULL;
 	}
-	if ((t->usage_before = usagerow_last_id(db)) == -1) {
+	if ((t->sum = usagesum_new()) == NULL) {
 		*code = CATALOG_ERROR;
 		track_abort(t);
 		return NULL;
@@ -338,6 +339,7 @@ tracker_free(struct tracker *t)
 	jv_free(t->stale);
 	jv_free(t->latest);
 	strset_free(t->seen_models);
+	usagesum_free(t->sum);
 	free(t->meta_key_env);
 	free(t->meta_base);
 	free_known(t);
@@ -761,11 +763,14 @@ track_usage(struct tracker *t, struct prep *p, const char *where)
 	if (step_done(t, st, "add usage") == -1)
 		return -1;
 	/* A record already stored is ignored: no row, and no run row for it. */
-	if (sqlite3_changes(t->db) > 0) {
-		t->usage++;
-		return ensure_run(t);
-	}
-	return 0;
+	if (sqlite3_changes(t->db) == 0)
+		return 0;
+	t->usage++;
+	if (usagesum_add(t->sum, &p->usage) == -1 ||
+	    (usagesum_keys(t->sum) >= USAGESUM_MAX_KEYS &&
+	    usagesum_flush(t->sum, t->db) != CATALOG_OK))
+		return -1;
+	return ensure_run(t);
 }
 
 /* A provider record is kept for the end of the run, once it is checked. */
@@ -1029,7 +1034,7 @@ track_end(struct tracker *t, int verbose)
 			return CATALOG_ERROR;
 		}
 	}
-	if (t->usage > 0 && (code = usagerow_rollup(t->db, t->usage_before)) != CATALOG_OK) {
+	if ((code = usagesum_flush(t->sum, t->db)) != CATALOG_OK) {
 		track_abort(t);
 		return code;
 	}

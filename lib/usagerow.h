@@ -1,7 +1,7 @@
 /*
  * usagerow: a usage record (one request made through a model) in C form, and
  * how it is stored: afmts-track ingests usage lines, afmts-route --report
- * records one outcome, and both keep the per-day totals of usage_daily.
+ * records one outcome (both keep the per-day totals with lib/usagesum).
  * Nothing here needs libjq.
  */
 #ifndef AFMTS_USAGEROW_H
@@ -33,14 +33,5 @@ void usagerow_digest(struct usage *u);
 
 /* Bind u's fields to a statement prepared from USAGEROW_INSERT (u must outlive the step). */
 void usagerow_bind(sqlite3_stmt *st, const struct usage *u);
-
-/* The largest usage row id, 0 when there is none; -1 on error (reported). */
-sqlite3_int64 usagerow_last_id(sqlite3 *db);
-
-/*
- * Add the usage rows whose id is above after to usage_daily and
- * usage_latency, inside the caller's transaction.  Returns a CATALOG_* code.
- */
-int usagerow_rollup(sqlite3 *db, sqlite3_int64 after);
 
 #endif

@@ -119,6 +119,35 @@ setup() {
 	[ "$(sqlite3 "$AFMTS_DB" 'select count(*), sum(prompt_tokens) from usage')" = "501|$(jq -s 'map(.prompt_tokens) | add' "$BATS_TEST_TMPDIR/u.jsonl")" ]
 }
 
+@test "per-day totals, added up in memory and flushed past 4096 models and days, equal a GROUP BY over the rows" {
+	# 6000 models over two days (12000 totals: two flushes in the run and the
+	# rest at its end), mixed statuses, missing latencies; then the same lines
+	# again with more, so that totals add up across runs and duplicates count once.
+	awk 'BEGIN {
+		for (i = 0; i < 15000; i++) {
+			m = i % 6000; day = (int(i / 6000) % 2) ? "2026-11-21" : "2026-11-22"
+			st = (i % 7 == 0) ? 429 : (i % 11 == 0) ? "null" : 200
+			lat = (i % 5 == 0) ? "null" : 100 + i % 37
+			printf "{\"type\":\"usage\",\"ts\":\"%sT%02d:%02d:%02dZ\",\"provider\":\"synth\",\"model\":\"m%d\",\"prompt_tokens\":%d,\"completion_tokens\":%d,\"latency_ms\":%s,\"status\":%s,\"request_id\":\"r%d\"}\n", day, i % 24, i % 60, i % 60, m, i % 100, i % 9, lat, st, i
+		}
+	}' > "$BATS_TEST_TMPDIR/u.jsonl"
+	head -9000 "$BATS_TEST_TMPDIR/u.jsonl" > "$BATS_TEST_TMPDIR/first.jsonl"
+	afmts-track "$BATS_TEST_TMPDIR/first.jsonl"
+	afmts-track "$BATS_TEST_TMPDIR/u.jsonl"
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage')" -eq 15000 ]
+	sqlite3 "$AFMTS_DB" 'SELECT * FROM usage_daily ORDER BY provider, model, day' > "$BATS_TEST_TMPDIR/daily"
+	sqlite3 "$AFMTS_DB" "SELECT provider, model, substr(ts, 1, 10), count(*),
+		sum(status IS NOT NULL AND status NOT BETWEEN 200 AND 299), sum(prompt_tokens), sum(completion_tokens),
+		coalesce(sum(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 THEN latency_ms END), 0),
+		count(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 THEN latency_ms END)
+		FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" > "$BATS_TEST_TMPDIR/rows"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/daily")" -eq 12000 ]
+	diff "$BATS_TEST_TMPDIR/rows" "$BATS_TEST_TMPDIR/daily"
+	# Latency percentiles from the histograms equal those from the rows.
+	diff <(afmts-report --from 2026-11-21 --to 2026-11-23 --format csv --section usage) \
+		<(afmts-report --from 2026-11-21 --to 2026-11-23 --format csv --section usage --from-usage)
+}
+
 @test "the catalog is created under the XDG state dir by default, private" {
 	unset AFMTS_DB
 	afmts-track < /dev/null
