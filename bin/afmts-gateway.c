@@ -389,12 +389,12 @@ keys_current(struct gateway *g)
 	return g->keys_loaded ? 0 : -1;
 }
 
-/* Requests the client made today (UTC), as usage rows; -1 on error. */
+/* Requests the client made today (UTC), as counted in usage_clients; -1 on error. */
 static long
 used_today(sqlite3 *db, const char *client)
 {
 	sqlite3_stmt *st = catalog_prepare(db,
-	    "SELECT count(*) FROM usage WHERE client = ?1 AND ts >= ?2");
+	    "SELECT coalesce(sum(requests), 0) FROM usage_clients WHERE client = ?1 AND day >= ?2");
 	char day[UTCTIME_LEN];
 	long n = -1;
 
@@ -402,9 +402,8 @@ used_today(sqlite3 *db, const char *client)
 		sqlite3_finalize(st);
 		return -1;
 	}
-	memcpy(day + 10, "T00:00:00Z", 11);
 	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, day, 10, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);

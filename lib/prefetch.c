@@ -38,6 +38,9 @@ read_item(struct prefetch *pf, struct prefetch_item *it, size_t *bytes)
 	if (it->rc != 1)
 		return it->rc;
 	*bytes += len;
+	if (pf->hooks.scan != NULL &&
+	    (it->prepared = pf->hooks.scan(pf->hooks.arg, line, len)) != NULL)
+		return it->rc;
 	/* Only a consumer that recognises lines wants their digests. */
 	if (pf->hooks.known != NULL) {
 		it->digest = jsonl_digest(line, len);

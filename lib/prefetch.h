@@ -7,9 +7,11 @@
  * PREFETCH_BYTES of input each (plus one line).
  *
  * Optional hooks run in the reader thread, on nothing but the line at hand:
- * `known` may recognise a line by the digest of its bytes (it is then not
- * parsed at all), and `prepare` may do per-value work that needs no shared
- * state (checking, serialising), so that the consumer's share is smaller.
+ * `scan` may read a line itself, without libjq (the item then has no value,
+ * only what scan made); `known` may recognise a line by the digest of its
+ * bytes (it is then not parsed at all); and `prepare` may do per-value work
+ * that needs no shared state (checking, serialising), so that the consumer's
+ * share is smaller.
  */
 #ifndef AFMTS_PREFETCH_H
 #define AFMTS_PREFETCH_H
@@ -27,6 +29,7 @@
 #define PREFETCH_KNOWN 2	/* a line `known` recognised: no value, see token */
 
 struct prefetch_hooks {
+	void	*(*scan)(void *arg, const char *line, size_t len);	/* NULL: parse it */
 	int	(*known)(void *arg, uint64_t digest, long *token);
 	void	*(*prepare)(void *arg, jv v);	/* v is borrowed */
 	void	(*discard)(void *prepared);	/* for items never handed out */
@@ -35,8 +38,8 @@ struct prefetch_hooks {
 
 struct prefetch_item {
 	int		 rc;		/* 1 value, PREFETCH_KNOWN, 0 end, -1 bad line, -2 read error */
-	jv		 v;		/* rc 1: the caller owns it */
-	void		*prepared;	/* rc 1: what prepare made (the caller owns it), or NULL */
+	jv		 v;		/* rc 1: the caller owns it (invalid when scan took the line) */
+	void		*prepared;	/* rc 1: what scan or prepare made (the caller owns it), or NULL */
 	uint64_t	 digest;	/* with a known hook, rc 1 or KNOWN: jsonl_digest() of the line */
 	long		 token;		/* rc KNOWN: what known said */
 	unsigned long	 line;		/* the line number */

@@ -138,6 +138,7 @@ struct prep {
 	char		*text;		/* a model record without observed_at, as stored */
 	char		*json[3];	/* its modalities, features, limits as JSON, or NULL */
 	struct usage	 usage;
+	char		 line[];	/* a usage line usage_scan read: usage points into it */
 };
 
 /* The model record's members stored as JSON text columns, in prep.json order. */
@@ -171,6 +172,26 @@ prepare(void *arg, jv v)
 		p->why = usage_check(v, &p->usage);	/* points into v, which goes along */
 	}
 	jv_free(type);
+	return p;
+}
+
+/* A plain usage line, read without libjq; NULL leaves it to prepare. */
+static void *
+scan(void *arg, const char *line, size_t len)
+{
+	struct prep *p = malloc(sizeof *p + len + 1);
+
+	(void)arg;
+	if (p == NULL)
+		return NULL;
+	memset(p, 0, sizeof *p);
+	memcpy(p->line, line, len);
+	p->line[len] = '\0';
+	if (!usage_scan(p->line, len, &p->usage)) {
+		free(p);
+		return NULL;
+	}
+	p->kind = 'u';
 	return p;
 }
 
@@ -310,6 +331,7 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 		track_abort(t);
 		return NULL;
 	}
+	t->hooks.scan = scan;
 	t->hooks.known = known_line;
 	t->hooks.prepare = prepare;
 	t->hooks.discard = discard;

@@ -21,4 +21,12 @@
  */
 const char *usage_check(jv u, struct usage *out);
 
+/*
+ * Read a plain usage line (len bytes, which it changes: out's strings point
+ * into it) without libjq: 1 when it is a valid usage record and out is what
+ * usage_check would make of it; 0 when it declines (anything unusual, every
+ * error), and the line must go through libjq and usage_check.
+ */
+int usage_scan(char *line, size_t len, struct usage *out);
+
 #endif

@@ -14,8 +14,11 @@
 
 #define DAY_LEN 10	/* YYYY-MM-DD */
 
+/* Kinds of totals: a model's day (usage_daily, usage_latency), a client's day (usage_clients). */
+enum { MODEL_DAY = 'm', CLIENT_DAY = 'c' };
+
 struct total {
-	char		*key;		/* "provider\0model\0YYYY-MM-DD\0", NULL when free */
+	char		*key;		/* kind, "a\0b\0YYYY-MM-DD\0"; NULL when free */
 	uint64_t	 hash;
 	sqlite3_int64	 requests, errors, prompt_tokens, completion_tokens;
 	sqlite3_int64	 latency_sum, latency_n;
@@ -76,30 +79,31 @@ usagesum_keys(const struct usagesum *s)
 	return s->n;
 }
 
-/* The total of u's model and day, made when new; NULL when out of memory. */
+/* The total of kind for a, b and day, made when new; NULL when out of memory. */
 static struct total *
-total_of(struct usagesum *s, const struct usage *u)
+total_of(struct usagesum *s, char kind, const char *a, const char *b, const char *day)
 {
-	size_t lp = strlen(u->provider) + 1, lm = strlen(u->model) + 1, j;
-	uint64_t h = fnv1a(fnv1a(fnv1a(FNV_SEED, u->provider, lp), u->model, lm), u->tsz, DAY_LEN);
+	size_t la = strlen(a) + 1, lb = strlen(b) + 1, j;
+	uint64_t h = fnv1a(fnv1a(fnv1a(fnv1a(FNV_SEED, &kind, 1), a, la), b, lb), day, DAY_LEN);
 	struct total *t;
 
 	for (j = h & (s->cap - 1); (t = &s->slot[j])->key != NULL; j = (j + 1) & (s->cap - 1))
-		if (t->hash == h && memcmp(t->key, u->provider, lp) == 0 &&
-		    memcmp(t->key + lp, u->model, lm) == 0 &&
-		    memcmp(t->key + lp + lm, u->tsz, DAY_LEN) == 0)
+		if (t->hash == h && t->key[0] == kind && memcmp(t->key + 1, a, la) == 0 &&
+		    memcmp(t->key + 1 + la, b, lb) == 0 &&
+		    memcmp(t->key + 1 + la + lb, day, DAY_LEN) == 0)
 			return t;
 	if ((s->n + 1) * 4 > s->cap * 3) {
 		if (grow(s) == -1)
 			return NULL;
-		return total_of(s, u);
+		return total_of(s, kind, a, b, day);
 	}
-	if ((t->key = malloc(lp + lm + DAY_LEN + 1)) == NULL)
+	if ((t->key = malloc(1 + la + lb + DAY_LEN + 1)) == NULL)
 		return NULL;
-	memcpy(t->key, u->provider, lp);
-	memcpy(t->key + lp, u->model, lm);
-	memcpy(t->key + lp + lm, u->tsz, DAY_LEN);
-	t->key[lp + lm + DAY_LEN] = '\0';
+	t->key[0] = kind;
+	memcpy(t->key + 1, a, la);
+	memcpy(t->key + 1 + la, b, lb);
+	memcpy(t->key + 1 + la + lb, day, DAY_LEN);
+	t->key[1 + la + lb + DAY_LEN] = '\0';
 	t->hash = h;
 	s->n++;
 	return t;
@@ -108,9 +112,16 @@ total_of(struct usagesum *s, const struct usage *u)
 int
 usagesum_add(struct usagesum *s, const struct usage *u)
 {
-	struct total *t = total_of(s, u);
+	struct total *t;
 
-	if (t == NULL) {
+	if (u->client != NULL) {
+		if ((t = total_of(s, CLIENT_DAY, u->client, "", u->tsz)) == NULL) {
+			err_warn("usage totals: out of memory");
+			return -1;
+		}
+		t->requests++;
+	}
+	if ((t = total_of(s, MODEL_DAY, u->provider, u->model, u->tsz)) == NULL) {
 		err_warn("usage totals: out of memory");
 		return -1;
 	}
@@ -140,12 +151,53 @@ clear(struct usagesum *s)
 	s->n = 0;
 }
 
-/* Write one total with the two upserts. */
+/* The statements that write totals. */
+enum { S_DAILY, S_LATENCY, S_CLIENT, S_COUNT };
+
+static const char *const sql[S_COUNT] = {
+	[S_DAILY] = "INSERT INTO usage_daily VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	    "ON CONFLICT (provider, model, day) DO UPDATE SET "
+	    "requests = requests + excluded.requests, errors = errors + excluded.errors, "
+	    "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+	    "completion_tokens = completion_tokens + excluded.completion_tokens, "
+	    "latency_sum = latency_sum + excluded.latency_sum, "
+	    "latency_n = latency_n + excluded.latency_n",
+	[S_LATENCY] = "INSERT INTO usage_latency VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (day, provider, model) DO UPDATE SET "
+	    "hist = afmts_hist_add(hist, excluded.hist)",
+	[S_CLIENT] = "INSERT INTO usage_clients VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (client, day) DO UPDATE SET requests = requests + excluded.requests",
+};
+
 static int
-write_total(sqlite3 *db, sqlite3_stmt *daily, sqlite3_stmt *latency, const struct total *t)
+step(sqlite3 *db, sqlite3_stmt *st, const char *what)
 {
-	const char *provider = t->key, *model = provider + strlen(provider) + 1;
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? CATALOG_OK : catalog_fail(db, rc, what);
+}
+
+/* Write a client's day. */
+static int
+write_client(sqlite3 *db, sqlite3_stmt **st, const struct total *t)
+{
+	const char *client = t->key + 1, *day = client + strlen(client) + 2;
+
+	sqlite3_bind_text(st[S_CLIENT], 1, client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st[S_CLIENT], 2, day, DAY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st[S_CLIENT], 3, t->requests);
+	return step(db, st[S_CLIENT], "count the client's requests");
+}
+
+/* Write a model's day with the two upserts. */
+static int
+write_model(sqlite3 *db, sqlite3_stmt **st, const struct total *t)
+{
+	const char *provider = t->key + 1, *model = provider + strlen(provider) + 1;
 	const char *day = model + strlen(model) + 1;
+	sqlite3_stmt *daily = st[S_DAILY], *latency = st[S_LATENCY];
 	unsigned char *blob;
 	size_t len;
 	int rc;
@@ -159,10 +211,8 @@ write_total(sqlite3 *db, sqlite3_stmt *daily, sqlite3_stmt *latency, const struc
 	sqlite3_bind_int64(daily, 7, t->completion_tokens);
 	sqlite3_bind_int64(daily, 8, t->latency_sum);
 	sqlite3_bind_int64(daily, 9, t->latency_n);
-	rc = sqlite3_step(daily);
-	sqlite3_reset(daily);
-	if (rc != SQLITE_DONE)
-		return catalog_fail(db, rc, "add up the day's usage");
+	if ((rc = step(db, daily, "add up the day's usage")) != CATALOG_OK)
+		return rc;
 	if (t->hist.n == 0 && !t->hist.failed)
 		return CATALOG_OK;
 	if ((blob = latency_hist_blob(&t->hist, &len)) == NULL) {
@@ -173,42 +223,30 @@ write_total(sqlite3 *db, sqlite3_stmt *daily, sqlite3_stmt *latency, const struc
 	sqlite3_bind_text(latency, 2, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(latency, 3, model, -1, SQLITE_STATIC);
 	sqlite3_bind_blob64(latency, 4, blob, len, free);
-	rc = sqlite3_step(latency);
-	sqlite3_reset(latency);
-	sqlite3_clear_bindings(latency);
-	return rc == SQLITE_DONE ? CATALOG_OK : catalog_fail(db, rc, "count the day's latencies");
+	return step(db, latency, "count the day's latencies");
 }
 
 int
 usagesum_flush(struct usagesum *s, sqlite3 *db)
 {
-	static const char daily_sql[] =
-	    "INSERT INTO usage_daily VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-	    "ON CONFLICT (provider, model, day) DO UPDATE SET "
-	    "requests = requests + excluded.requests, errors = errors + excluded.errors, "
-	    "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
-	    "completion_tokens = completion_tokens + excluded.completion_tokens, "
-	    "latency_sum = latency_sum + excluded.latency_sum, "
-	    "latency_n = latency_n + excluded.latency_n";
-	static const char latency_sql[] =
-	    "INSERT INTO usage_latency VALUES (?1, ?2, ?3, ?4) "
-	    "ON CONFLICT (day, provider, model) DO UPDATE SET "
-	    "hist = afmts_hist_add(hist, excluded.hist)";
-	sqlite3_stmt *daily = NULL, *latency = NULL;
+	sqlite3_stmt *st[S_COUNT] = { NULL };
 	int code = CATALOG_ERROR;
 
 	if (s->n == 0)
 		return CATALOG_OK;
-	if ((daily = catalog_prepare(db, daily_sql)) == NULL ||
-	    (latency = catalog_prepare(db, latency_sql)) == NULL)
-		goto out;
+	for (int i = 0; i < S_COUNT; i++)
+		if ((st[i] = catalog_prepare(db, sql[i])) == NULL)
+			goto out;
 	code = CATALOG_OK;
-	for (size_t i = 0; i < s->cap && code == CATALOG_OK; i++)
-		if (s->slot[i].key != NULL)
-			code = write_total(db, daily, latency, &s->slot[i]);
+	for (size_t i = 0; i < s->cap && code == CATALOG_OK; i++) {
+		const struct total *t = &s->slot[i];
+
+		if (t->key != NULL)
+			code = t->key[0] == CLIENT_DAY ? write_client(db, st, t) : write_model(db, st, t);
+	}
 out:
-	sqlite3_finalize(daily);
-	sqlite3_finalize(latency);
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st[i]);
 	clear(s);
 	return code;
 }

@@ -1,6 +1,6 @@
 /*
- * usagesum: the per-day totals of the usage rows a writer adds (usage_daily
- * and usage_latency), added up in memory as rows are stored and written in
+ * usagesum: the per-day totals of the usage rows a writer adds (usage_daily,
+ * usage_latency and usage_clients), added up in memory as rows are stored and written in
  * one upsert per model and day.  A day of a million requests through a
  * thousand models is a thousand upserts instead of a GROUP BY that sorts a
  * million rows.  Memory is bounded: past USAGESUM_MAX_KEYS models and days
@@ -29,7 +29,7 @@ int usagesum_add(struct usagesum *s, const struct usage *u);
 size_t usagesum_keys(const struct usagesum *s);
 
 /*
- * Add the totals to usage_daily and usage_latency inside the caller's
+ * Add the totals to usage_daily, usage_latency and usage_clients inside the caller's
  * transaction, and start again from empty.  Returns a CATALOG_* code.
  */
 int usagesum_flush(struct usagesum *s, sqlite3 *db);

@@ -1,0 +1,43 @@
+-- Version 6: a usage row costs two index entries, not five.
+--
+-- A usage record is one request: the same request_id at the same second (or,
+-- without a request_id, the same fields) is stored once.  That key, (ts,
+-- dedupe), is also the time index every window and report reads, so the
+-- separate index on ts and the unique index on dedupe alone are gone; and the
+-- per-client counts afmts-gateway's daily budgets need are kept per day in
+-- usage_clients instead of an index over every row.
+CREATE TABLE usage_v6 (
+	id		INTEGER PRIMARY KEY,
+	ts		TEXT NOT NULL,
+	provider	TEXT NOT NULL,
+	model		TEXT NOT NULL,
+	prompt_tokens	INTEGER NOT NULL DEFAULT 0,
+	completion_tokens INTEGER NOT NULL DEFAULT 0,
+	latency_ms	INTEGER,
+	status		INTEGER,
+	error		TEXT,
+	client		TEXT,
+	request_id	TEXT,
+	cost		REAL,		-- what the provider said it cost, when it did
+	dedupe		INTEGER NOT NULL,	-- 64-bit digest of request_id, else of the record
+	retry_after	INTEGER,	-- seconds the provider asked to wait
+	UNIQUE (ts, dedupe)
+);
+INSERT INTO usage_v6 (id, ts, provider, model, prompt_tokens, completion_tokens, latency_ms,
+	status, error, client, request_id, cost, dedupe, retry_after)
+SELECT id, ts, provider, model, prompt_tokens, completion_tokens, latency_ms,
+	status, error, client, request_id, cost, dedupe, retry_after FROM usage;
+DROP TABLE usage;
+ALTER TABLE usage_v6 RENAME TO usage;
+CREATE INDEX usage_model_ts ON usage (provider, model, ts);
+CREATE INDEX usage_failures ON usage (provider, ts) WHERE status NOT BETWEEN 200 AND 299;
+
+-- Requests per client (afmts-gateway's client keys) and UTC day.
+CREATE TABLE usage_clients (
+	client		TEXT NOT NULL,
+	day		TEXT NOT NULL,		-- YYYY-MM-DD, UTC
+	requests	INTEGER NOT NULL,
+	PRIMARY KEY (client, day)
+) WITHOUT ROWID;
+INSERT INTO usage_clients
+SELECT client, substr(ts, 1, 10), count(*) FROM usage WHERE client IS NOT NULL GROUP BY 1, 2;
