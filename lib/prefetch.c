@@ -48,7 +48,7 @@ read_item(struct prefetch *pf, struct prefetch_item *it, size_t *bytes)
 			return it->rc = PREFETCH_KNOWN;
 	}
 	if ((it->rc = jsonl_parse(pf->r, line, len, &it->v)) == 1 && pf->hooks.prepare != NULL)
-		it->prepared = pf->hooks.prepare(pf->hooks.arg, it->v);
+		it->prepared = pf->hooks.prepare(pf->hooks.arg, &it->v);
 	return it->rc;
 }
 

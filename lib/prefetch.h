@@ -10,8 +10,9 @@
  * `scan` may read a line itself, without libjq (the item then has no value,
  * only what scan made); `known` may recognise a line by the digest of its
  * bytes (it is then not parsed at all); and `prepare` may do per-value work
- * that needs no shared state (checking, serialising), so that the consumer's
- * share is smaller.
+ * that needs no shared state (checking, serialising, copying fields out), so
+ * that the consumer's share is smaller; a value prepare has no more use for
+ * it frees there, which is cheaper than a free in the other thread.
  */
 #ifndef AFMTS_PREFETCH_H
 #define AFMTS_PREFETCH_H
@@ -31,7 +32,7 @@
 struct prefetch_hooks {
 	void	*(*scan)(void *arg, const char *line, size_t len);	/* NULL: parse it */
 	int	(*known)(void *arg, uint64_t digest, long *token);
-	void	*(*prepare)(void *arg, jv v);	/* v is borrowed */
+	void	*(*prepare)(void *arg, jv *v);	/* may take *v: frees it, leaves jv_invalid() */
 	void	(*discard)(void *prepared);	/* for items never handed out */
 	void	*arg;
 };

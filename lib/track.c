@@ -131,12 +131,21 @@ ensure_run(struct tracker *t)
 	return 0;
 }
 
+/* A model record's columns, copied out of its value by the reader thread. */
+struct fields {
+	const char	*provider, *model, *at, *name, *family, *free_reason, *base_url, *key_env;
+	double		 ctx, out_tokens, in, out;
+	int		 has_ctx, has_out_tokens, has_in, has_out, free;
+};
+
 /* What the reader thread prepares for each record: checks and serialising. */
 struct prep {
 	int		 kind;		/* 'm' model, 'u' usage, 0 other */
 	const char	*why;		/* why it is refused, or NULL */
 	char		*text;		/* a model record without observed_at, as stored */
 	char		*json[3];	/* its modalities, features, limits as JSON, or NULL */
+	struct fields	 f;		/* a model record's columns (provider only when refused) */
+	char		*strings;	/* where f's strings are kept */
 	struct usage	 usage;
 	char		 line[];	/* a usage line usage_scan read: usage points into it */
 };
@@ -144,11 +153,80 @@ struct prep {
 /* The model record's members stored as JSON text columns, in prep.json order. */
 static const char *const json_columns[3] = { "modalities", "features", "limits" };
 
+/* Member k of m as a string, or NULL (the pointer lives as long as m). */
+static const char *
+str(jv m, const char *k)
+{
+	jv v = jv_object_get(jv_copy(m), jv_string(k));
+	const char *s = jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : NULL;
+
+	jv_free(v);	/* m still holds a reference, so s stays valid */
+	return s;
+}
+
+/* Member k of m as a number: sets *has and returns it (0 when absent). */
+static double
+number_field(jv m, const char *k, int *has)
+{
+	jv v = jv_object_get(jv_copy(m), jv_string(k));
+	double d;
+
+	*has = jv_get_kind(v) == JV_KIND_NUMBER;
+	d = *has ? jv_number_value(v) : 0;
+	jv_free(v);
+	return d;
+}
+
+/* Copy the string members of m into one block (p->strings); -1 when out of memory. */
+static int
+copy_strings(struct prep *p, jv m, int all)
+{
+	static const char *const names[] = {
+		"provider", "model", "observed_at", "name", "family", "free_reason", "base_url",
+		"key_env",
+	};
+	const char **dst[] = {
+		&p->f.provider, &p->f.model, &p->f.at, &p->f.name, &p->f.family,
+		&p->f.free_reason, &p->f.base_url, &p->f.key_env,
+	};
+	const char *src[8];
+	size_t n = all ? 8 : 1, len = 0;
+	char *q;
+
+	for (size_t i = 0; i < n; i++) {
+		src[i] = str(m, names[i]);
+		len += src[i] != NULL ? strlen(src[i]) + 1 : 0;
+	}
+	if ((q = p->strings = malloc(len + 1)) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (src[i] == NULL)
+			continue;
+		*dst[i] = strcpy(q, src[i]);
+		q += strlen(q) + 1;
+	}
+	return 0;
+}
+
+/* The columns of a checked model record. */
+static void
+copy_numbers(struct fields *f, jv m)
+{
+	jv v = jv_object_get(jv_copy(m), jv_string("free"));
+
+	f->ctx = number_field(m, "context_length", &f->has_ctx);
+	f->out_tokens = number_field(m, "max_output_tokens", &f->has_out_tokens);
+	f->in = number_field(m, "input_price", &f->has_in);
+	f->out = number_field(m, "output_price", &f->has_out);
+	f->free = jv_get_kind(v) == JV_KIND_TRUE;
+	jv_free(v);
+}
+
 static void *
-prepare(void *arg, jv v)
+prepare(void *arg, jv *vp)
 {
 	struct prep *p = calloc(1, sizeof *p);
-	jv type;
+	jv v = *vp, type;
 
 	(void)arg;
 	if (p == NULL || jv_get_kind(v) != JV_KIND_OBJECT)
@@ -166,6 +244,12 @@ prepare(void *arg, jv v)
 				else
 					jv_free(x);
 			}
+			copy_numbers(&p->f, v);
+		}
+		/* Everything the consumer needs is in p now: the value goes here. */
+		if (copy_strings(p, v, p->why == NULL) == 0) {
+			jv_free(v);
+			*vp = jv_invalid();
 		}
 	} else if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "usage") == 0) {
 		p->kind = 'u';
@@ -204,6 +288,7 @@ discard(void *prepared)
 		free(p->text);
 		for (int i = 0; i < 3; i++)
 			free(p->json[i]);
+		free(p->strings);
 	}
 	free(p);
 }
@@ -408,17 +493,6 @@ mark_incomplete(struct tracker *t, const char *provider, const char *why)
 	jv_free(had);
 }
 
-/* Field k of o as a string, or NULL (the pointer lives as long as o). */
-static const char *
-str(jv o, const char *k)
-{
-	jv v = jv_object_get(jv_copy(o), jv_string(k));
-	const char *s = jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : NULL;
-
-	jv_free(v);	/* o still holds a reference, so s stays valid */
-	return s;
-}
-
 /* Bind v (borrowed) as JSON text, or NULL when v is null. */
 static void
 bind_opt_json(sqlite3_stmt *st, int i, jv v)
@@ -427,19 +501,6 @@ bind_opt_json(sqlite3_stmt *st, int i, jv v)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_text(st, i, jsonl_text(jv_copy(v), NULL), -1, free);
-}
-
-/* Field k of m as a number: sets *has and returns it (0 when absent). */
-static double
-number_field(jv m, const char *k, int *has)
-{
-	jv v = jv_object_get(jv_copy(m), jv_string(k));
-	double d;
-
-	*has = jv_get_kind(v) == JV_KIND_NUMBER;
-	d = *has ? jv_number_value(v) : 0;
-	jv_free(v);
-	return d;
 }
 
 /* A state as a JSON object for change records. */
@@ -526,9 +587,8 @@ same_opt(const char *a, const char *b)
  * and run, written only when they change.
  */
 static int
-provider_meta(struct tracker *t, const char *provider, jv m)
+provider_meta(struct tracker *t, const char *provider, const char *key_env, const char *base)
 {
-	const char *key_env = str(m, "key_env"), *base = str(m, "base_url");
 	sqlite3_stmt *st;
 	int rc = 0, same = 0;
 
@@ -588,33 +648,31 @@ older_than_provider(struct tracker *t, const char *provider, const char *at)
 	return older;
 }
 
-/* Bind the columns of a model record for INSERT_MODEL / UPDATE_MODEL. */
+/* Bind the columns of a model record for INSERT_MODEL / UPDATE_MODEL; its state into s. */
 static void
-bind_model(sqlite3_stmt *st, jv m, struct prep *p, const char *provider, const char *model,
-    const char *record, const char *at, uint64_t digest, struct state *s)
+bind_model(sqlite3_stmt *st, struct prep *p, const char *record, uint64_t digest,
+    struct state *s)
 {
-	jv v;
-	double out_tokens;
-	int has_out_tokens;
+	const struct fields *f = &p->f;
 
-	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
-	catalog_bind_text(st, 3, str(m, "name"));
-	catalog_bind_text(st, 4, str(m, "family"));
-	s->ctx = (long long)number_field(m, "context_length", &s->has_ctx);
-	catalog_bind_int64(st, 5, s->has_ctx, s->ctx);
-	out_tokens = number_field(m, "max_output_tokens", &has_out_tokens);
-	catalog_bind_int64(st, 6, has_out_tokens, (int64_t)out_tokens);
-	s->in = number_field(m, "input_price", &s->has_in);
-	catalog_bind_double(st, 7, s->has_in, s->in);
-	s->out = number_field(m, "output_price", &s->has_out);
-	catalog_bind_double(st, 8, s->has_out, s->out);
-	v = jv_object_get(jv_copy(m), jv_string("free"));
-	s->free = jv_get_kind(v) == JV_KIND_TRUE;
 	s->present = 1;
-	jv_free(v);
+	s->free = f->free;
+	s->has_ctx = f->has_ctx;
+	s->ctx = (long long)f->ctx;
+	s->has_in = f->has_in;
+	s->in = f->in;
+	s->has_out = f->has_out;
+	s->out = f->out;
+	sqlite3_bind_text(st, 1, f->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->model, -1, SQLITE_STATIC);
+	catalog_bind_text(st, 3, f->name);
+	catalog_bind_text(st, 4, f->family);
+	catalog_bind_int64(st, 5, s->has_ctx, s->ctx);
+	catalog_bind_int64(st, 6, f->has_out_tokens, (int64_t)f->out_tokens);
+	catalog_bind_double(st, 7, s->has_in, s->in);
+	catalog_bind_double(st, 8, s->has_out, s->out);
 	sqlite3_bind_int(st, 9, s->free);
-	catalog_bind_text(st, 10, str(m, "free_reason"));
+	catalog_bind_text(st, 10, f->free_reason);
 	for (int i = 0; i < 3; i++) {
 		/* Serialised by the reader thread; the statement takes them over. */
 		if (p->json[i] != NULL)
@@ -623,10 +681,10 @@ bind_model(sqlite3_stmt *st, jv m, struct prep *p, const char *provider, const c
 			sqlite3_bind_null(st, 11 + i);
 		p->json[i] = NULL;
 	}
-	catalog_bind_text(st, 14, str(m, "base_url"));
-	catalog_bind_text(st, 15, str(m, "key_env"));
+	catalog_bind_text(st, 14, f->base_url);
+	catalog_bind_text(st, 15, f->key_env);
 	sqlite3_bind_text(st, 16, record, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 17, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 17, f->at, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 18, (sqlite3_int64)digest);
 }
 
@@ -685,15 +743,18 @@ note_seen(struct tracker *t, const char *provider, const char *model)
 }
 
 static int
-track_model(struct tracker *t, jv m, struct prep *p, uint64_t digest, const char *where)
+track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *where)
 {
-	const char *why = p->why, *provider, *model, *at;
+	const char *why = p->why, *provider = p->f.provider, *model = p->f.model, *at = p->f.at;
 	sqlite3_stmt *st;
 	struct state was, now;
 	char *record;
 	int rc = 0, found;
 
-	provider = str(m, "provider");
+	if (p->strings == NULL) {
+		err_warn("%s: out of memory", where);
+		return -1;
+	}
 	if (why != NULL) {
 		err_warn("%s: %s", where, why);
 		t->problems++;
@@ -701,8 +762,6 @@ track_model(struct tracker *t, jv m, struct prep *p, uint64_t digest, const char
 			mark_incomplete(t, provider, "a model record was refused");
 		return 0;
 	}
-	model = str(m, "model");
-	at = str(m, "observed_at");
 	if (older_than_provider(t, provider, at)) {
 		/* History is not rewritten backwards: refused, counted, reported at the end. */
 		bump(&t->stale, provider);
@@ -713,7 +772,7 @@ track_model(struct tracker *t, jv m, struct prep *p, uint64_t digest, const char
 	t->models++;
 	if (note_seen(t, provider, model) == -1)
 		return -1;
-	if (provider_meta(t, provider, m) == -1)
+	if (provider_meta(t, provider, p->f.key_env, p->f.base_url) == -1)
 		return -1;
 	/* The record as stored: everything but when it was seen (made by the reader thread). */
 	if ((record = p->text) == NULL)
@@ -757,7 +816,7 @@ track_model(struct tracker *t, jv m, struct prep *p, uint64_t digest, const char
 		sqlite3_reset(st);
 		st = t->st[S_INSERT_MODEL];
 	}
-	bind_model(st, m, p, provider, model, record, at, digest, &now);
+	bind_model(st, p, record, digest, &now);
 	free(record);
 	if (ensure_run(t) == -1 || step_done(t, st, found ? "update a model" : "add a model") == -1)
 		return -1;
@@ -838,7 +897,7 @@ track_item(struct tracker *t, struct prefetch_item *it, const char *where)
 		p = &none;
 	type = jv_get_kind(it->v) == JV_KIND_OBJECT ? str(it->v, "type") : NULL;
 	if (p->kind == 'm')
-		rc = track_model(t, it->v, p, it->digest, where);
+		rc = track_model(t, p, it->digest, where);
 	else if (p->kind == 'u')
 		rc = track_usage(t, p, where);
 	else if (type != NULL && strcmp(type, "provider") == 0)
