@@ -68,7 +68,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
              test/unit/test_escape.o test/unit/test_usage.o
 
-BENCH_PROGS = test/bench/jvraw test/bench/spawn
+BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
 MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-parse.1 man/afmts-report.1 \
        man/afmts-report-daily.1 man/afmts-route.1 \
@@ -118,6 +118,11 @@ test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
 
 test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)
+
+# Linked as afmts-route is: the floor under a decision.
+test/bench/sqlfloor: test/bench/sqlfloor.o
+	$(CC) $(LDFLAGS) $(ROUTE_STATIC) -o $@ test/bench/sqlfloor.o \
+		`pkg-config --libs $(if $(ROUTE_STATIC),--static) sqlite3` -lm
 
 # Headers: every object depends on every header of lib/ (there are few).
 $(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \

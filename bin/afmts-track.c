@@ -164,6 +164,10 @@ main(int argc, char *argv[])
 	char *path;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
+	/* Only this thread uses SQLite (the reader thread never does), and its
+	 * memory statistics would take a global lock on every allocation. */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	cli_start("afmts-track", synopsis, options);
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
