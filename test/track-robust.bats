@@ -119,7 +119,16 @@ setup() {
 	[ "$(sqlite3 "$AFMTS_DB" 'select count(*), sum(prompt_tokens) from usage')" = "501|$(jq -s 'map(.prompt_tokens) | add' "$BATS_TEST_TMPDIR/u.jsonl")" ]
 }
 
-@test "per-day totals, added up in memory and flushed past 4096 models and days, equal a GROUP BY over the rows" {
+@test "a request is its request_id at its second: the same id at another second is another request" {
+	u='{"type":"usage","ts":"2026-11-22T10:00:00Z","provider":"synth","model":"m","prompt_tokens":5,"completion_tokens":1,"request_id":"abc"}'
+	printf '%s\n%s\n' "$u" "${u/10:00:00Z/10:00:00.400Z}" | afmts-track
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage')" -eq 1 ]
+	echo "${u/10:00:00/10:00:01}" | afmts-track
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage')" -eq 2 ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select requests from usage_daily')" -eq 2 ]
+}
+
+@test "per-day totals (models, clients), added up in memory and flushed past 4096 keys, equal a GROUP BY over the rows" {
 	# 6000 models over two days (12000 totals: two flushes in the run and the
 	# rest at its end), mixed statuses, missing latencies; then the same lines
 	# again with more, so that totals add up across runs and duplicates count once.
@@ -128,7 +137,8 @@ setup() {
 			m = i % 6000; day = (int(i / 6000) % 2) ? "2026-11-21" : "2026-11-22"
 			st = (i % 7 == 0) ? 429 : (i % 11 == 0) ? "null" : 200
 			lat = (i % 5 == 0) ? "null" : 100 + i % 37
-			printf "{\"type\":\"usage\",\"ts\":\"%sT%02d:%02d:%02dZ\",\"provider\":\"synth\",\"model\":\"m%d\",\"prompt_tokens\":%d,\"completion_tokens\":%d,\"latency_ms\":%s,\"status\":%s,\"request_id\":\"r%d\"}\n", day, i % 24, i % 60, i % 60, m, i % 100, i % 9, lat, st, i
+			client = (i % 3 == 0) ? "null" : "\"c" (i % 4) "\""
+			printf "{\"type\":\"usage\",\"ts\":\"%sT%02d:%02d:%02dZ\",\"provider\":\"synth\",\"model\":\"m%d\",\"prompt_tokens\":%d,\"completion_tokens\":%d,\"latency_ms\":%s,\"status\":%s,\"client\":%s,\"request_id\":\"r%d\"}\n", day, i % 24, i % 60, i % 60, m, i % 100, i % 9, lat, st, client, i
 		}
 	}' > "$BATS_TEST_TMPDIR/u.jsonl"
 	head -9000 "$BATS_TEST_TMPDIR/u.jsonl" > "$BATS_TEST_TMPDIR/first.jsonl"
@@ -143,6 +153,11 @@ setup() {
 		FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" > "$BATS_TEST_TMPDIR/rows"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/daily")" -eq 12000 ]
 	diff "$BATS_TEST_TMPDIR/rows" "$BATS_TEST_TMPDIR/daily"
+	# Each client's requests per day (afmts-gateway's daily budgets).
+	diff <(sqlite3 "$AFMTS_DB" 'SELECT client, substr(ts, 1, 10), count(*) FROM usage
+		WHERE client IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2') \
+		<(sqlite3 "$AFMTS_DB" 'SELECT * FROM usage_clients ORDER BY 1, 2')
+	[ "$(sqlite3 "$AFMTS_DB" 'SELECT count(*) FROM usage_clients')" -eq 8 ]
 	# Latency percentiles from the histograms equal those from the rows.
 	diff <(afmts-report --from 2026-11-21 --to 2026-11-23 --format csv --section usage) \
 		<(afmts-report --from 2026-11-21 --to 2026-11-23 --format csv --section usage --from-usage)
