@@ -75,13 +75,16 @@ budget_close(struct budget_db *bd)
 	free(bd);
 }
 
-/* Run one of the counting statements for provider/model into *u.  0 or -1. */
+/*
+ * Run one of the counting statements for provider/model into *u: a day's
+ * (day, from usage_daily) or a window's (from, to], from the usage rows.
+ * 0 or -1.
+ */
 static int
 count(struct budget_db *bd, int which, const char *provider, const char *model,
-    const char *from, const char *to, struct use *u)
+    const char *day, time_t from, time_t to, struct use *u)
 {
 	sqlite3_stmt *st = catalog_prepare_once(bd->db, &bd->st[which], sql[which]);
-	const char *s;
 	int rc;
 
 	memset(u, 0, sizeof *u);
@@ -89,14 +92,17 @@ count(struct budget_db *bd, int which, const char *provider, const char *model,
 		return -1;
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
-	if (to != NULL)
-		sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	if (day != NULL) {
+		sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)from);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)to);
+	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		u->requests = sqlite3_column_int64(st, 0);
 		u->tokens = sqlite3_column_int64(st, 1);
-		if (to != NULL && (s = (const char *)sqlite3_column_text(st, 2)) != NULL)
-			(void)utctime_parse(s, &u->oldest);
+		if (day == NULL && sqlite3_column_type(st, 2) == SQLITE_INTEGER)
+			u->oldest = (time_t)sqlite3_column_int64(st, 2);
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(st);
@@ -107,18 +113,19 @@ count(struct budget_db *bd, int which, const char *provider, const char *model,
 	return 0;
 }
 
-/* Minute and day windows at now, as catalog times. */
+/* Minute and day windows at now. */
 struct windows {
-	char	 minute_from[UTCTIME_LEN], now[UTCTIME_LEN], day[11];
+	time_t	 minute_from, now;
+	char	 day[UTCTIME_LEN];	/* YYYY-MM-DD, UTC */
 	time_t	 midnight;	/* the next one */
 };
 
 static void
 windows_at(time_t now, struct windows *w)
 {
-	(void)utctime_format(now - 60, w->minute_from);
-	(void)utctime_format(now, w->now);
-	memcpy(w->day, w->now, 10);
+	w->minute_from = now - 60;
+	w->now = now;
+	(void)utctime_format(now, w->day);
 	w->day[10] = '\0';
 	w->midnight = now - now % 86400 + 86400;
 }
@@ -135,11 +142,11 @@ shared_of(struct budget_db *bd, const char *provider, const struct windows *w, i
 		s = &bd->cache[bd->ncache < 8 ? bd->ncache++ : 7];
 		memset(s, 0, sizeof *s);
 		snprintf(s->provider, sizeof s->provider, "%s", provider);
-		if (count(bd, S_DAY_PROVIDER, provider, "", w->day, NULL, &s->day) == -1)
+		if (count(bd, S_DAY_PROVIDER, provider, "", w->day, 0, 0, &s->day) == -1)
 			return NULL;
 	}
 	if (minute && !s->has_minute) {
-		if (count(bd, S_MINUTE_PROVIDER, provider, "", w->minute_from, w->now,
+		if (count(bd, S_MINUTE_PROVIDER, provider, "", NULL, w->minute_from, w->now,
 		    &s->minute) == -1)
 			return NULL;
 		s->has_minute = 1;
@@ -201,7 +208,7 @@ budget_of(struct budget_db *bd, const char *provider, const char *model,
 	memset(b, 0, sizeof *b);
 	b->day_left = 1;
 	windows_at(now, &w);
-	if (count(bd, S_DAY_MODEL, provider, model, w.day, NULL, &mine) == -1)
+	if (count(bd, S_DAY_MODEL, provider, model, w.day, 0, 0, &mine) == -1)
 		return -1;
 	b->requests_today = mine.requests;
 	b->tokens_today = mine.tokens;
@@ -211,8 +218,8 @@ budget_of(struct budget_db *bd, const char *provider, const char *model,
 			return -1;
 		day = s->day;
 		minute = s->minute;
-	} else if (need_minute && count(bd, S_MINUTE_MODEL, provider, model, w.minute_from,
-	    w.now, &minute) == -1) {
+	} else if (need_minute && count(bd, S_MINUTE_MODEL, provider, model, NULL,
+	    w.minute_from, w.now, &minute) == -1) {
 		return -1;
 	}
 	b->requests_minute = minute.requests;

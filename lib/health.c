@@ -68,12 +68,16 @@ health_close(struct health_db *hd)
 	free(hd);
 }
 
+/* A time column: seconds (usage.ts) or RFC 3339 text (the providers table); 0 when none. */
 static time_t
 column_time(sqlite3_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s;
 	time_t t;
 
+	if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+		return (time_t)sqlite3_column_int64(st, i);
+	s = (const char *)sqlite3_column_text(st, i);
 	return s != NULL && utctime_parse(s, &t) == 0 ? t : 0;
 }
 
@@ -81,7 +85,6 @@ column_time(sqlite3_stmt *st, int i)
 static struct bench *
 bench_of(struct health_db *hd, const char *provider, time_t now)
 {
-	char from[UTCTIME_LEN], to[UTCTIME_LEN];
 	struct bench *b;
 	int rc;
 
@@ -96,11 +99,9 @@ bench_of(struct health_db *hd, const char *provider, time_t now)
 		hd->ncache--;
 		return NULL;
 	}
-	(void)utctime_format(now - HEALTH_BENCH_SECONDS, from);
-	(void)utctime_format(now, to);
 	sqlite3_bind_text(hd->key_failure, 1, provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(hd->key_failure, 2, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(hd->key_failure, 3, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(hd->key_failure, 2, (sqlite3_int64)(now - HEALTH_BENCH_SECONDS));
+	sqlite3_bind_int64(hd->key_failure, 3, (sqlite3_int64)now);
 	if ((rc = sqlite3_step(hd->key_failure)) == SQLITE_ROW) {
 		b->since = column_time(hd->key_failure, 0);
 		b->status = sqlite3_column_int(hd->key_failure, 1);
@@ -162,7 +163,6 @@ int
 health_of(struct health_db *hd, const char *provider, const char *model, time_t now,
     struct health *h)
 {
-	char from[UTCTIME_LEN], to[UTCTIME_LEN];
 	struct bench *b;
 	sqlite3_stmt *st = catalog_prepare_once(hd->db, &hd->recent, recent_sql);
 	enum outcome first = NEUTRAL;
@@ -173,12 +173,10 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 	memset(h, 0, sizeof *h);
 	if (st == NULL)
 		return -1;
-	(void)utctime_format(now - LOOKBACK, from);
-	(void)utctime_format(now, to);
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(now - LOOKBACK));
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
 	/* Walk newest first: the first telling outcome, and how many like it in a row. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int has = sqlite3_column_type(st, 1) != SQLITE_NULL;

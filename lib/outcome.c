@@ -337,6 +337,7 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 		return OUTCOME_INVALID;
 	}
 	u->ts = u->tsz;
+	u->t = (int64_t)o->now;
 	if ((code = catalog_exec(db, "BEGIN IMMEDIATE")) != CATALOG_OK)
 		return code_of(code);
 	if (u->provider == NULL && (code = resolve(db, o, msg, n)) != OUTCOME_OK)

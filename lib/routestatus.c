@@ -98,13 +98,12 @@ breakers_part(sqlite3 *db, time_t now, FILE *f)
 	sqlite3_stmt *st = catalog_prepare(db, "SELECT DISTINCT provider, model FROM usage "
 	    "WHERE status NOT BETWEEN 200 AND 299 AND ts >= ?1 ORDER BY provider, model");
 	struct health_db *hd = health_open(db);
-	char from[UTCTIME_LEN], t[UTCTIME_LEN];
+	char t[UTCTIME_LEN];
 	int rc = SQLITE_ERROR, n = 0;
 
 	if (st == NULL || hd == NULL)
 		goto out;
-	(void)utctime_format(now - 7 * 86400, from);
-	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - 7 * 86400));
 	fputs(",\"breakers\":[", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(st, 0);

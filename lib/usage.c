@@ -51,6 +51,7 @@ field(const char *k, const struct value *v, struct usage *out)
 			return "\"ts\" must be an RFC 3339 time";
 		if (utctime_format(t, out->tsz) == -1)
 			return "\"ts\" is out of range";
+		out->t = (int64_t)t;
 	} else if (strcmp(k, "provider") == 0) {
 		if ((out->provider = text(v, 63)) == NULL || !registry_valid_name(out->provider))
 			return "\"provider\" must be a provider name";

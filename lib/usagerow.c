@@ -38,7 +38,7 @@ usagerow_digest(struct usage *u)
 void
 usagerow_bind(sqlite3_stmt *st, const struct usage *u)
 {
-	sqlite3_bind_text(st, 1, u->tsz, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, u->t);
 	sqlite3_bind_text(st, 2, u->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, u->model, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, u->prompt_tokens);

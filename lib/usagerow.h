@@ -15,7 +15,8 @@
 
 struct usage {
 	const char	*ts, *provider, *model, *error, *client, *request_id;
-	char		 tsz[UTCTIME_LEN];	/* ts, canonical UTC: what is stored */
+	char		 tsz[UTCTIME_LEN];	/* ts, canonical UTC (its day keys the totals) */
+	int64_t		 t;		/* ts in seconds since the epoch: what is stored */
 	int64_t		 prompt_tokens, completion_tokens, latency_ms, status, retry_after;
 	int		 has_latency, has_status, has_cost, has_retry_after;
 	double		 cost;

@@ -1,14 +1,17 @@
--- Version 6: a usage row costs two index entries, not five.
+-- Version 6: a usage row costs two index entries, not five, and its time is
+-- a number.
 --
 -- A usage record is one request: the same request_id at the same second (or,
 -- without a request_id, the same fields) is stored once.  That key, (ts,
 -- dedupe), is also the time index every window and report reads, so the
 -- separate index on ts and the unique index on dedupe alone are gone; and the
 -- per-client counts afmts-gateway's daily budgets need are kept per day in
--- usage_clients instead of an index over every row.
+-- usage_clients instead of an index over every row.  ts becomes seconds since
+-- the epoch (UTC): keys of integers compare without reading text, and every
+-- window is a range of numbers.
 CREATE TABLE usage_v6 (
 	id		INTEGER PRIMARY KEY,
-	ts		TEXT NOT NULL,
+	ts		INTEGER NOT NULL,	-- seconds since 1970-01-01T00:00:00Z
 	provider	TEXT NOT NULL,
 	model		TEXT NOT NULL,
 	prompt_tokens	INTEGER NOT NULL DEFAULT 0,
@@ -25,7 +28,7 @@ CREATE TABLE usage_v6 (
 );
 INSERT INTO usage_v6 (id, ts, provider, model, prompt_tokens, completion_tokens, latency_ms,
 	status, error, client, request_id, cost, dedupe, retry_after)
-SELECT id, ts, provider, model, prompt_tokens, completion_tokens, latency_ms,
+SELECT id, unixepoch(ts), provider, model, prompt_tokens, completion_tokens, latency_ms,
 	status, error, client, request_id, cost, dedupe, retry_after FROM usage;
 DROP TABLE usage;
 ALTER TABLE usage_v6 RENAME TO usage;
@@ -40,4 +43,4 @@ CREATE TABLE usage_clients (
 	PRIMARY KEY (client, day)
 ) WITHOUT ROWID;
 INSERT INTO usage_clients
-SELECT client, substr(ts, 1, 10), count(*) FROM usage WHERE client IS NOT NULL GROUP BY 1, 2;
+SELECT client, date(ts, 'unixepoch'), count(*) FROM usage WHERE client IS NOT NULL GROUP BY 1, 2;

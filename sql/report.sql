@@ -91,11 +91,11 @@ u AS (SELECT provider, model, count(*) AS requests,
 	     sum(status IS NOT NULL AND status NOT BETWEEN 200 AND 299) AS errors,
 	     sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens
 	FROM usage
-       WHERE ts >= :from AND ts < :to
+       WHERE ts >= unixepoch(:from) AND ts < unixepoch(:to)
        GROUP BY provider, model),
 l AS (SELECT provider, model, afmts_hist(latency_ms) AS hist
 	FROM usage
-       WHERE ts >= :from AND ts < :to AND latency_ms IS NOT NULL
+       WHERE ts >= unixepoch(:from) AND ts < unixepoch(:to) AND latency_ms IS NOT NULL
 	 AND (status IS NULL OR status BETWEEN 200 AND 299)
        GROUP BY provider, model)
 

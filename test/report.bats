@@ -61,7 +61,7 @@ for r in rows:
 	done
 	# One latency histogram per day and model with a successful request.
 	[ "$(sqlite3 "$AFMTS_DB" "select count(*) from usage_latency")" = \
-	  "$(sqlite3 "$AFMTS_DB" "select count(*) from (select distinct substr(ts, 1, 10), provider, model from usage where latency_ms is not null and status between 200 and 299)")" ]
+	  "$(sqlite3 "$AFMTS_DB" "select count(*) from (select distinct date(ts, 'unixepoch'), provider, model from usage where latency_ms is not null and status between 200 and 299)")" ]
 }
 
 @test "cost and savings equal the prices of the raw provider file and the reference table" {

@@ -96,7 +96,7 @@ usage() {
 	} | afmts-track --db "$DB" >/dev/null
 	want=$(sqlite3 -separator "$(printf '\t')" "$DB" "SELECT u.provider, u.model FROM usage u
 		JOIN models m ON m.provider = u.provider AND m.model = u.model AND m.present AND m.free
-		WHERE u.provider = 'groq' AND u.status BETWEEN 200 AND 299 AND u.ts >= '2026-11-17'
+		WHERE u.provider = 'groq' AND u.status BETWEEN 200 AND 299 AND u.ts >= unixepoch('2026-11-17')
 		GROUP BY u.provider, u.model ORDER BY avg(u.latency_ms) LIMIT 3")
 	got=$(pick --strategy fastest --provider groq --count 3)
 	[ "$got" = "$want" ]

@@ -146,7 +146,7 @@ setup() {
 	afmts-track "$BATS_TEST_TMPDIR/u.jsonl"
 	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage')" -eq 15000 ]
 	sqlite3 "$AFMTS_DB" 'SELECT * FROM usage_daily ORDER BY provider, model, day' > "$BATS_TEST_TMPDIR/daily"
-	sqlite3 "$AFMTS_DB" "SELECT provider, model, substr(ts, 1, 10), count(*),
+	sqlite3 "$AFMTS_DB" "SELECT provider, model, date(ts, 'unixepoch'), count(*),
 		sum(status IS NOT NULL AND status NOT BETWEEN 200 AND 299), sum(prompt_tokens), sum(completion_tokens),
 		coalesce(sum(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 THEN latency_ms END), 0),
 		count(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 THEN latency_ms END)
@@ -154,8 +154,8 @@ setup() {
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/daily")" -eq 12000 ]
 	diff "$BATS_TEST_TMPDIR/rows" "$BATS_TEST_TMPDIR/daily"
 	# Each client's requests per day (afmts-gateway's daily budgets).
-	diff <(sqlite3 "$AFMTS_DB" 'SELECT client, substr(ts, 1, 10), count(*) FROM usage
-		WHERE client IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2') \
+	diff <(sqlite3 "$AFMTS_DB" "SELECT client, date(ts, 'unixepoch'), count(*) FROM usage
+		WHERE client IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2") \
 		<(sqlite3 "$AFMTS_DB" 'SELECT * FROM usage_clients ORDER BY 1, 2')
 	[ "$(sqlite3 "$AFMTS_DB" 'SELECT count(*) FROM usage_clients')" -eq 8 ]
 	# Latency percentiles from the histograms equal those from the rows.

@@ -15,7 +15,7 @@ same_text(const char *a, const char *b)
 static int
 same(const struct usage *a, const struct usage *b)
 {
-	return same_text(a->ts, b->ts) && strcmp(a->tsz, b->tsz) == 0 &&
+	return same_text(a->ts, b->ts) && strcmp(a->tsz, b->tsz) == 0 && a->t == b->t &&
 	    same_text(a->provider, b->provider) && same_text(a->model, b->model) &&
 	    same_text(a->error, b->error) && same_text(a->client, b->client) &&
 	    same_text(a->request_id, b->request_id) &&
