@@ -351,18 +351,14 @@ put_string(struct outbuf *b, const char *s, size_t n)
 }
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as the same double. */
-static void
-put_number(struct outbuf *b, double d)
+size_t
+jsonl_number(char *buf, double d)
 {
-	char num[32];
-
-	if (!isfinite(d)) {
-		put(b, "null", 4);
-		return;
-	}
+	if (!isfinite(d))
+		return (size_t)snprintf(buf, JSONL_NUMBER_MAX, "null");
 	/* Counts and whole prices, the common case, without printf. */
 	if (d == floor(d) && fabs(d) < 1e15) {
-		char *e = num + sizeof num, *p = e;
+		char num[JSONL_NUMBER_MAX], *e = num + sizeof num, *p = e;
 		long long n = (long long)fabs(d);
 
 		do
@@ -370,15 +366,38 @@ put_number(struct outbuf *b, double d)
 		while ((n /= 10) > 0);
 		if (d < 0)
 			*--p = '-';
-		put(b, p, (size_t)(e - p));
-		return;
+		memcpy(buf, p, (size_t)(e - p));
+		buf[e - p] = '\0';
+		return (size_t)(e - p);
 	}
 	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(num, sizeof num, "%.*g", prec, d);
-		if (strtod(num, NULL) == d)
+		snprintf(buf, JSONL_NUMBER_MAX, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
 			break;
 	}
-	put(b, num, strlen(num));
+	return strlen(buf);
+}
+
+static void
+put_number(struct outbuf *b, double d)
+{
+	char num[JSONL_NUMBER_MAX];
+
+	put(b, num, jsonl_number(num, d));
+}
+
+int
+jsonl_put_string(FILE *fp, const char *s)
+{
+	char stack[1024];
+	struct outbuf b = { stack, 0, sizeof stack, 0, 0 };
+	int rc;
+
+	put_string(&b, s, strlen(s));
+	rc = !b.failed && fwrite(b.p, 1, b.len, fp) == b.len ? 0 : -1;
+	if (b.heap)
+		free(b.p);
+	return rc;
 }
 
 static void

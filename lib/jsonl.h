@@ -81,6 +81,15 @@ int jsonl_write(FILE *fp, jv v);
  */
 int jsonl_put(FILE *fp, jv v);
 
+/* Bytes jsonl_number may write, with its NUL. */
+#define JSONL_NUMBER_MAX 32
+
+/* d as jsonl_put writes numbers (null when not finite), NUL-terminated in buf; its length. */
+size_t jsonl_number(char *buf, double d);
+
+/* s as jsonl_put writes strings, quoted, to fp.  0, or -1 on a write error. */
+int jsonl_put_string(FILE *fp, const char *s);
+
 /* v (consumed) as compact JSON text, NUL-terminated, length in *len; the caller frees. */
 char *jsonl_text(jv v, size_t *len);
 

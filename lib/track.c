@@ -493,65 +493,74 @@ mark_incomplete(struct tracker *t, const char *provider, const char *why)
 	jv_free(had);
 }
 
-/* Bind v (borrowed) as JSON text, or NULL when v is null. */
-static void
-bind_opt_json(sqlite3_stmt *st, int i, jv v)
+/* What a change record shows of a state: all of it, its prices, or its context. */
+enum shown { ALL, PRICES, CONTEXT };
+
+/* Bytes a shown state takes as JSON text, with its NUL. */
+#define STATE_TEXT (80 + 3 * JSONL_NUMBER_MAX)
+
+/* "name":number (or null), after a comma unless first. */
+static char *
+member(char *p, const char *name, int first, int has, double d)
 {
-	if (jv_get_kind(v) == JV_KIND_NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, jsonl_text(jv_copy(v), NULL), -1, free);
+	p += sprintf(p, "%s\"%s\":", first ? "" : ",", name);
+	if (!has)
+		return p + sprintf(p, "null");
+	return p + jsonl_number(p, d);
 }
 
-/* A state as a JSON object for change records. */
-static jv
-state_json(const struct state *s)
+/* A state as the JSON object a change record shows, in buf (STATE_TEXT bytes). */
+static const char *
+state_text(char *buf, const struct state *s, enum shown what)
 {
-	jv o = jv_object();
+	char *p = buf;
 
-	o = jv_object_set(o, jv_string("free"), jv_bool(s->free));
-	o = jv_object_set(o, jv_string("input_price"), s->has_in ? jv_number(s->in) : jv_null());
-	o = jv_object_set(o, jv_string("output_price"), s->has_out ? jv_number(s->out) : jv_null());
-	o = jv_object_set(o, jv_string("context_length"),
-	    s->has_ctx ? jv_number((double)s->ctx) : jv_null());
-	return o;
+	*p++ = '{';
+	if (what == ALL)
+		p += sprintf(p, "\"free\":%s", s->free ? "true" : "false");
+	if (what != CONTEXT) {
+		p = member(p, "input_price", what == PRICES, s->has_in, s->in);
+		p = member(p, "output_price", 0, s->has_out, s->out);
+	}
+	if (what != PRICES)
+		p = member(p, "context_length", what == CONTEXT, s->has_ctx, (double)s->ctx);
+	strcpy(p, "}");
+	return buf;
 }
 
-/* Print and store one change; before and after are consumed. */
+/* Print and store one change; before and after are JSON text, or NULL for null. */
 static int
 change(struct tracker *t, const char *event, const char *provider, const char *model,
-    const char *at, jv before, jv after)
+    const char *at, const char *before, const char *after)
 {
 	sqlite3_stmt *st = t->st[S_INSERT_CHANGE];
-	jv line;
+	FILE *f = t->out;
 
-	if (ensure_run(t) == -1) {
-		jv_free(before);
-		jv_free(after);
+	if (ensure_run(t) == -1)
 		return -1;
-	}
 	sqlite3_bind_int64(st, 1, t->run);
 	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, provider, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, model, -1, SQLITE_TRANSIENT);
-	bind_opt_json(st, 6, before);
-	bind_opt_json(st, 7, after);
-	if (step_done(t, st, "record a change") == -1) {
-		jv_free(before);
-		jv_free(after);
+	catalog_bind_text(st, 6, before);
+	catalog_bind_text(st, 7, after);
+	if (step_done(t, st, "record a change") == -1)
+		return -1;
+	t->changes++;
+	/* Flushed by the caller whenever input would wait, and at the end. */
+	fprintf(f, "{\"type\":\"change\",\"event\":\"%s\",\"provider\":", event);
+	jsonl_put_string(f, provider);
+	fputs(",\"model\":", f);
+	jsonl_put_string(f, model);
+	fprintf(f, ",\"before\":%s,\"after\":%s,\"at\":", before ? before : "null",
+	    after ? after : "null");
+	jsonl_put_string(f, at);
+	if (fputs("}\n", f) == EOF || ferror(f)) {
+		err_warn("stdout: write error");
 		return -1;
 	}
-	t->changes++;
-	line = jv_object_set(jv_object(), jv_string("type"), jv_string("change"));
-	line = jv_object_set(line, jv_string("event"), jv_string(event));
-	line = jv_object_set(line, jv_string("provider"), jv_string(provider));
-	line = jv_object_set(line, jv_string("model"), jv_string(model));
-	line = jv_object_set(line, jv_string("before"), before);
-	line = jv_object_set(line, jv_string("after"), after);
-	line = jv_object_set(line, jv_string("at"), jv_string(at));
-	/* Flushed by the caller whenever input would wait, and at the end. */
-	return jsonl_put(t->out, line) == -1 ? (err_warn("stdout: write error"), -1) : 0;
+	return 0;
 }
 
 /* Read a state from columns first.. of st (present, free, in, out, ctx). */
@@ -693,29 +702,21 @@ static int
 diff(struct tracker *t, const char *provider, const char *model, const char *at,
     const struct state *was, const struct state *now)
 {
+	char b[STATE_TEXT], a[STATE_TEXT];
 	int rc = 0;
 
 	if (!was->present)
-		rc |= change(t, "returned", provider, model, at, jv_null(), state_json(now));
+		rc |= change(t, "returned", provider, model, at, NULL, state_text(a, now, ALL));
 	if (was->free != now->free)
 		rc |= change(t, now->free ? "became_free" : "became_paid", provider, model, at,
-		    state_json(was), state_json(now));
+		    state_text(b, was, ALL), state_text(a, now, ALL));
 	if (!same_number(was->has_in, was->in, now->has_in, now->in) ||
-	    !same_number(was->has_out, was->out, now->has_out, now->out)) {
-		jv b = jv_object(), a = jv_object();
-
-		b = jv_object_set(b, jv_string("input_price"), was->has_in ? jv_number(was->in) : jv_null());
-		b = jv_object_set(b, jv_string("output_price"), was->has_out ? jv_number(was->out) : jv_null());
-		a = jv_object_set(a, jv_string("input_price"), now->has_in ? jv_number(now->in) : jv_null());
-		a = jv_object_set(a, jv_string("output_price"), now->has_out ? jv_number(now->out) : jv_null());
-		rc |= change(t, "price_changed", provider, model, at, b, a);
-	}
+	    !same_number(was->has_out, was->out, now->has_out, now->out))
+		rc |= change(t, "price_changed", provider, model, at, state_text(b, was, PRICES),
+		    state_text(a, now, PRICES));
 	if (!same_number(was->has_ctx, (double)was->ctx, now->has_ctx, (double)now->ctx))
-		rc |= change(t, "context_changed", provider, model, at,
-		    jv_object_set(jv_object(), jv_string("context_length"),
-		    was->has_ctx ? jv_number((double)was->ctx) : jv_null()),
-		    jv_object_set(jv_object(), jv_string("context_length"),
-		    now->has_ctx ? jv_number((double)now->ctx) : jv_null()));
+		rc |= change(t, "context_changed", provider, model, at, state_text(b, was, CONTEXT),
+		    state_text(a, now, CONTEXT));
 	return rc ? -1 : 0;
 }
 
@@ -821,7 +822,9 @@ track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *wher
 	if (ensure_run(t) == -1 || step_done(t, st, found ? "update a model" : "add a model") == -1)
 		return -1;
 	if (!found) {
-		if (change(t, "added", provider, model, at, jv_null(), state_json(&now)) == -1)
+		char a[STATE_TEXT];
+
+		if (change(t, "added", provider, model, at, NULL, state_text(a, &now, ALL)) == -1)
 			return -1;
 	} else if (diff(t, provider, model, at, &was, &now) == -1) {
 		return -1;
@@ -954,13 +957,14 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 		char key[64 + MODEL_MAX_ID + 2];
 		int n = seen_key(key, sizeof key, provider, model);
 		struct state s;
+		char before[STATE_TEXT];
 		jv row;
 
 		if (strset_has(t->seen_models, key, (size_t)n))
 			continue;
 		read_state(st, 1, 0, &s);
 		row = jv_array_append(jv_array(), jv_string((const char *)sqlite3_column_text(st, 0)));
-		row = jv_array_append(row, state_json(&s));
+		row = jv_array_append(row, jv_string(state_text(before, &s, ALL)));
 		gone = jv_array_append(gone, row);
 	}
 	sqlite3_reset(st);
@@ -976,9 +980,11 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 		sqlite3_bind_text(rm, 2, jv_string_value(model), -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(rm, 3, at, -1, SQLITE_TRANSIENT);
 		rc = ensure_run(t) == -1 || step_done(t, rm, "remove a model") == -1 ||
-		    change(t, "removed", provider, jv_string_value(model), at, before, jv_null()) == -1
+		    change(t, "removed", provider, jv_string_value(model), at,
+		    jv_string_value(before), NULL) == -1
 		    ? -1 : 0;
 		jv_free(model);
+		jv_free(before);
 		jv_free(row);
 	}
 	jv_free(gone);
