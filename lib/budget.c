@@ -15,7 +15,8 @@ enum {
 
 static const char *const sql[S_COUNT] = {
 	[S_MINUTE_MODEL] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
-	    "min(ts) FROM usage WHERE provider = ?1 AND model = ?2 AND ts > ?3 AND ts <= ?4",
+	    "min(ts) FROM usage WHERE mid = (SELECT id FROM usage_models "
+	    "WHERE provider = ?1 AND model = ?2) AND ts > ?3 AND ts <= ?4",
 	[S_MINUTE_PROVIDER] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
 	    "min(ts) FROM usage WHERE ts > ?3 AND ts <= ?4 AND provider = ?1",
 	[S_DAY_MODEL] = "SELECT requests, prompt_tokens + completion_tokens FROM usage_daily "

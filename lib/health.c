@@ -28,7 +28,8 @@ struct health_db {
 
 static const char recent_sql[] =
     "SELECT ts, status, retry_after FROM usage "
-    "WHERE provider = ?1 AND model = ?2 AND ts BETWEEN ?3 AND ?4 "
+    "WHERE mid = (SELECT id FROM usage_models WHERE provider = ?1 AND model = ?2) "
+    "AND ts BETWEEN ?3 AND ?4 "
     "ORDER BY ts DESC, id DESC LIMIT 8";
 
 /* The partial index usage_failures needs its own condition spelled out. */

@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "fnv.h"
 #include "outcome.h"
+#include "usagekey.h"
 #include "usagesum.h"
 
 void
@@ -325,6 +326,7 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 	struct usage *u = &o->u;
 	sqlite3_stmt *st = NULL;
 	struct usagesum *sum = NULL;
+	struct usagekey *keys = NULL;
 	struct timespec ts;
 	int code;
 
@@ -350,7 +352,9 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 		    sizeof(pid_t));
 	}
 	code = OUTCOME_ERROR;
-	if ((st = catalog_prepare(db, USAGEROW_INSERT)) == NULL || (sum = usagesum_new()) == NULL)
+	if ((st = catalog_prepare(db, USAGEROW_INSERT)) == NULL || (sum = usagesum_new()) == NULL ||
+	    (keys = usagekey_new(db)) == NULL ||
+	    (u->mid = usagekey_of(keys, u->provider, u->model)) == -1)
 		goto fail;
 	usagerow_bind(st, u);
 	if ((code = code_of(step_done(db, st, "record the outcome"))) != OUTCOME_OK)
@@ -363,10 +367,12 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 		goto fail;
 	sqlite3_finalize(st);
 	usagesum_free(sum);
+	usagekey_free(keys);
 	return code_of(catalog_exec(db, "COMMIT"));
 fail:
 	sqlite3_finalize(st);
 	usagesum_free(sum);
+	usagekey_free(keys);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return code;
 }

@@ -20,6 +20,7 @@
 #include "strset.h"
 #include "track.h"
 #include "usage.h"
+#include "usagekey.h"
 #include "usagesum.h"
 #include "utctime.h"
 
@@ -74,6 +75,7 @@ struct tracker {
 	sqlite3_stmt	*st[S_COUNT];
 	sqlite3_int64	 run;		/* 0 until the run first writes */
 	struct usagesum	*sum;		/* per-day totals of the usage rows added */
+	struct usagekey	*keys;		/* usage_models ids */
 	char		 started[UTCTIME_LEN];
 	jv		 providers;	/* name -> provider record of this run */
 	jv		 incomplete;	/* name -> why its models cannot be judged complete */
@@ -399,7 +401,7 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 		track_abort(t);
 		return NULL;
 	}
-	if ((t->sum = usagesum_new()) == NULL) {
+	if ((t->sum = usagesum_new()) == NULL || (t->keys = usagekey_new(db)) == NULL) {
 		*code = CATALOG_ERROR;
 		track_abort(t);
 		return NULL;
@@ -447,6 +449,7 @@ tracker_free(struct tracker *t)
 	jv_free(t->latest);
 	strset_free(t->seen_models);
 	usagesum_free(t->sum);
+	usagekey_free(t->keys);
 	free(t->meta_key_env);
 	free(t->meta_base);
 	free_known(t);
@@ -843,6 +846,8 @@ track_usage(struct tracker *t, struct prep *p, const char *where)
 		t->problems++;
 		return 0;
 	}
+	if ((p->usage.mid = usagekey_of(t->keys, p->usage.provider, p->usage.model)) == -1)
+		return -1;
 	usagerow_bind(st, &p->usage);
 	if (step_done(t, st, "add usage") == -1)
 		return -1;

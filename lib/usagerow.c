@@ -51,4 +51,5 @@ usagerow_bind(sqlite3_stmt *st, const struct usage *u)
 	catalog_bind_double(st, 11, u->has_cost, u->cost);
 	sqlite3_bind_int64(st, 12, u->dedupe);
 	catalog_bind_int64(st, 13, u->has_retry_after, u->retry_after);
+	sqlite3_bind_int64(st, 14, u->mid);
 }

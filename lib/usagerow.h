@@ -21,13 +21,14 @@ struct usage {
 	int		 has_latency, has_status, has_cost, has_retry_after;
 	double		 cost;
 	int64_t		 dedupe;	/* digest of request_id, else of the fields */
+	int64_t		 mid;		/* usage_models id of provider and model (usagekey) */
 };
 
 /* Statement that adds one usage row, unless its dedupe digest is stored. */
 #define USAGEROW_INSERT \
 	"INSERT OR IGNORE INTO usage (ts, provider, model, prompt_tokens, completion_tokens, " \
-	"latency_ms, status, error, client, request_id, cost, dedupe, retry_after) " \
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+	"latency_ms, status, error, client, request_id, cost, dedupe, retry_after, mid) " \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
 
 /* Set u->dedupe from its request id, else from its fields. */
 void usagerow_digest(struct usage *u);

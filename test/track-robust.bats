@@ -100,6 +100,30 @@ setup() {
 	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage')" -eq 0 ]
 }
 
+@test "usage rows of a version 2 catalog survive the migrations: times become numbers, models get keys, clients get counts" {
+	cat "$ROOT/sql/001-catalog.sql" "$ROOT/sql/002-usage-health.sql" | sqlite3 "$AFMTS_DB"
+	sqlite3 "$AFMTS_DB" "pragma user_version = 2;
+		insert into usage (ts, provider, model, prompt_tokens, status, client, dedupe) values
+		('2026-11-22T10:00:00Z', 'groq', 'a', 5, 200, 'alice', 1),
+		('2026-11-22T11:00:00+01:00', 'groq', 'b', 7, 429, 'alice', 2),
+		('2026-11-23T00:00:01Z', 'nvidia', 'a', 9, 200, NULL, 3)"
+	run afmts-track < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 "$AFMTS_DB" "select datetime(ts, 'unixepoch'), m.provider = u.provider and m.model = u.model
+		from usage u join usage_models m on m.id = u.mid order by u.id" | tr '\n' ' ')" = \
+		"2026-11-22 10:00:00|1 2026-11-22 10:00:00|1 2026-11-23 00:00:01|1 " ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage_models')" -eq 3 ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select * from usage_clients')" = "alice|2026-11-22|2" ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select provider, model, day, requests, errors from usage_daily order by 1, 2, 3' | tr '\n' ' ')" = \
+		"groq|a|2026-11-22|1|0 groq|b|2026-11-22|1|1 nvidia|a|2026-11-23|1|0 " ]
+	# New rows of a known model take its key; the same record again is not stored twice.
+	echo '{"type":"usage","ts":"2026-11-23T00:00:02Z","provider":"groq","model":"a","prompt_tokens":1,"completion_tokens":1}' > "$BATS_TEST_TMPDIR/u.jsonl"
+	afmts-track "$BATS_TEST_TMPDIR/u.jsonl"
+	afmts-track "$BATS_TEST_TMPDIR/u.jsonl"
+	[ "$(sqlite3 "$AFMTS_DB" "select count(*), count(distinct mid) from usage where provider = 'groq' and model = 'a'")" = "2|1" ]
+	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from usage_models')" -eq 3 ]
+}
+
 @test "a catalog from a newer AFMTS is refused with exit 4, untouched" {
 	sqlite3 "$AFMTS_DB" 'pragma user_version = 99; create table x (y)'
 	run afmts-track < /dev/null
