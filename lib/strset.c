@@ -12,6 +12,7 @@ struct slot {
 	uint64_t	 hash;
 	char		*key;		/* NULL: empty */
 	size_t		 len;
+	int64_t		 value;
 };
 
 struct strset {
@@ -32,7 +33,7 @@ strset_new(void)
 
 	if (set == NULL)
 		return NULL;
-	set->cap = 1024;
+	set->cap = 64;
 	if ((set->slots = calloc(set->cap, sizeof set->slots[0])) == NULL) {
 		free(set);
 		return NULL;
@@ -73,24 +74,37 @@ grow(struct strset *set)
 	return 0;
 }
 
-int
-strset_add(struct strset *set, const char *s, size_t n)
+int64_t *
+strset_value(struct strset *set, const char *s, size_t n, int *added)
 {
 	uint64_t h = hash(s, n);
 	struct slot *sl;
 
+	if (added != NULL)
+		*added = 0;
 	if ((set->n + 1) * 2 > set->cap && grow(set) == -1)
-		return -1;
+		return NULL;
 	sl = find(set, h, s, n);
 	if (sl->key != NULL)
-		return 0;
+		return &sl->value;
 	if ((sl->key = malloc(n ? n : 1)) == NULL)
-		return -1;
+		return NULL;
 	memcpy(sl->key, s, n);
 	sl->len = n;
 	sl->hash = h;
+	sl->value = 0;
 	set->n++;
-	return 1;
+	if (added != NULL)
+		*added = 1;
+	return &sl->value;
+}
+
+int
+strset_add(struct strset *set, const char *s, size_t n)
+{
+	int added;
+
+	return strset_value(set, s, n, &added) == NULL ? -1 : added;
 }
 
 int
@@ -99,13 +113,40 @@ strset_has(const struct strset *set, const char *s, size_t n)
 	return find(set, hash(s, n), s, n)->key != NULL;
 }
 
+size_t
+strset_count(const struct strset *set)
+{
+	return set->n;
+}
+
+int
+strset_each(const struct strset *set,
+    int (*fn)(void *arg, const char *s, size_t n, int64_t value), void *arg)
+{
+	int rc;
+
+	for (size_t i = 0; i < set->cap; i++)
+		if (set->slots[i].key != NULL &&
+		    (rc = fn(arg, set->slots[i].key, set->slots[i].len, set->slots[i].value)) != 0)
+			return rc;
+	return 0;
+}
+
+void
+strset_clear(struct strset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slots[i].key);
+	memset(set->slots, 0, set->cap * sizeof set->slots[0]);
+	set->n = 0;
+}
+
 void
 strset_free(struct strset *set)
 {
 	if (set == NULL)
 		return;
-	for (size_t i = 0; i < set->cap; i++)
-		free(set->slots[i].key);
+	strset_clear(set);
 	free(set->slots);
 	free(set);
 }

@@ -166,16 +166,17 @@ str(jv m, const char *k)
 	return s;
 }
 
-/* Member k of m as a number: sets *has and returns it (0 when absent). */
+/* Member k of m as a number, 0 when absent; *has (when not NULL) says which. */
 static double
 number_field(jv m, const char *k, int *has)
 {
 	jv v = jv_object_get(jv_copy(m), jv_string(k));
-	double d;
+	int is = jv_get_kind(v) == JV_KIND_NUMBER;
+	double d = is ? jv_number_value(v) : 0;
 
-	*has = jv_get_kind(v) == JV_KIND_NUMBER;
-	d = *has ? jv_number_value(v) : 0;
 	jv_free(v);
+	if (has != NULL)
+		*has = is;
 	return d;
 }
 
@@ -479,11 +480,7 @@ track_bad_line(struct tracker *t)
 static void
 bump(jv *o, const char *name)
 {
-	jv n = jv_object_get(jv_copy(*o), jv_string(name));
-	double v = jv_get_kind(n) == JV_KIND_NUMBER ? jv_number_value(n) : 0;
-
-	jv_free(n);
-	*o = jv_object_set(*o, jv_string(name), jv_number(v + 1));
+	*o = jv_object_set(*o, jv_string(name), jv_number(number_field(*o, name, NULL) + 1));
 }
 
 static void
@@ -920,16 +917,6 @@ track_item(struct tracker *t, struct prefetch_item *it, const char *where)
 	return rc;
 }
 
-static double
-number_in(jv o, const char *name)
-{
-	jv n = jv_object_get(jv_copy(o), jv_string(name));
-	double v = jv_get_kind(n) == JV_KIND_NUMBER ? jv_number_value(n) : 0;
-
-	jv_free(n);
-	return v;
-}
-
 /* Mark removed every model a completely observed provider no longer lists. */
 static int
 remove_missing(struct tracker *t, const char *provider, const char *at)
@@ -943,12 +930,12 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 	rc = sqlite3_step(st);
 	n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_reset(st);
-	if (n == (int)number_in(t->seen, provider)) {
+	if (n == (int)number_field(t->seen, provider, NULL)) {
 		jv_free(gone);
 		return 0;
 	}
 	/* An empty list from a provider that had models is far likelier a glitch than the truth. */
-	if (number_in(t->seen, provider) == 0) {
+	if (number_field(t->seen, provider, NULL) == 0) {
 		err_warn("provider %s: listed no model at all (the catalog has %d): "
 		    "taken as a glitch, nothing removed", provider, n);
 		t->problems++;
@@ -1073,12 +1060,12 @@ apply_provider(struct tracker *t, const char *name, jv p)
 	}
 	if (!nm && jv_is_valid(why)) {
 		err_warn("provider %s: %s in this run: nothing removed", name, jv_string_value(why));
-	} else if (!nm && number_in(t->seen, name) != (jv_get_kind(mv) == JV_KIND_NUMBER ?
+	} else if (!nm && number_field(t->seen, name, NULL) != (jv_get_kind(mv) == JV_KIND_NUMBER ?
 	    jv_number_value(mv) : -1)) {
 		err_warn("provider %s: its provider record says %.0f models but %.0f model records "
 		    "were read: not a complete observation, nothing removed", name,
 		    jv_get_kind(mv) == JV_KIND_NUMBER ? jv_number_value(mv) : -1,
-		    number_in(t->seen, name));
+		    number_field(t->seen, name, NULL));
 		t->problems++;
 	} else if (!nm && remove_missing(t, name, at) == -1) {
 		goto fail;

@@ -1,66 +1,27 @@
 /*
  * usagekey: usage_models ids, looked up or made once per pair and then kept
- * in an open-addressing table.
+ * in a strset ("provider\0model" -> id).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
 #include "err.h"
-#include "fnv.h"
+#include "strset.h"
 #include "usagekey.h"
-
-struct slot {
-	char		*pair;		/* "provider\0model\0", NULL when free */
-	uint64_t	 hash;
-	int64_t		 id;
-};
 
 struct usagekey {
 	sqlite3		*db;
 	sqlite3_stmt	*find, *add;
-	struct slot	*slot;
-	size_t		 cap, n;	/* cap a power of two */
+	struct strset	*ids;
 };
-
-static void
-clear(struct usagekey *k)
-{
-	for (size_t i = 0; i < k->cap; i++)
-		free(k->slot[i].pair);
-	memset(k->slot, 0, k->cap * sizeof *k->slot);
-	k->n = 0;
-}
-
-static int
-grow(struct usagekey *k)
-{
-	size_t cap = k->cap ? k->cap * 2 : 256;
-	struct slot *slot = calloc(cap, sizeof *slot);
-
-	if (slot == NULL)
-		return -1;
-	for (size_t i = 0; i < k->cap; i++) {
-		size_t j;
-
-		if (k->slot[i].pair == NULL)
-			continue;
-		for (j = k->slot[i].hash & (cap - 1); slot[j].pair != NULL; j = (j + 1) & (cap - 1))
-			;
-		slot[j] = k->slot[i];
-	}
-	free(k->slot);
-	k->slot = slot;
-	k->cap = cap;
-	return 0;
-}
 
 struct usagekey *
 usagekey_new(sqlite3 *db)
 {
 	struct usagekey *k = calloc(1, sizeof *k);
 
-	if (k == NULL || grow(k) == -1) {
+	if (k == NULL || (k->ids = strset_new()) == NULL) {
 		free(k);
 		err_warn("usage model keys: out of memory");
 		return NULL;
@@ -106,35 +67,29 @@ stored_id(struct usagekey *k, const char *provider, const char *model)
 int64_t
 usagekey_of(struct usagekey *k, const char *provider, const char *model)
 {
-	size_t lp = strlen(provider) + 1, lm = strlen(model) + 1, j;
-	uint64_t h = fnv1a(fnv1a(FNV_SEED, provider, lp), model, lm);
-	struct slot *s;
-	int64_t id;
+	size_t lp = strlen(provider) + 1, lm = strlen(model);
+	char stack[1024], *pair = lp + lm <= sizeof stack ? stack : malloc(lp + lm);
+	int64_t *id = NULL;
+	int added;
 
-	for (j = h & (k->cap - 1); (s = &k->slot[j])->pair != NULL; j = (j + 1) & (k->cap - 1))
-		if (s->hash == h && memcmp(s->pair, provider, lp) == 0 &&
-		    memcmp(s->pair + lp, model, lm) == 0)
-			return s->id;
-	if ((id = stored_id(k, provider, model)) == -1)
+	if (pair != NULL) {
+		memcpy(pair, provider, lp);
+		memcpy(pair + lp, model, lm);
+		if (strset_count(k->ids) >= USAGEKEY_MAX_CACHED)
+			strset_clear(k->ids);
+		id = strset_value(k->ids, pair, lp + lm, &added);
+	}
+	if (pair != stack)
+		free(pair);
+	if (id == NULL) {
+		err_warn("usage model keys: out of memory");
 		return -1;
-	if (k->n >= USAGEKEY_MAX_CACHED)
-		clear(k);
-	if ((k->n + 1) * 4 > k->cap * 3 && grow(k) == -1)
-		goto nomem;
-	for (j = h & (k->cap - 1); k->slot[j].pair != NULL; j = (j + 1) & (k->cap - 1))
-		;
-	s = &k->slot[j];
-	if ((s->pair = malloc(lp + lm)) == NULL)
-		goto nomem;
-	memcpy(s->pair, provider, lp);
-	memcpy(s->pair + lp, model, lm);
-	s->hash = h;
-	s->id = id;
-	k->n++;
-	return id;
-nomem:
-	err_warn("usage model keys: out of memory");
-	return -1;
+	}
+	if (added && (*id = stored_id(k, provider, model)) == -1) {
+		strset_clear(k->ids);	/* no pair is kept without its id */
+		return -1;
+	}
+	return *id;
 }
 
 void
@@ -142,8 +97,7 @@ usagekey_free(struct usagekey *k)
 {
 	if (k == NULL)
 		return;
-	clear(k);
-	free(k->slot);
+	strset_free(k->ids);
 	sqlite3_finalize(k->find);
 	sqlite3_finalize(k->add);
 	free(k);

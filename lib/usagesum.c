@@ -1,6 +1,6 @@
 /*
- * usagesum: per-day totals of added usage rows, kept in an open-addressing
- * table keyed by provider, model and UTC day.
+ * usagesum: per-day totals of added usage rows: a strset maps each kind,
+ * name(s) and UTC day to an index of the totals array.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,8 +8,8 @@
 
 #include "catalog.h"
 #include "err.h"
-#include "fnv.h"
 #include "latency.h"
+#include "strset.h"
 #include "usagesum.h"
 
 #define DAY_LEN 10	/* YYYY-MM-DD */
@@ -17,17 +17,19 @@
 /* Kinds of totals: a model's day (usage_daily, usage_latency), a client's day (usage_clients). */
 enum { MODEL_DAY = 'm', CLIENT_DAY = 'c' };
 
+/* Bytes of a key: kind, "a\0b\0", day (provider and model, or client and ""). */
+#define KEY_MAX 1024
+
 struct total {
-	char		*key;		/* kind, "a\0b\0YYYY-MM-DD\0"; NULL when free */
-	uint64_t	 hash;
 	sqlite3_int64	 requests, errors, prompt_tokens, completion_tokens;
 	sqlite3_int64	 latency_sum, latency_n;
 	struct latency_hist hist;
 };
 
 struct usagesum {
-	struct total	*slot;
-	size_t		 cap, n;	/* cap a power of two */
+	struct strset	*keys;		/* key -> index in totals */
+	struct total	*totals;
+	size_t		 cap;		/* of totals */
 };
 
 /* The same rules as the usage_daily and usage_latency columns say. */
@@ -37,35 +39,12 @@ failed(const struct usage *u)
 	return u->has_status && (u->status < 200 || u->status > 299);
 }
 
-static int
-grow(struct usagesum *s)
-{
-	size_t cap = s->cap ? s->cap * 2 : 64;
-	struct total *slot = calloc(cap, sizeof *slot);
-
-	if (slot == NULL)
-		return -1;
-	for (size_t i = 0; i < s->cap; i++) {
-		size_t j;
-
-		if (s->slot[i].key == NULL)
-			continue;
-		for (j = s->slot[i].hash & (cap - 1); slot[j].key != NULL; j = (j + 1) & (cap - 1))
-			;
-		slot[j] = s->slot[i];
-	}
-	free(s->slot);
-	s->slot = slot;
-	s->cap = cap;
-	return 0;
-}
-
 struct usagesum *
 usagesum_new(void)
 {
 	struct usagesum *s = calloc(1, sizeof *s);
 
-	if (s == NULL || grow(s) == -1) {
+	if (s == NULL || (s->keys = strset_new()) == NULL) {
 		free(s);
 		err_warn("usage totals: out of memory");
 		return NULL;
@@ -76,37 +55,42 @@ usagesum_new(void)
 size_t
 usagesum_keys(const struct usagesum *s)
 {
-	return s->n;
+	return strset_count(s->keys);
 }
 
-/* The total of kind for a, b and day, made when new; NULL when out of memory. */
+/* The total of kind for a, b and day, made (zero) when new; NULL when out of memory. */
 static struct total *
 total_of(struct usagesum *s, char kind, const char *a, const char *b, const char *day)
 {
-	size_t la = strlen(a) + 1, lb = strlen(b) + 1, j;
-	uint64_t h = fnv1a(fnv1a(fnv1a(fnv1a(FNV_SEED, &kind, 1), a, la), b, lb), day, DAY_LEN);
-	struct total *t;
+	size_t la = strlen(a) + 1, lb = strlen(b) + 1, n = 1 + la + lb + DAY_LEN;
+	char key[KEY_MAX];
+	int64_t *i;
+	int added;
 
-	for (j = h & (s->cap - 1); (t = &s->slot[j])->key != NULL; j = (j + 1) & (s->cap - 1))
-		if (t->hash == h && t->key[0] == kind && memcmp(t->key + 1, a, la) == 0 &&
-		    memcmp(t->key + 1 + la, b, lb) == 0 &&
-		    memcmp(t->key + 1 + la + lb, day, DAY_LEN) == 0)
-			return t;
-	if ((s->n + 1) * 4 > s->cap * 3) {
-		if (grow(s) == -1)
-			return NULL;
-		return total_of(s, kind, a, b, day);
-	}
-	if ((t->key = malloc(1 + la + lb + DAY_LEN + 1)) == NULL)
+	if (n > sizeof key)
+		return NULL;	/* names are checked far shorter (63, 512, 128 bytes) */
+	key[0] = kind;
+	memcpy(key + 1, a, la);
+	memcpy(key + 1 + la, b, lb);
+	memcpy(key + 1 + la + lb, day, DAY_LEN);
+	if ((i = strset_value(s->keys, key, n, &added)) == NULL)
 		return NULL;
-	t->key[0] = kind;
-	memcpy(t->key + 1, a, la);
-	memcpy(t->key + 1 + la, b, lb);
-	memcpy(t->key + 1 + la + lb, day, DAY_LEN);
-	t->key[1 + la + lb + DAY_LEN] = '\0';
-	t->hash = h;
-	s->n++;
-	return t;
+	if (added) {
+		size_t count = strset_count(s->keys);
+
+		if (count > s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 64;
+			struct total *t = realloc(s->totals, cap * sizeof *t);
+
+			if (t == NULL)
+				return NULL;
+			s->totals = t;
+			s->cap = cap;
+		}
+		*i = (int64_t)count - 1;
+		memset(&s->totals[*i], 0, sizeof s->totals[*i]);
+	}
+	return &s->totals[*i];
 }
 
 int
@@ -143,12 +127,9 @@ usagesum_add(struct usagesum *s, const struct usage *u)
 static void
 clear(struct usagesum *s)
 {
-	for (size_t i = 0; i < s->cap; i++) {
-		free(s->slot[i].key);
-		latency_hist_free(&s->slot[i].hist);
-	}
-	memset(s->slot, 0, s->cap * sizeof *s->slot);
-	s->n = 0;
+	for (size_t i = 0; i < strset_count(s->keys); i++)
+		latency_hist_free(&s->totals[i].hist);
+	strset_clear(s->keys);
 }
 
 /* The statements that write totals. */
@@ -181,9 +162,9 @@ step(sqlite3 *db, sqlite3_stmt *st, const char *what)
 
 /* Write a client's day. */
 static int
-write_client(sqlite3 *db, sqlite3_stmt **st, const struct total *t)
+write_client(sqlite3 *db, sqlite3_stmt **st, const char *key, const struct total *t)
 {
-	const char *client = t->key + 1, *day = client + strlen(client) + 2;
+	const char *client = key + 1, *day = client + strlen(client) + 2;
 
 	sqlite3_bind_text(st[S_CLIENT], 1, client, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st[S_CLIENT], 2, day, DAY_LEN, SQLITE_STATIC);
@@ -193,9 +174,9 @@ write_client(sqlite3 *db, sqlite3_stmt **st, const struct total *t)
 
 /* Write a model's day with the two upserts. */
 static int
-write_model(sqlite3 *db, sqlite3_stmt **st, const struct total *t)
+write_model(sqlite3 *db, sqlite3_stmt **st, const char *key, const struct total *t)
 {
-	const char *provider = t->key + 1, *model = provider + strlen(provider) + 1;
+	const char *provider = key + 1, *model = provider + strlen(provider) + 1;
 	const char *day = model + strlen(model) + 1;
 	sqlite3_stmt *daily = st[S_DAILY], *latency = st[S_LATENCY];
 	unsigned char *blob;
@@ -226,27 +207,38 @@ write_model(sqlite3 *db, sqlite3_stmt **st, const struct total *t)
 	return step(db, latency, "count the day's latencies");
 }
 
+/* What a flush writes with: the statements, and the totals the keys index. */
+struct flush {
+	sqlite3		*db;
+	sqlite3_stmt	*st[S_COUNT];
+	const struct total *totals;
+};
+
+static int
+write_total(void *arg, const char *key, size_t n, int64_t i)
+{
+	struct flush *f = arg;
+
+	(void)n;
+	return key[0] == CLIENT_DAY ? write_client(f->db, f->st, key, &f->totals[i]) :
+	    write_model(f->db, f->st, key, &f->totals[i]);
+}
+
 int
 usagesum_flush(struct usagesum *s, sqlite3 *db)
 {
-	sqlite3_stmt *st[S_COUNT] = { NULL };
+	struct flush f = { db, { NULL }, s->totals };
 	int code = CATALOG_ERROR;
 
-	if (s->n == 0)
+	if (strset_count(s->keys) == 0)
 		return CATALOG_OK;
 	for (int i = 0; i < S_COUNT; i++)
-		if ((st[i] = catalog_prepare(db, sql[i])) == NULL)
+		if ((f.st[i] = catalog_prepare(db, sql[i])) == NULL)
 			goto out;
-	code = CATALOG_OK;
-	for (size_t i = 0; i < s->cap && code == CATALOG_OK; i++) {
-		const struct total *t = &s->slot[i];
-
-		if (t->key != NULL)
-			code = t->key[0] == CLIENT_DAY ? write_client(db, st, t) : write_model(db, st, t);
-	}
+	code = strset_each(s->keys, write_total, &f);
 out:
 	for (int i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(st[i]);
+		sqlite3_finalize(f.st[i]);
 	clear(s);
 	return code;
 }
@@ -257,6 +249,7 @@ usagesum_free(struct usagesum *s)
 	if (s == NULL)
 		return;
 	clear(s);
-	free(s->slot);
+	strset_free(s->keys);
+	free(s->totals);
 	free(s);
 }

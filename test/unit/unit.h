@@ -34,6 +34,7 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(finish_applies_each_free_rule) \
 	X(finish_merges_limits_features_and_fields) \
 	X(strset_adds_finds_and_grows) \
+	X(strset_keeps_a_value_per_string_and_clears) \
 	X(http_redacts_every_copy_of_a_key) \
 	X(http_reads_retry_after_seconds_and_dates) \
 	X(fetchline_decides_body_text_or_error) \
