@@ -49,7 +49,8 @@ PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.
 FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchive.o \
              lib/registry.o
 
-TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/model.o lib/registry.o
+TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/model.o \
+             lib/modelscan.o lib/registry.o
 
 # The decision path: SQLite and our own code only (no libjq, no libcurl).
 ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
@@ -66,7 +67,7 @@ REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/reportsql.o lib/perio
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
              test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
-             test/unit/test_escape.o test/unit/test_usage.o
+             test/unit/test_escape.o test/unit/test_usage.o test/unit/test_modelscan.o
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
@@ -110,7 +111,7 @@ bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 
 UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o lib/escape.o lib/table.o \
                 lib/period.o lib/chart.o lib/jsonw.o lib/sha256.o \
-                lib/usage.o lib/usagerow.o lib/catalog.o lib/latency.o
+                lib/usage.o lib/usagerow.o lib/catalog.o lib/latency.o lib/modelscan.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) \

@@ -1,5 +1,7 @@
 /*
- * model: validation of model records.
+ * model: validation of model records.  The checks of single values work on
+ * a model_value, so that libjq's reader (model_check) and the plain line
+ * reader (modelscan.c) judge by the same code.
  */
 #include <math.h>
 #include <string.h>
@@ -17,11 +19,175 @@ model_clean_text(const char *s, int n)
 	return 1;
 }
 
-/* Field k of m; the caller frees. */
-static jv
-get(jv m, const char *k)
+enum kind { PROVIDER, ID, TEXT, WHOLE, PRICE, BOOL, MODALITIES, WORDS, LIMITS, TIME };
+
+static const struct {
+	const char	*field;
+	enum kind	 kind;
+	double		 max;
+	int		 required;
+	const char	*why;
+} rules[MODEL_NMEMBERS] = {
+	[MODEL_PROVIDER] = { "provider", PROVIDER, 0, 1, "\"provider\" must be a provider name" },
+	[MODEL_ID] = { "model", ID, MODEL_MAX_ID, 1,
+	    "\"model\" must be a string of 1 to 512 bytes without control characters" },
+	[MODEL_NAME] = { "name", TEXT, MODEL_MAX_TEXT, 0,
+	    "\"name\" must be a string of at most 512 bytes without control characters" },
+	[MODEL_FAMILY] = { "family", TEXT, MODEL_MAX_TEXT, 0, "\"family\" must be a short string" },
+	[MODEL_FREE_REASON] = { "free_reason", TEXT, MODEL_MAX_TEXT, 0,
+	    "\"free_reason\" must be a short string" },
+	[MODEL_BASE_URL] = { "base_url", TEXT, 2048, 0, "\"base_url\" must be a short string" },
+	[MODEL_CONTEXT] = { "context_length", WHOLE, MODEL_MAX_TOKENS, 0,
+	    "\"context_length\" must be a whole number from 0 to 1e8" },
+	[MODEL_MAX_OUTPUT] = { "max_output_tokens", WHOLE, MODEL_MAX_TOKENS, 0,
+	    "\"max_output_tokens\" must be a whole number from 0 to 1e8" },
+	[MODEL_INPUT_PRICE] = { "input_price", PRICE, MODEL_MAX_PRICE, 0,
+	    "\"input_price\" must be a number from 0 to 1e6 (USD per million tokens)" },
+	[MODEL_OUTPUT_PRICE] = { "output_price", PRICE, MODEL_MAX_PRICE, 0,
+	    "\"output_price\" must be a number from 0 to 1e6 (USD per million tokens)" },
+	[MODEL_FREE] = { "free", BOOL, 0, 1, "\"free\" must be true or false" },
+	[MODEL_MODALITIES] = { "modalities", MODALITIES, 0, 0,
+	    "\"modalities\" must be {input:[...], output:[...]} of short strings" },
+	[MODEL_FEATURES] = { "features", WORDS, MODEL_MAX_FEATURES, 0,
+	    "\"features\" must be an array of at most 32 short strings" },
+	[MODEL_LIMITS] = { "limits", LIMITS, 0, 0,
+	    "\"limits\" must hold whole numbers rpm, rpd, tpm, tpd" },
+	[MODEL_OBSERVED_AT] = { "observed_at", TIME, 0, 1, "\"observed_at\" must be an RFC 3339 time" },
+};
+
+int
+model_member(const char *key, size_t n)
 {
-	return jv_object_get(jv_copy(m), jv_string(k));
+	for (int i = 0; i < MODEL_NMEMBERS; i++)
+		if (key[0] == rules[i].field[0] && strlen(rules[i].field) == n &&
+		    memcmp(key, rules[i].field, n) == 0)
+			return i;
+	return -1;
+}
+
+int
+model_required(int member)
+{
+	return rules[member].required;
+}
+
+const char *
+model_why(int member)
+{
+	return rules[member].why;
+}
+
+/* 0 if v is absent or a clean string of at most max bytes (required: present). */
+static int
+check_text(const struct model_value *v, int max, int required)
+{
+	if (v->kind == MV_ABSENT)
+		return required ? -1 : 0;
+	if (v->kind != MV_STRING || v->len > max || (required && v->len == 0))
+		return -1;
+	return model_clean_text(v->s, v->len) ? 0 : -1;
+}
+
+/* 0 if v is absent or a number in [0, max] (whole if integral). */
+static int
+check_number(const struct model_value *v, double max, int integral)
+{
+	if (v->kind == MV_ABSENT)
+		return 0;
+	if (v->kind != MV_NUMBER || !isfinite(v->d) || v->d < 0 || v->d > max ||
+	    (integral && v->d != floor(v->d)))
+		return -1;
+	return 0;
+}
+
+/* v as a C string in buf (n bytes), or NULL when it is no short string without NULs. */
+static const char *
+short_string(const struct model_value *v, char *buf, size_t n)
+{
+	if (v->kind != MV_STRING || (size_t)v->len >= n || memchr(v->s, '\0', (size_t)v->len))
+		return NULL;
+	memcpy(buf, v->s, (size_t)v->len);
+	buf[v->len] = '\0';
+	return buf;
+}
+
+int
+model_scalar_ok(int member, const struct model_value *v)
+{
+	char buf[128];
+	const char *s;
+	time_t t;
+
+	switch (rules[member].kind) {
+	case PROVIDER:
+		return (s = short_string(v, buf, sizeof buf)) != NULL && registry_valid_name(s) ? 0 : -1;
+	case ID:
+		return check_text(v, (int)rules[member].max, 1);
+	case TEXT:
+		return check_text(v, (int)rules[member].max, 0);
+	case WHOLE:
+		return check_number(v, rules[member].max, 1);
+	case PRICE:
+		return check_number(v, rules[member].max, 0);
+	case BOOL:
+		return v->kind == MV_TRUE || v->kind == MV_FALSE ? 0 : -1;
+	case TIME:
+		return (s = short_string(v, buf, sizeof buf)) != NULL && utctime_parse(s, &t) == 0 ? 0 : -1;
+	case MODALITIES:
+	case WORDS:
+	case LIMITS:
+		break;
+	}
+	return -1;
+}
+
+int
+model_word_ok(const struct model_value *v)
+{
+	return check_text(v, 64, 1);
+}
+
+int
+model_limit_ok(const char *key, size_t n, const struct model_value *v)
+{
+	static const char *const whole[] = { "rpm", "rpd", "tpm", "tpd" };
+
+	for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+		if (n == 3 && memcmp(key, whole[i], 3) == 0)
+			return check_number(v, MODEL_MAX_LIMIT, 1);
+	return 0;
+}
+
+/* The libjq reader: a scalar jv (borrowed) as a model_value. */
+static struct model_value
+view(jv v)
+{
+	struct model_value mv = { MV_OTHER, NULL, 0, 0 };
+
+	switch (jv_get_kind(v)) {
+	case JV_KIND_INVALID:
+	case JV_KIND_NULL:
+		mv.kind = MV_ABSENT;
+		break;
+	case JV_KIND_STRING:
+		mv.kind = MV_STRING;
+		mv.s = jv_string_value(v);
+		mv.len = jv_string_length_bytes(jv_copy(v));
+		break;
+	case JV_KIND_NUMBER:
+		mv.kind = MV_NUMBER;
+		mv.d = jv_number_value(v);
+		break;
+	case JV_KIND_TRUE:
+		mv.kind = MV_TRUE;
+		break;
+	case JV_KIND_FALSE:
+		mv.kind = MV_FALSE;
+		break;
+	default:
+		break;
+	}
+	return mv;
 }
 
 static int
@@ -30,76 +196,45 @@ absent(jv v)
 	return jv_get_kind(v) == JV_KIND_INVALID || jv_get_kind(v) == JV_KIND_NULL;
 }
 
-/* 0 if v is absent or a clean string of at most max bytes (required: present). */
-static int
-check_text(jv v, int max, int required)
-{
-	int n, ok;
-
-	if (absent(v))
-		return required ? -1 : 0;
-	if (jv_get_kind(v) != JV_KIND_STRING)
-		return -1;
-	n = jv_string_length_bytes(jv_copy(v));
-	ok = n <= max && (!required || n > 0) && model_clean_text(jv_string_value(v), n);
-	return ok ? 0 : -1;
-}
-
-/* 0 if v is absent or a number in [0, max] (whole if integral). */
-static int
-check_number(jv v, double max, int integral)
-{
-	double d;
-
-	if (absent(v))
-		return 0;
-	if (jv_get_kind(v) != JV_KIND_NUMBER)
-		return -1;
-	d = jv_number_value(v);
-	if (!isfinite(d) || d < 0 || d > max || (integral && d != floor(d)))
-		return -1;
-	return 0;
-}
-
-/* 0 if v is absent or an array of at most max clean short strings. */
+/* 0 if v (borrowed) is absent or an array of at most max words. */
 static int
 check_words(jv v, int max)
 {
-	int n;
+	int n, bad = 0;
 
 	if (absent(v))
 		return 0;
 	if (jv_get_kind(v) != JV_KIND_ARRAY || (n = jv_array_length(jv_copy(v))) > max)
 		return -1;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && !bad; i++) {
 		jv w = jv_array_get(jv_copy(v), i);
-		int bad = jv_get_kind(w) != JV_KIND_STRING || check_text(w, 64, 1) != 0;
+		struct model_value mv = view(w);
 
+		bad = model_word_ok(&mv) != 0;
 		jv_free(w);
-		if (bad)
-			return -1;
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 static int
 check_limits(jv v)
 {
-	static const char *keys[] = { "rpm", "rpd", "tpm", "tpd" };
+	int bad = 0;
 
 	if (absent(v))
 		return 0;
 	if (jv_get_kind(v) != JV_KIND_OBJECT)
 		return -1;
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		jv x = get(v, keys[i]);
-		int bad = check_number(x, MODEL_MAX_LIMIT, 1);
+	jv_object_foreach(v, key, val) {
+		struct model_value mv = view(val);
+		const char *k = jv_string_value(key);
 
-		jv_free(x);
-		if (bad)
-			return -1;
+		if (!bad)
+			bad = model_limit_ok(k, (size_t)jv_string_length_bytes(jv_copy(key)), &mv) != 0;
+		jv_free(key);
+		jv_free(val);
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 static int
@@ -112,123 +247,55 @@ check_modalities(jv v)
 		return 0;
 	if (jv_get_kind(v) != JV_KIND_OBJECT)
 		return -1;
-	in = get(v, "input");
-	out = get(v, "output");
-	bad = check_words(in, 16) || check_words(out, 16);
+	in = jv_object_get(jv_copy(v), jv_string("input"));
+	out = jv_object_get(jv_copy(v), jv_string("output"));
+	bad = check_words(in, MODEL_MAX_MODALITIES) || check_words(out, MODEL_MAX_MODALITIES);
 	jv_free(in);
 	jv_free(out);
 	return bad ? -1 : 0;
 }
 
+/* 0 if val (borrowed) is a good value of member i. */
 static int
-check_time(jv v)
+check_member(int i, jv val)
 {
-	time_t t;
+	struct model_value mv;
 
-	if (jv_get_kind(v) != JV_KIND_STRING)
-		return -1;
-	return utctime_parse(jv_string_value(v), &t);
-}
-
-static int
-check_provider(jv v)
-{
-	return jv_get_kind(v) == JV_KIND_STRING && registry_valid_name(jv_string_value(v)) ? 0 : -1;
-}
-
-static int
-check_bool(jv v)
-{
-	return jv_get_kind(v) == JV_KIND_TRUE || jv_get_kind(v) == JV_KIND_FALSE ? 0 : -1;
-}
-
-enum kind { PROVIDER, ID, TEXT, WHOLE, PRICE, BOOL, MODALITIES, WORDS, LIMITS, TIME };
-
-static int
-check_field(jv v, enum kind k, double max)
-{
-	switch (k) {
-	case PROVIDER:
-		return check_provider(v);
-	case ID:
-		return check_text(v, (int)max, 1);
-	case TEXT:
-		return check_text(v, (int)max, 0);
-	case WHOLE:
-		return check_number(v, max, 1);
-	case PRICE:
-		return check_number(v, max, 0);
-	case BOOL:
-		return check_bool(v);
+	switch (rules[i].kind) {
 	case MODALITIES:
-		return check_modalities(v);
+		return check_modalities(val);
 	case WORDS:
-		return check_words(v, (int)max);
+		return check_words(val, (int)rules[i].max);
 	case LIMITS:
-		return check_limits(v);
-	case TIME:
-		return check_time(v);
+		return check_limits(val);
+	default:
+		mv = view(val);
+		return model_scalar_ok(i, &mv);
 	}
-	return -1;
 }
-
-static const struct {
-	const char	*field;
-	enum kind	 kind;
-	double		 max;
-	int		 required;
-	const char	*why;
-} rules[] = {
-	{ "provider", PROVIDER, 0, 1, "\"provider\" must be a provider name" },
-	{ "model", ID, MODEL_MAX_ID, 1,
-	    "\"model\" must be a string of 1 to 512 bytes without control characters" },
-	{ "name", TEXT, MODEL_MAX_TEXT, 0,
-	    "\"name\" must be a string of at most 512 bytes without control characters" },
-	{ "family", TEXT, MODEL_MAX_TEXT, 0, "\"family\" must be a short string" },
-	{ "free_reason", TEXT, MODEL_MAX_TEXT, 0, "\"free_reason\" must be a short string" },
-	{ "base_url", TEXT, 2048, 0, "\"base_url\" must be a short string" },
-	{ "context_length", WHOLE, MODEL_MAX_TOKENS, 0,
-	    "\"context_length\" must be a whole number from 0 to 1e8" },
-	{ "max_output_tokens", WHOLE, MODEL_MAX_TOKENS, 0,
-	    "\"max_output_tokens\" must be a whole number from 0 to 1e8" },
-	{ "input_price", PRICE, MODEL_MAX_PRICE, 0,
-	    "\"input_price\" must be a number from 0 to 1e6 (USD per million tokens)" },
-	{ "output_price", PRICE, MODEL_MAX_PRICE, 0,
-	    "\"output_price\" must be a number from 0 to 1e6 (USD per million tokens)" },
-	{ "free", BOOL, 0, 1, "\"free\" must be true or false" },
-	{ "modalities", MODALITIES, 0, 0,
-	    "\"modalities\" must be {input:[...], output:[...]} of short strings" },
-	{ "features", WORDS, 32, 0, "\"features\" must be an array of at most 32 short strings" },
-	{ "limits", LIMITS, 0, 0, "\"limits\" must hold whole numbers rpm, rpd, tpm, tpd" },
-	{ "observed_at", TIME, 0, 1, "\"observed_at\" must be an RFC 3339 time" },
-};
-
-#define NRULES (sizeof rules / sizeof rules[0])
 
 const char *
 model_check(jv m)
 {
-	int seen[NRULES] = { 0 };
+	int seen[MODEL_NMEMBERS] = { 0 };
 	const char *why = NULL;
 
 	if (jv_get_kind(m) != JV_KIND_OBJECT)
 		return "a model record must be a JSON object";
 	/* One pass over the record; fields we do not know are not ours to judge. */
 	jv_object_foreach(m, key, val) {
-		const char *k = jv_string_value(key);
+		int i = why != NULL ? -1 :
+		    model_member(jv_string_value(key), (size_t)jv_string_length_bytes(jv_copy(key)));
 
-		for (size_t i = 0; i < NRULES && why == NULL; i++) {
-			if (k[0] != rules[i].field[0] || strcmp(k, rules[i].field) != 0)
-				continue;
+		if (i >= 0) {
 			seen[i] = 1;
-			if (check_field(val, rules[i].kind, rules[i].max) != 0)
+			if (check_member(i, val) != 0)
 				why = rules[i].why;
-			break;
 		}
 		jv_free(key);
 		jv_free(val);
 	}
-	for (size_t i = 0; i < NRULES && why == NULL; i++)
+	for (int i = 0; i < MODEL_NMEMBERS && why == NULL; i++)
 		if (rules[i].required && !seen[i])
 			why = rules[i].why;
 	return why;

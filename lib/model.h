@@ -20,6 +20,49 @@
  */
 const char *model_check(jv m);
 
+/*
+ * The members a model record's checks know, in the order of their rules.
+ * Other members are not ours to judge.
+ */
+enum model_member {
+	MODEL_PROVIDER, MODEL_ID, MODEL_NAME, MODEL_FAMILY, MODEL_FREE_REASON, MODEL_BASE_URL,
+	MODEL_CONTEXT, MODEL_MAX_OUTPUT, MODEL_INPUT_PRICE, MODEL_OUTPUT_PRICE, MODEL_FREE,
+	MODEL_MODALITIES, MODEL_FEATURES, MODEL_LIMITS, MODEL_OBSERVED_AT, MODEL_NMEMBERS
+};
+
+/* A value as a reader saw it: libjq, or the bytes of a plain line (modelscan.h). */
+struct model_value {
+	enum { MV_ABSENT, MV_STRING, MV_NUMBER, MV_TRUE, MV_FALSE, MV_OTHER } kind;
+	const char	*s;	/* MV_STRING: len bytes, not NUL-terminated */
+	int		 len;
+	double		 d;	/* MV_NUMBER */
+};
+
+/* The member named by the n bytes at key, or -1 when it is not one of ours. */
+int model_member(const char *key, size_t n);
+
+/* Whether the member must be present. */
+int model_required(int member);
+
+/* Why the member is wrong: the message model_check gives. */
+const char *model_why(int member);
+
+/*
+ * The check of a member whose value is a scalar (every member but
+ * modalities, features and limits): 0 when v is fine, -1 when not.
+ */
+int model_scalar_ok(int member, const struct model_value *v);
+
+/* One word of features or of a modality list: 0 or -1. */
+int model_word_ok(const struct model_value *v);
+
+/* Words a modality list (16) and features (32) may hold. */
+#define MODEL_MAX_MODALITIES 16
+#define MODEL_MAX_FEATURES 32
+
+/* A value of limits: 0 or -1 (rpm, rpd, tpm, tpd are whole numbers; others anything). */
+int model_limit_ok(const char *key, size_t n, const struct model_value *v);
+
 /* 1 if s (n bytes) has no control characters; JSON strings are UTF-8 already. */
 int model_clean_text(const char *s, int n);
 

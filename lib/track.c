@@ -15,6 +15,7 @@
 #include "err.h"
 #include "jsonl.h"
 #include "model.h"
+#include "modelscan.h"
 #include "registry.h"
 #include "prefetch.h"
 #include "strset.h"
@@ -180,35 +181,53 @@ number_field(jv m, const char *k, int *has)
 	return d;
 }
 
-/* Copy the string members of m into one block (p->strings); -1 when out of memory. */
+/* The string columns, in the order of struct fields. */
+#define NSTRINGS 8
+
+/*
+ * Keep the strings src[i] (len[i] bytes, NULL when absent) in one block,
+ * p->strings, as f's string columns; -1 when out of memory.
+ */
 static int
-copy_strings(struct prep *p, jv m, int all)
+keep_strings(struct prep *p, const char *const *src, const int *len)
 {
-	static const char *const names[] = {
-		"provider", "model", "observed_at", "name", "family", "free_reason", "base_url",
-		"key_env",
-	};
-	const char **dst[] = {
+	const char **dst[NSTRINGS] = {
 		&p->f.provider, &p->f.model, &p->f.at, &p->f.name, &p->f.family,
 		&p->f.free_reason, &p->f.base_url, &p->f.key_env,
 	};
-	const char *src[8];
-	size_t n = all ? 8 : 1, len = 0;
+	size_t total = 1;
 	char *q;
 
-	for (size_t i = 0; i < n; i++) {
-		src[i] = str(m, names[i]);
-		len += src[i] != NULL ? strlen(src[i]) + 1 : 0;
-	}
-	if ((q = p->strings = malloc(len + 1)) == NULL)
+	for (size_t i = 0; i < NSTRINGS; i++)
+		total += src[i] != NULL ? (size_t)len[i] + 1 : 0;
+	if ((q = p->strings = malloc(total)) == NULL)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < NSTRINGS; i++) {
 		if (src[i] == NULL)
 			continue;
-		*dst[i] = strcpy(q, src[i]);
-		q += strlen(q) + 1;
+		memcpy(q, src[i], (size_t)len[i]);
+		q[len[i]] = '\0';
+		*dst[i] = q;
+		q += len[i] + 1;
 	}
 	return 0;
+}
+
+/* The string members of m (all, or only the provider); -1 when out of memory. */
+static int
+copy_strings(struct prep *p, jv m, int all)
+{
+	static const char *const names[NSTRINGS] = {
+		"provider", "model", "observed_at", "name", "family", "free_reason", "base_url",
+		"key_env",
+	};
+	const char *src[NSTRINGS] = { NULL };
+	int len[NSTRINGS] = { 0 };
+
+	for (size_t i = 0; i < (all ? NSTRINGS : 1); i++)
+		if ((src[i] = str(m, names[i])) != NULL)
+			len[i] = (int)strlen(src[i]);
+	return keep_strings(p, src, len);
 }
 
 /* The columns of a checked model record. */
@@ -262,26 +281,6 @@ prepare(void *arg, jv *vp)
 	return p;
 }
 
-/* A plain usage line, read without libjq; NULL leaves it to prepare. */
-static void *
-scan(void *arg, const char *line, size_t len)
-{
-	struct prep *p = malloc(sizeof *p + len + 1);
-
-	(void)arg;
-	if (p == NULL)
-		return NULL;
-	memset(p, 0, sizeof *p);
-	memcpy(p->line, line, len);
-	p->line[len] = '\0';
-	if (!usage_scan(p->line, len, &p->usage)) {
-		free(p);
-		return NULL;
-	}
-	p->kind = 'u';
-	return p;
-}
-
 static void
 discard(void *prepared)
 {
@@ -294,6 +293,82 @@ discard(void *prepared)
 		free(p->strings);
 	}
 	free(p);
+}
+
+/* A number column of a plain model line. */
+static double
+scanned_number(const struct model_value *v, int *has)
+{
+	*has = v->kind == MV_NUMBER;
+	return *has ? v->d : 0;
+}
+
+/* What prepare makes of a model line, from what model_scan read of it. */
+static void *
+scanned_model(const char *line, size_t len, const struct model_scan *ms)
+{
+	static const int strings[NSTRINGS - 1] = {
+		MODEL_PROVIDER, MODEL_ID, MODEL_OBSERVED_AT, MODEL_NAME, MODEL_FAMILY,
+		MODEL_FREE_REASON, MODEL_BASE_URL,
+	};
+	static const int json[3] = { MODEL_MODALITIES, MODEL_FEATURES, MODEL_LIMITS };
+	const struct model_value *v = ms->member;
+	struct prep *p = calloc(1, sizeof *p);
+	const char *src[NSTRINGS];
+	int lens[NSTRINGS], failed = 0;
+
+	if (p == NULL)
+		return NULL;
+	p->kind = 'm';
+	/* As stored: the line less its observed_at member, as jsonl_text_without makes it. */
+	if ((p->text = malloc(len - ms->cut_len + 1)) != NULL) {
+		memcpy(p->text, line, ms->cut);
+		memcpy(p->text + ms->cut, line + ms->cut + ms->cut_len, len - ms->cut - ms->cut_len);
+		p->text[len - ms->cut_len] = '\0';
+	}
+	failed = p->text == NULL;
+	for (int i = 0; i < 3; i++)
+		if (v[json[i]].kind == MV_OTHER && (p->json[i] = strndup(v[json[i]].s, (size_t)v[json[i]].len)) == NULL)
+			failed = 1;
+	for (int i = 0; i < NSTRINGS; i++) {
+		const struct model_value *sv = i < NSTRINGS - 1 ? &v[strings[i]] : &ms->key_env;
+
+		src[i] = sv->kind == MV_STRING ? sv->s : NULL;
+		lens[i] = sv->len;
+	}
+	if (failed || keep_strings(p, src, lens) == -1) {
+		discard(p);
+		return NULL;
+	}
+	p->f.ctx = scanned_number(&v[MODEL_CONTEXT], &p->f.has_ctx);
+	p->f.out_tokens = scanned_number(&v[MODEL_MAX_OUTPUT], &p->f.has_out_tokens);
+	p->f.in = scanned_number(&v[MODEL_INPUT_PRICE], &p->f.has_in);
+	p->f.out = scanned_number(&v[MODEL_OUTPUT_PRICE], &p->f.has_out);
+	p->f.free = v[MODEL_FREE].kind == MV_TRUE;
+	return p;
+}
+
+/* A plain model or usage line, read without libjq; NULL leaves it to prepare. */
+static void *
+scan(void *arg, const char *line, size_t len)
+{
+	struct model_scan ms;
+	struct prep *p;
+
+	(void)arg;
+	if (model_scan(line, len, &ms))
+		return scanned_model(line, len, &ms);
+	if ((p = malloc(sizeof *p + len + 1)) == NULL)
+		return NULL;
+	memset(p, 0, sizeof *p);
+	memcpy(p->line, line, len);
+	p->line[len] = '\0';
+	if (!usage_scan(p->line, len, &p->usage)) {
+		free(p);
+		return NULL;
+	}
+	p->kind = 'u';
+	return p;
 }
 
 static int

@@ -28,6 +28,8 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(utctime_now_obeys_afmts_now) \
 	X(paths_follow_xdg_and_overrides) \
 	X(model_accepts_a_good_record) \
+	X(model_plain_reader_agrees_with_libjq) \
+	X(model_plain_reader_reads_numbers_as_written) \
 	X(model_rejects_each_bad_field) \
 	X(registry_checks_names_and_descriptors) \
 	X(finish_scales_prices_and_counts) \
