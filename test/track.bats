@@ -174,3 +174,22 @@ raw_sets() {
 	[ "$output" = "afmts-track: provider openrouter: listed no model at all (the catalog has $n): taken as a glitch, nothing removed" ]
 	[ "$(sqlite3 "$AFMTS_DB" 'select count(*) from models where present = 1')" -eq "$n" ]
 }
+
+@test "model lines read without libjq and through libjq make the same catalog and the same changes" {
+	# A space after the brace makes every line one the plain reader declines.
+	sed 's/^{/{ /' "$BATS_TEST_TMPDIR/a.jsonl" > "$BATS_TEST_TMPDIR/a-spaced.jsonl"
+	sed 's/^{/{ /' "$BATS_TEST_TMPDIR/b.jsonl" > "$BATS_TEST_TMPDIR/b-spaced.jsonl"
+	for way in plain spaced; do
+		export AFMTS_DB="$BATS_TEST_TMPDIR/$way.db"
+		suffix=; [ "$way" = spaced ] && suffix=-spaced
+		AFMTS_NOW=2025-05-01T00:00:00Z afmts-track "$BATS_TEST_TMPDIR/a$suffix.jsonl" > "$BATS_TEST_TMPDIR/$way.changes"
+		AFMTS_NOW=2025-06-01T00:00:00Z afmts-track "$BATS_TEST_TMPDIR/b$suffix.jsonl" >> "$BATS_TEST_TMPDIR/$way.changes"
+		sqlite3 "$AFMTS_DB" "SELECT provider, model, record, base_url, key_env, name, family, free_reason,
+			context_length, max_output_tokens, input_price, output_price, free, modalities, features,
+			limits, first_seen, last_seen, present FROM models ORDER BY provider, model" > "$BATS_TEST_TMPDIR/$way.models"
+	done
+	[ "$(grep -c . "$BATS_TEST_TMPDIR/plain.models")" -gt 300 ]
+	[ "$(grep -c . "$BATS_TEST_TMPDIR/plain.changes")" -gt 300 ]
+	cmp "$BATS_TEST_TMPDIR/plain.models" "$BATS_TEST_TMPDIR/spaced.models"
+	cmp "$BATS_TEST_TMPDIR/plain.changes" "$BATS_TEST_TMPDIR/spaced.changes"
+}
