@@ -173,10 +173,14 @@ words(struct cursor *c, int max)
 	return more;
 }
 
-/* An object's opening brace: 1 when the object is empty (and read), 0 when members follow, -1. */
+/* null or an object's opening brace: 1 when the value is read (null or {}), 0 when members follow, -1. */
 static int
 open_object(struct cursor *c)
 {
+	struct model_value v;
+
+	if (at(c, 'n'))
+		return literal(c, "null", MV_ABSENT, &v) == 0 ? 1 : -1;
 	if (!at(c, '{'))
 		return -1;
 	c->p++;
@@ -193,8 +197,6 @@ modalities(struct cursor *c)
 	struct model_value k;
 	int seen = 0, more, e;
 
-	if (at(c, 'n'))
-		return literal(c, "null", MV_ABSENT, &k);
 	if ((e = open_object(c)) != 0)
 		return e == 1 ? 0 : -1;
 	do {
@@ -222,8 +224,6 @@ limits(struct cursor *c)
 	struct model_value k[MAX_LIMITS], v;
 	int n = 0, more, e;
 
-	if (at(c, 'n'))
-		return literal(c, "null", MV_ABSENT, &v);
 	if ((e = open_object(c)) != 0)
 		return e == 1 ? 0 : -1;
 	do {
