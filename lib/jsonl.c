@@ -14,6 +14,7 @@
 #include "err.h"
 #include "fnv.h"
 #include "jsonl.h"
+#include "utf8.h"
 
 #define CHUNK ((size_t)64 << 10)
 
@@ -279,6 +280,30 @@ jsonl_next(struct jsonl_reader *r, jv *out)
 	if ((rc = jsonl_next_line(r, &line, &len)) <= 0)
 		return rc;
 	return jsonl_parse(r, line, len, out);
+}
+
+const char *
+jsonl_plain_string(const char *p, const char *end, size_t *len)
+{
+	const char *s;
+
+	if (p >= end || *p != '"')
+		return NULL;
+	for (s = ++p; p < end && *p != '"';) {
+		unsigned char c = (unsigned char)*p;
+		int n = 1;
+
+		if (c == '\\' || c < 0x20 || c == 0x7f)
+			return NULL;
+		/* A sequence cut by end is declined, never read past it. */
+		if (c >= 0x80 && (end - p < 4 || (n = utf8_len((const unsigned char *)p)) == 0))
+			return NULL;
+		p += n;
+	}
+	if (p >= end)
+		return NULL;
+	*len = (size_t)(p - s);
+	return p + 1;
 }
 
 uint64_t

@@ -46,6 +46,15 @@ int jsonl_next_line(struct jsonl_reader *r, const char **line, size_t *len);
 /* ... and its value (1, or -1 for a malformed line, reported). */
 int jsonl_parse(struct jsonl_reader *r, const char *line, size_t len, jv *out);
 
+/*
+ * The JSON string at p (its opening quote, before end) when it is plain: no
+ * escape, no control character or DEL, valid UTF-8, so that its bytes are
+ * its value and jsonl_put writes them back unchanged.  Returns the end (past
+ * the closing quote) with the length of its contents in *len, or NULL for
+ * any other string (the caller leaves it to libjq).
+ */
+const char *jsonl_plain_string(const char *p, const char *end, size_t *len);
+
 /* A 64-bit digest of a line's bytes (FNV-1a), to recognise a line seen before. */
 uint64_t jsonl_digest(const char *s, size_t n);
 

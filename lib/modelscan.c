@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "jsonl.h"
 #include "modelscan.h"
-#include "utf8.h"
 
 #define MAX_LIMITS 16	/* members of a limits object this reader takes */
 
@@ -20,30 +20,19 @@ at(const struct cursor *c, char ch)
 	return c->p < c->end && *c->p == ch;
 }
 
-/* A string with no escapes, control characters or DEL, valid UTF-8. */
+/* A plain string (jsonl_plain_string). */
 static int
 string(struct cursor *c, struct model_value *v)
 {
-	const char *p = c->p, *s;
+	size_t n;
+	const char *q = jsonl_plain_string(c->p, c->end, &n);
 
-	if (!at(c, '"'))
-		return -1;
-	for (s = ++p; p < c->end && *p != '"';) {
-		unsigned char ch = (unsigned char)*p;
-		int n = 1;
-
-		if (ch == '\\' || ch < 0x20 || ch == 0x7f)
-			return -1;
-		if (ch >= 0x80 && (c->end - p < 4 || (n = utf8_len((const unsigned char *)p)) == 0))
-			return -1;
-		p += n;
-	}
-	if (p >= c->end)
+	if (q == NULL)
 		return -1;
 	v->kind = MV_STRING;
-	v->s = s;
-	v->len = (int)(p - s);
-	c->p = p + 1;
+	v->s = c->p + 1;
+	v->len = (int)n;
+	c->p = q;
 	return 0;
 }
 

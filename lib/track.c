@@ -315,21 +315,25 @@ scanned_model(const char *line, size_t len, const struct model_scan *ms)
 	const struct model_value *v = ms->member;
 	struct prep *p = calloc(1, sizeof *p);
 	const char *src[NSTRINGS];
-	int lens[NSTRINGS], failed = 0;
+	int lens[NSTRINGS], failed;
 
 	if (p == NULL)
 		return NULL;
 	p->kind = 'm';
 	/* As stored: the line less its observed_at member, as jsonl_text_without makes it. */
-	if ((p->text = malloc(len - ms->cut_len + 1)) != NULL) {
+	p->text = malloc(len - ms->cut_len + 1);
+	failed = p->text == NULL;
+	if (!failed) {
 		memcpy(p->text, line, ms->cut);
 		memcpy(p->text + ms->cut, line + ms->cut + ms->cut_len, len - ms->cut - ms->cut_len);
 		p->text[len - ms->cut_len] = '\0';
 	}
-	failed = p->text == NULL;
-	for (int i = 0; i < 3; i++)
-		if (v[json[i]].kind == MV_OTHER && (p->json[i] = strndup(v[json[i]].s, (size_t)v[json[i]].len)) == NULL)
+	for (int i = 0; i < 3; i++) {
+		const struct model_value *col = &v[json[i]];
+
+		if (col->kind == MV_OTHER && (p->json[i] = strndup(col->s, (size_t)col->len)) == NULL)
 			failed = 1;
+	}
 	for (int i = 0; i < NSTRINGS; i++) {
 		const struct model_value *sv = i < NSTRINGS - 1 ? &v[strings[i]] : &ms->key_env;
 

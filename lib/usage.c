@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonl.h"
 #include "model.h"
 #include "registry.h"
 #include "usage.h"
 #include "utctime.h"
-#include "utf8.h"
 
 /* A member's value as either reader saw it. */
 struct value {
@@ -162,29 +162,19 @@ skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/* A string at p (at its opening quote); NUL-terminates it in place.  The end, or NULL. */
+/* A plain string at p (jsonl_plain_string), NUL-terminated in place.  The end, or NULL. */
 static char *
 plain_string(char *p, const char *end, struct value *v)
 {
-	char *s = ++p;
+	size_t n;
 
-	while (p < end && *p != '"') {
-		unsigned char c = (unsigned char)*p;
-		int n;
-
-		if (c == '\\' || c < 0x20)
-			return NULL;
-		if ((n = c < 0x80 ? 1 : end - p >= 4 ? utf8_len((const unsigned char *)p) : 0) == 0)
-			return NULL;	/* libjq would replace it: its business */
-		p += n;
-	}
-	if (p >= end)
+	if (jsonl_plain_string(p, end, &n) == NULL)
 		return NULL;
-	*p = '\0';
+	p[1 + n] = '\0';
 	v->kind = V_STRING;
-	v->s = s;
-	v->len = (int)(p - s);
-	return p + 1;
+	v->s = p + 1;
+	v->len = (int)n;
+	return p + 2 + n;
 }
 
 static int
