@@ -46,6 +46,12 @@ parse_to() {
 	fetchline "$1" "$2" "$3" | afmts-parse > "$4"
 }
 
+# snapshot_catalog DB: a catalog made from the bundled offline snapshot.
+snapshot_catalog() {
+	afmts-fetch --replay "$ROOT/examples/snapshot.tar.gz" 2>/dev/null | afmts-parse 2>/dev/null |
+		afmts-track --db "$1" >/dev/null
+}
+
 # start_server ROOT: the loopback fixture server on ROOT; sets BASE, SERVER_PID
 # and SERVER_LOG (one JSON line per request).  It stops by itself within 60 s.
 start_server() {

@@ -10,8 +10,7 @@ setup_file() {
 	export HOME="$BATS_FILE_TMPDIR/home" AFMTS_DATADIR="$ROOT"
 	mkdir -p "$HOME" "$BATS_FILE_TMPDIR/www"
 	DB="$BATS_FILE_TMPDIR/catalog.db"
-	afmts-fetch --replay "$ROOT/examples/snapshot.tar.gz" 2>/dev/null | afmts-parse 2>/dev/null |
-		afmts-track --db "$DB" >/dev/null
+	snapshot_catalog "$DB"
 	lighttpd_start "$BATS_FILE_TMPDIR" /afmts/status <<-CONF
 	server.modules = ( "mod_fastcgi" )
 	server.max-request-size = 16

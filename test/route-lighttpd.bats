@@ -9,8 +9,7 @@ setup_file() {
 	export HOME="$BATS_FILE_TMPDIR/home" AFMTS_DATADIR="$ROOT"
 	mkdir -p "$HOME" "$BATS_FILE_TMPDIR/www"
 	DB="$BATS_FILE_TMPDIR/catalog.db"
-	afmts-fetch --replay "$ROOT/examples/snapshot.tar.gz" 2>/dev/null | afmts-parse 2>/dev/null |
-		afmts-track --db "$DB" >/dev/null
+	snapshot_catalog "$DB"
 	cp "$ROOT/bin/afmts-route" "$BATS_FILE_TMPDIR/www/afmts-route"
 	lighttpd_start "$BATS_FILE_TMPDIR" / <<-CONF
 	server.modules = ( "mod_cgi", "mod_setenv" )

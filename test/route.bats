@@ -12,8 +12,7 @@ setup_file() {
 	export HOME="$BATS_FILE_TMPDIR/home" AFMTS_DATADIR="$ROOT"
 	export XDG_STATE_HOME="$BATS_FILE_TMPDIR/state"
 	mkdir -p "$HOME"
-	afmts-fetch --replay "$ROOT/examples/snapshot.tar.gz" 2>/dev/null | afmts-parse 2>/dev/null |
-		afmts-track --db "$BATS_FILE_TMPDIR/base.db" >/dev/null
+	snapshot_catalog "$BATS_FILE_TMPDIR/base.db"
 	afmts-track --db "$BATS_FILE_TMPDIR/base.db" --export > "$BATS_FILE_TMPDIR/export.jsonl"
 }
 
