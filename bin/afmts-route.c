@@ -14,6 +14,8 @@
 #include "paths.h"
 #include "route.h"
 #include "routecgi.h"
+#include "routekeep.h"
+#include "routesnap.h"
 #include "routeout.h"
 #include "routestatus.h"
 #include "utctime.h"
@@ -25,7 +27,7 @@ static const char synopsis[] =
     "       [--format json|jsonl|tsv|env]\n"
     "       afmts-route [--db PATH] --report MODEL --status CODE [--provider NAME]\n"
     "       [--latency MS] [--tokens IN,OUT] [--retry-after S] [--header 'NAME: VALUE']\n"
-    "       afmts-route [--db PATH] --state";
+    "       afmts-route [--db PATH] --state | --refresh";
 
 static const char options[] =
     "Print the catalog's best models for one request, best first, as candidate\n"
@@ -58,10 +60,13 @@ static const char options[] =
     "    --header 'N: V'       an x-ratelimit-* header it carried (repeatable)\n"
     "    --request-id ID, --client NAME, --error TEXT\n"
     "  --state                 catalog age, providers and breakers, as JSON\n"
+    "  --refresh               rebuild the route snapshot (CATALOG.route) now\n"
     "  -h, --help              this help\n"
     "      --version           print the version\n"
     "\n"
-    "AFMTS_NOW (RFC 3339 or epoch seconds) replaces the clock, for tests.\n"
+    "AFMTS_NOW (RFC 3339 or epoch seconds) replaces the clock, for tests;\n"
+    "AFMTS_ROUTE_SNAPSHOT=off decides from the catalog alone, =only from the\n"
+    "route snapshot alone (exit 4 when it cannot answer), for tests.\n"
     "Exit status: 0 candidates printed or outcome recorded, 1 no model fits,\n"
     "2 usage, 3 catalog missing or busy, 4 catalog error.\n";
 
@@ -69,7 +74,7 @@ enum {
 	OPT_NEED = 0x200, OPT_MIN_CONTEXT, OPT_MODALITY, OPT_FAMILY, OPT_MODEL, OPT_PROVIDER, OPT_EXCLUDE,
 	OPT_MAX_PRICE, OPT_STRATEGY, OPT_COUNT, OPT_ALL, OPT_FORMAT, OPT_SEED, OPT_DB,
 	OPT_REPORT, OPT_STATUS, OPT_LATENCY, OPT_TOKENS, OPT_RETRY_AFTER, OPT_HEADER,
-	OPT_REQUEST_ID, OPT_CLIENT, OPT_ERROR, OPT_STATE
+	OPT_REQUEST_ID, OPT_CLIENT, OPT_ERROR, OPT_STATE, OPT_REFRESH
 };
 
 static const struct option longopts[] = {
@@ -98,6 +103,7 @@ static const struct option longopts[] = {
 	{ "client", required_argument, NULL, OPT_CLIENT },
 	{ "error", required_argument, NULL, OPT_ERROR },
 	{ "state", no_argument, NULL, OPT_STATE },
+	{ "refresh", no_argument, NULL, OPT_REFRESH },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -146,33 +152,80 @@ report(const char *path, struct outcome *o)
 	return code;
 }
 
+/* The output, begun at the first candidate: nothing is printed when none fits. */
+struct output {
+	struct routeout	 out;
+	enum routeout_format format;
+	int		 begun;
+};
+
 static int
-decide(const char *path, struct route_query *q, enum routeout_format format, int state)
+candidate(const struct candidate *c, void *arg)
+{
+	struct output *o = arg;
+
+	if (!o->begun) {
+		routeout_begin(&o->out, stdout, o->format);
+		o->begun = 1;
+	}
+	return routeout_candidate(c, &o->out);
+}
+
+/* Decide from the route snapshot: -2 when it cannot answer, else as route_select. */
+static int
+decide_fast(const char *path, const struct route_query *q, struct output *o, char *why, size_t n)
+{
+	struct routesnap s;
+	int k;
+
+	if (routesnap_open(&s, path) == -1)
+		return -2;
+	k = route_select_snapshot(&s, q, candidate, o, why, n);
+	routesnap_close(&s);
+	return k;
+}
+
+static int
+decide(const char *path, struct route_query *q, enum routeout_format format, int state,
+    int refresh)
 {
 	struct route_ctx *rc = NULL;
-	struct routeout out;
+	struct output o = { .format = format };
 	sqlite3 *db = NULL;
 	char why[512] = "";
-	int code, n = -1;
+	const char *off = getenv("AFMTS_ROUTE_SNAPSHOT");
+	int code, n = -2, snapshot = off == NULL || strcmp(off, "off") != 0;
+	int only = off != NULL && strcmp(off, "only") == 0;
 
-	if ((code = catalog_open_existing(path, ROUTE_SCHEMA, 0, &db)) != CATALOG_OK) {
-		if (code == CATALOG_MISSING)
-			err_warn("catalog %s: not found (run afmts-discover first)", path);
-		return catalog_code(code);
-	}
-	if (state) {
-		n = routestatus_write(db, q->now, stdout);
-		catalog_close(db);
-		return n == -1 ? 4 : 0;
-	}
 	q->catalog = path;
-	if ((rc = route_open(db)) != NULL) {
-		routeout_begin(&out, stdout, format);
-		if ((n = route_select(rc, q, routeout_candidate, &out, why, sizeof why)) > 0)
-			routeout_end(&out);
+	if (!state && !refresh && snapshot)
+		n = decide_fast(path, q, &o, why, sizeof why);
+	if (n == -2 && only) {
+		err_warn("%s.route: the route snapshot cannot answer (missing, busy or expired)", path);
+		return 4;
 	}
-	route_close(rc);
-	catalog_close(db);
+	if (n == -2) {
+		if ((code = catalog_open_existing(path, ROUTE_SCHEMA, 0, &db)) != CATALOG_OK) {
+			if (code == CATALOG_MISSING)
+				err_warn("catalog %s: not found (run afmts-discover first)", path);
+			return catalog_code(code);
+		}
+		if (state || refresh) {
+			n = state ? routestatus_write(db, q->now, stdout) :
+			    routekeep_build(db, path, q->now, 1);
+			catalog_close(db);
+			return n == -1 ? 4 : 0;
+		}
+		if ((rc = route_open(db)) != NULL)
+			n = route_select(rc, q, candidate, &o, why, sizeof why);
+		route_close(rc);
+		/* The next decision need not ask the catalog again. */
+		if (n >= 0 && snapshot)
+			routekeep_refresh(db, path, q->now);
+		catalog_close(db);
+	}
+	if (n > 0)
+		routeout_end(&o.out);
 	if (n == 0)
 		err_warn("no model fits: %s", why);
 	if (fflush(stdout) == EOF) {
@@ -189,7 +242,7 @@ main(int argc, char **argv)
 	struct outcome o;
 	const char *db_opt = NULL, *why, *report_model = NULL, *provider = NULL;
 	enum routeout_format format = ROUTEOUT_JSONL;
-	int c, f, li = 0, state = 0, outcome_opts = 0, route_opts = 0, rc, fcgi;
+	int c, f, li = 0, state = 0, refresh = 0, outcome_opts = 0, route_opts = 0, rc, fcgi;
 	char *path;
 	time_t now;
 
@@ -239,6 +292,8 @@ main(int argc, char **argv)
 			why = outcome_param(&o, outcome_names[c - OPT_STATUS], optarg);
 		} else if (c == OPT_STATE) {
 			state = 1;
+		} else if (c == OPT_REFRESH) {
+			refresh = 1;
 		}
 		if (why != NULL)
 			cli_usage_error("--%s %s: %s", longopts[li].name, optarg, why);
@@ -251,6 +306,8 @@ main(int argc, char **argv)
 		cli_usage_error("--report records an outcome: no route options with it");
 	if (state && route_opts > 0)
 		cli_usage_error("--state takes no route options");
+	if (refresh && (route_opts > 0 || state || report_model != NULL))
+		cli_usage_error("--refresh takes no other option but --db");
 	if (report_model != NULL && !o.u.has_status)
 		cli_usage_error("--report needs --status CODE");
 	if ((path = paths_db(db_opt)) == NULL) {
@@ -264,7 +321,7 @@ main(int argc, char **argv)
 	} else {
 		if (provider != NULL && (why = route_param(&q, "provider", provider)) != NULL)
 			cli_usage_error("--provider %s: %s", provider, why);
-		rc = decide(path, &q, format, state);
+		rc = decide(path, &q, format, state, refresh);
 	}
 	free(path);
 	return rc;

@@ -155,10 +155,15 @@ shared_of(struct budget_db *bd, const char *provider, const struct windows *w, i
 	return s;
 }
 
-/* Mark b exhausted by which until t, unless an earlier limit already did. */
+/*
+ * Mark b exhausted by which until t, unless an earlier limit already did.
+ * Whatever exhausts it may let go at t, so the judgment holds until then.
+ */
 static void
 exhaust(struct budget *b, const char *which, time_t until)
 {
+	if (until < b->stable_until)
+		b->stable_until = until;
 	if (b->exhausted && b->until >= until)
 		return;
 	b->exhausted = 1;
@@ -209,6 +214,7 @@ budget_of(struct budget_db *bd, const char *provider, const char *model,
 	memset(b, 0, sizeof *b);
 	b->day_left = 1;
 	windows_at(now, &w);
+	b->stable_until = w.midnight;	/* the day's counts start again */
 	if (count(bd, S_DAY_MODEL, provider, model, w.day, 0, 0, &mine) == -1)
 		return -1;
 	b->requests_today = mine.requests;

@@ -28,6 +28,8 @@ struct budget {
 	long long	 requests_today, tokens_today;	/* the model's own */
 	long long	 requests_minute;		/* within the limit's scope */
 	double		 day_left;	/* fraction of rpd left in scope, 1 if no rpd */
+	time_t		 stable_until;	/* all but requests_minute hold until then unless
+					 * usage is added (a minute's count only falls) */
 };
 
 struct budget_db;

@@ -151,6 +151,14 @@ growing(time_t base, int steps)
 	return d < HEALTH_MAX_COOLDOWN ? d : HEALTH_MAX_COOLDOWN;
 }
 
+/* h->stable_until no later than t. */
+static void
+holds_until(struct health *h, time_t t)
+{
+	if (t < h->stable_until)
+		h->stable_until = t;
+}
+
 /* A cooldown from since: in it, or half-open once it has passed. */
 static void
 cool(struct health *h, enum health_state state, time_t since, time_t wait, time_t now)
@@ -158,6 +166,8 @@ cool(struct health *h, enum health_state state, time_t since, time_t wait, time_
 	h->since = since;
 	h->until = since + wait;
 	h->state = now < h->until ? state : HEALTH_HALF_OPEN;
+	if (now < h->until)
+		holds_until(h, h->until);
 }
 
 int
@@ -167,11 +177,12 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 	struct bench *b;
 	sqlite3_stmt *st = catalog_prepare_once(hd->db, &hd->recent, recent_sql);
 	enum outcome first = NEUTRAL;
-	time_t first_at = 0, success_at = 0;
+	time_t first_at = 0, success_at = 0, oldest_read = 0;
 	long long first_retry = -1;
 	int rc, run = 0;
 
 	memset(h, 0, sizeof *h);
+	h->stable_until = HEALTH_FOREVER;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
@@ -183,6 +194,7 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 		int has = sqlite3_column_type(st, 1) != SQLITE_NULL;
 		enum outcome o = classify(has, sqlite3_column_int(st, 1));
 
+		oldest_read = column_time(st, 0);
 		if (o == NEUTRAL)
 			continue;
 		if (first == NEUTRAL) {
@@ -205,6 +217,9 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 		catalog_fail(hd->db, rc, "read recent outcomes");
 		return -1;
 	}
+	/* What was read says the same until its oldest row leaves the window. */
+	if (oldest_read != 0)
+		holds_until(h, oldest_read + LOOKBACK + 1);
 	h->failures = first == SUCCESS ? 0 : run;
 	switch (first) {
 	case THROTTLED:
@@ -235,6 +250,8 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 	/* A key refused for any of the provider's models benches them all. */
 	if ((b = bench_of(hd, provider, now)) == NULL)
 		return -1;
+	if (b->since != 0 && now < b->since + HEALTH_BENCH_SECONDS)
+		holds_until(h, b->since + HEALTH_BENCH_SECONDS);
 	if (b->since != 0 && b->since > success_at && now < b->since + HEALTH_BENCH_SECONDS) {
 		h->state = HEALTH_BENCHED;
 		h->since = b->since;

@@ -39,6 +39,7 @@ enum health_state {
 #define HEALTH_BENCH_SECONDS (6 * 3600)
 #define HEALTH_MAX_COOLDOWN 3600
 #define HEALTH_OPEN_AFTER 3	/* transient failures in a row */
+#define HEALTH_FOREVER ((time_t)0x7fffffffffffffffLL)	/* a stable_until without end */
 
 struct health {
 	enum health_state state;
@@ -46,6 +47,7 @@ struct health {
 	time_t		 until;		/* end of the cooldown, 0 if none */
 	int		 status;	/* that outcome's HTTP status */
 	int		 failures;	/* failures in a row */
+	time_t		 stable_until;	/* the state holds until then unless usage is added */
 };
 
 struct health_db;

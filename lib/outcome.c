@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "fnv.h"
 #include "outcome.h"
+#include "routekeep.h"
 #include "usagekey.h"
 #include "usagesum.h"
 
@@ -368,7 +369,9 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 	sqlite3_finalize(st);
 	usagesum_free(sum);
 	usagekey_free(keys);
-	return code_of(catalog_exec(db, "COMMIT"));
+	if ((code = code_of(catalog_exec(db, "COMMIT"))) == OUTCOME_OK)
+		routekeep_outcome(db, u->provider, u->model, (int)u->status, o->now);
+	return code;
 fail:
 	sqlite3_finalize(st);
 	usagesum_free(sum);

@@ -14,17 +14,12 @@
 #include "catalog.h"
 #include "err.h"
 #include "route.h"
+#include "routeitem.h"
+#include "routesnap.h"
 #include "utctime.h"
 
 #define MAX_CONDS (6 + 4 * ROUTE_MAX_TERMS)
 #define MAX_PARAMS (4 + 4 * ROUTE_MAX_TERMS)
-
-struct route_ctx {
-	sqlite3		*db;
-	struct health_db *hd;
-	struct budget_db *bd;
-	sqlite3_stmt	*latency;
-};
 
 static const char *const strategy_names[ROUTE_NSTRATEGIES] = {
 	[ROUTE_FREE_FIRST] = "free-first", [ROUTE_CHEAPEST] = "cheapest",
@@ -200,10 +195,21 @@ route_param(struct route_query *q, const char *name, const char *value)
 
 /* --- constraints as SQL ---------------------------------------------- */
 
+/* Each constraint as SQL, and as what a snapshot entry is checked against. */
+enum cond_kind {
+	C_FREE, C_MAX_PRICE, C_PROVIDER_IN, C_PROVIDER_NOT_IN, C_MODEL, C_FAMILY,
+	C_MODALITY_IN, C_MODALITY_OUT, C_TEXT_OUT, C_MIN_CONTEXT, C_NEED
+};
+
 struct sqlq {
 	struct cond {
 		char	 sql[160];
 		char	 label[128];
+		enum cond_kind kind;
+		const char *word;	/* model, family, or a "quoted" modality or feature */
+		const char *const *list;	/* providers */
+		int	 nlist;
+		double	 num;		/* max_price, min_context */
 	}		 c[MAX_CONDS];
 	int		 nc;
 	struct param {
@@ -241,18 +247,23 @@ quoted(struct sqlq *b, const char *w)
 }
 
 static struct cond *
-cond(struct sqlq *b)
+cond(struct sqlq *b, enum cond_kind kind)
 {
-	return &b->c[b->nc++];
+	struct cond *c = &b->c[b->nc++];
+
+	c->kind = kind;
+	return c;
 }
 
 /* provider IN (?, ?, ...) over a list, or NOT IN. */
 static void
 in_list(struct sqlq *b, const char *const *list, int n, int negate, const char *opt)
 {
-	struct cond *c = cond(b);
+	struct cond *c = cond(b, negate ? C_PROVIDER_NOT_IN : C_PROVIDER_IN);
 	size_t len;
 
+	c->list = list;
+	c->nlist = n;
 	len = (size_t)snprintf(c->sql, sizeof c->sql, "provider %sIN (", negate ? "NOT " : "");
 	for (int i = 0; i < n && len < sizeof c->sql; i++)
 		len += (size_t)snprintf(c->sql + len, sizeof c->sql - len, "%s?%d",
@@ -271,7 +282,8 @@ constraints(struct sqlq *b, const struct route_query *q)
 	struct cond *c;
 	int out_given = 0, i, p;
 
-	c = cond(b);
+	c = cond(b, q->max_price < 0 ? C_FREE : C_MAX_PRICE);
+	c->num = q->max_price;
 	if (q->max_price < 0) {
 		snprintf(c->sql, sizeof c->sql, "free = 1");
 		snprintf(c->label, sizeof c->label, "free models only");
@@ -286,12 +298,14 @@ constraints(struct sqlq *b, const struct route_query *q)
 	if (q->nexclude > 0)
 		in_list(b, q->exclude, q->nexclude, 1, "--exclude-provider");
 	if (q->model != NULL) {
-		c = cond(b);
+		c = cond(b, C_MODEL);
+		c->word = q->model;
 		snprintf(c->sql, sizeof c->sql, "model = ?%d", param_text(b, q->model));
 		snprintf(c->label, sizeof c->label, "model %.100s", q->model);
 	}
 	if (q->family != NULL) {
-		c = cond(b);
+		c = cond(b, C_FAMILY);
+		c->word = q->family;
 		snprintf(c->sql, sizeof c->sql, "family = ?%d", param_text(b, q->family));
 		snprintf(c->label, sizeof c->label, "--family %s", q->family);
 	}
@@ -305,28 +319,30 @@ constraints(struct sqlq *b, const struct route_query *q)
 		} else if (strncmp(m, "in:", 3) == 0) {
 			m += 3;
 		}
-		c = cond(b);
+		c = cond(b, *side == 'o' ? C_MODALITY_OUT : C_MODALITY_IN);
+		c->word = quoted(b, m);
 		snprintf(c->sql, sizeof c->sql, "instr(json_extract(modalities, '$.%s'), ?%d) > 0",
-		    side, param_text(b, quoted(b, m)));
+		    side, param_text(b, c->word));
 		snprintf(c->label, sizeof c->label, "--modality %s", q->modality[i]);
 	}
 	if (!out_given) {
 		/* A request wants text back unless it says otherwise. */
-		c = cond(b);
+		c = cond(b, C_TEXT_OUT);
 		snprintf(c->sql, sizeof c->sql, "(modalities IS NULL OR "
 		    "instr(json_extract(modalities, '$.output'), '\"text\"') > 0)");
 		snprintf(c->label, sizeof c->label, "text output");
 	}
 	if (q->min_context > 0) {
-		c = cond(b);
+		c = cond(b, C_MIN_CONTEXT);
+		c->num = (double)q->min_context;
 		snprintf(c->sql, sizeof c->sql, "context_length >= ?%d",
 		    param_num(b, (double)q->min_context));
 		snprintf(c->label, sizeof c->label, "--min-context %lld", q->min_context);
 	}
 	for (i = 0; i < q->nneed; i++) {
-		c = cond(b);
-		snprintf(c->sql, sizeof c->sql, "instr(features, ?%d) > 0",
-		    param_text(b, quoted(b, q->need[i])));
+		c = cond(b, C_NEED);
+		c->word = quoted(b, q->need[i]);
+		snprintf(c->sql, sizeof c->sql, "instr(features, ?%d) > 0", param_text(b, c->word));
 		snprintf(c->label, sizeof c->label, "--need %s", q->need[i]);
 	}
 }
@@ -355,23 +371,7 @@ append(char *buf, size_t n, size_t len, const char *s)
 
 /* --- what the catalog says of one model ---------------------------------- */
 
-static const char select_sql[] =
-    "SELECT provider, model, base_url, key_env, family, context_length, free, "
-    "input_price, output_price, first_seen, json_extract(limits, '$.rpm'), "
-    "json_extract(limits, '$.rpd'), json_extract(limits, '$.tpm'), "
-    "json_extract(limits, '$.tpd'), json_extract(limits, '$.scope') = 'provider' "
-    "FROM models WHERE present = 1";
-
-struct item {
-	char		*provider, *model, *base_url, *key_env, *family;
-	long long	 ctx;
-	int		 free, has_prices, order, usable;
-	double		 in, out, key, score;
-	time_t		 first_seen;
-	struct limits	 lim;
-	struct health	 health;
-	struct budget	 budget;
-};
+static const char select_sql[] = "SELECT " ITEM_COLUMNS " FROM models WHERE present = 1";
 
 static char *
 dup_column(sqlite3_stmt *st, int i)
@@ -387,18 +387,19 @@ limit_column(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
 }
 
-static void
+void
 item_free(struct item *it)
 {
-	free(it->provider);
-	free(it->model);
-	free(it->base_url);
-	free(it->key_env);
-	free(it->family);
+	if (it->borrowed)
+		return;
+	free((char *)it->provider);
+	free((char *)it->model);
+	free((char *)it->base_url);
+	free((char *)it->key_env);
+	free((char *)it->family);
 }
 
-/* Fill it from the current row.  0, or -1 when out of memory. */
-static int
+int
 item_load(sqlite3_stmt *st, struct item *it)
 {
 	const char *seen;
@@ -431,8 +432,7 @@ item_load(sqlite3_stmt *st, struct item *it)
 	return 0;
 }
 
-/* Breaker and budget of it now.  0 or -1. */
-static int
+int
 item_judge(struct route_ctx *rc, struct item *it, time_t now)
 {
 	if (health_of(rc->hd, it->provider, it->model, now, &it->health) == -1 ||
@@ -450,9 +450,8 @@ list_price(const struct item *it)
 	return it->free ? 0 : it->in + it->out;
 }
 
-/* Mean latency over 7 days into it->key; NAN if never measured.  0 or -1. */
-static int
-mean_latency(struct route_ctx *rc, struct item *it, time_t now)
+int
+item_latency(struct route_ctx *rc, struct item *it, time_t now)
 {
 	char week[UTCTIME_LEN];
 	sqlite3_stmt *st = catalog_prepare_once(rc->db, &rc->latency, "SELECT "
@@ -530,8 +529,8 @@ by_key(const void *a, const void *b)
 }
 
 /* Sort keys (ascending) and scores for the strategies that see every candidate. */
-static int
-rank_all(struct route_ctx *rc, const struct route_query *q, struct item *v, size_t n)
+static void
+rank_all(const struct route_query *q, struct item *v, size_t n)
 {
 	uint64_t state = q->seed ? q->seed : ((uint64_t)q->now << 20) ^ (uint64_t)getpid() ^
 	    (uint64_t)clock();
@@ -541,11 +540,8 @@ rank_all(struct route_ctx *rc, const struct route_query *q, struct item *v, size
 		state = 1;
 	switch (q->strategy) {
 	case ROUTE_FASTEST:
-		for (size_t i = 0; i < n; i++) {
-			if (mean_latency(rc, &v[i], q->now) == -1)
-				return -1;
-			v[i].score = v[i].key;
-		}
+		for (size_t i = 0; i < n; i++)
+			v[i].score = v[i].key;	/* the mean latency, read with the item */
 		break;
 	case ROUTE_LEAST_USED:
 		for (size_t i = 0; i < n; i++)
@@ -570,7 +566,6 @@ rank_all(struct route_ctx *rc, const struct route_query *q, struct item *v, size
 		break;
 	}
 	qsort(v, n, sizeof *v, by_key);
-	return 0;
 }
 
 /* --- output -------------------------------------------------------------- */
@@ -668,6 +663,41 @@ emit_item(const struct route_query *q, struct item *it, int rank, route_emit emi
 
 /* --- selection ----------------------------------------------------------- */
 
+/* Remember the first model that fits but cannot take a request now, and why. */
+static void
+note_blocked(const struct item *it, int before, char *why, size_t n)
+{
+	int k;
+
+	if (before > 0)
+		return;
+	k = snprintf(why, n, "%.60s/%.80s", it->provider, it->model);
+	unusable(it, ": ", why + k, n - (size_t)k);
+}
+
+/* How many models, once every constraint has its say, the "no model fits" message. */
+static void
+say_empty(const struct sqlq *b, const long long *passed, int blocked, const char *first_blocked,
+    char *why, size_t n)
+{
+	long long prev = passed[0];
+	int i;
+
+	if (prev == 0)
+		snprintf(why, n, "the catalog holds no present model (run afmts-discover)");
+	for (i = 0; prev > 0 && i < b->nc; i++) {
+		if (passed[i + 1] == 0) {
+			snprintf(why, n, "%s leaves none of the %lld model%s that passed the "
+			    "constraints before it", b->c[i].label, prev, prev > 1 ? "s" : "");
+			break;
+		}
+		prev = passed[i + 1];
+	}
+	if (i == b->nc && prev > 0)
+		snprintf(why, n, "all %d model%s that fit cannot take a request now (%s)",
+		    blocked, blocked > 1 ? "s" : "", first_blocked);
+}
+
 /* Which constraint emptied the list: counts after each one, in one query. */
 static int
 diagnose(struct route_ctx *rc, const struct sqlq *b, int blocked, const char *first_blocked,
@@ -676,7 +706,7 @@ diagnose(struct route_ctx *rc, const struct sqlq *b, int blocked, const char *fi
 	char sql[8192];
 	size_t len = append(sql, sizeof sql, 0, "SELECT count(*)");
 	sqlite3_stmt *st;
-	long long prev, cur = 0;
+	long long passed[MAX_CONDS + 1];
 	int rc_step, i;
 
 	for (i = 0; i < b->nc; i++) {
@@ -697,22 +727,10 @@ diagnose(struct route_ctx *rc, const struct sqlq *b, int blocked, const char *fi
 		catalog_fail(rc->db, rc_step, "count models");
 		return -1;
 	}
-	prev = sqlite3_column_int64(st, 0);
-	if (prev == 0)
-		snprintf(why, n, "the catalog holds no present model (run afmts-discover)");
-	for (i = 0; prev > 0 && i < b->nc; i++) {
-		cur = sqlite3_column_int64(st, i + 1);
-		if (cur == 0) {
-			snprintf(why, n, "%s leaves none of the %lld model%s that passed the "
-			    "constraints before it", b->c[i].label, prev, prev > 1 ? "s" : "");
-			break;
-		}
-		prev = cur;
-	}
+	for (i = 0; i <= b->nc; i++)
+		passed[i] = sqlite3_column_int64(st, i);
 	sqlite3_finalize(st);
-	if (i == b->nc && prev > 0)
-		snprintf(why, n, "all %d model%s that fit cannot take a request now (%s)",
-		    blocked, blocked > 1 ? "s" : "", first_blocked);
+	say_empty(b, passed, blocked, first_blocked, why, n);
 	return 0;
 }
 
@@ -756,17 +774,13 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 			err_warn("out of memory");
 			goto out;
 		}
-		if (item_judge(rc, &it, q->now) == -1) {
+		if (item_judge(rc, &it, q->now) == -1 ||
+		    (q->strategy == ROUTE_FASTEST && item_latency(rc, &it, q->now) == -1)) {
 			item_free(&it);
 			goto out;
 		}
 		if (!it.usable && !q->all) {
-			if (blocked++ == 0) {
-				int k = snprintf(blocked_why, sizeof blocked_why, "%.60s/%.80s",
-				    it.provider, it.model);
-
-				unusable(&it, ": ", blocked_why + k, sizeof blocked_why - (size_t)k);
-			}
+			note_blocked(&it, blocked++, blocked_why, sizeof blocked_why);
 			item_free(&it);
 			continue;
 		}
@@ -794,8 +808,7 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 		goto out;
 	}
 	if (!stream) {
-		if (rank_all(rc, q, v, nv) == -1)
-			goto out;
+		rank_all(q, v, nv);
 		for (size_t i = 0; i < nv && !stop; i++)
 			stop = emit_item(q, &v[i], ++emitted, emit, arg) != 0 ||
 			    (q->count > 0 && emitted == q->count);
@@ -810,5 +823,210 @@ out:
 	sqlite3_finalize(st);
 	if (catalog_exec(rc->db, "RELEASE route") != CATALOG_OK)
 		result = -1;
+	return result;
+}
+
+/* --- selection from the route snapshot ----------------------------------- */
+
+/* c holds for entry i, as its SQL would for the row the entry was made from. */
+static int
+fits(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	const struct routesnap_entry *e = &s->e[i];
+	const char *t;
+	int member = 0;
+
+	switch (c->kind) {
+	case C_FREE:
+		return e->free_value == 1;
+	case C_MAX_PRICE:
+		return e->free_value == 1 || ((e->flags & RSF_IN_PRICE) && (e->flags & RSF_OUT_PRICE) &&
+		    e->input_price <= c->num && e->output_price <= c->num);
+	case C_PROVIDER_IN:
+	case C_PROVIDER_NOT_IN:
+		if ((t = routesnap_str(s, i, RS_PROVIDER)) == NULL)
+			return 0;
+		for (int k = 0; k < c->nlist && !member; k++)
+			member = strcmp(t, c->list[k]) == 0;
+		return c->kind == C_PROVIDER_IN ? member : !member;
+	case C_MODEL:
+		return (t = routesnap_str(s, i, RS_MODEL)) != NULL && strcmp(t, c->word) == 0;
+	case C_FAMILY:
+		return (t = routesnap_str(s, i, RS_FAMILY)) != NULL && strcmp(t, c->word) == 0;
+	case C_MODALITY_IN:
+		return (t = routesnap_str(s, i, RS_MOD_IN)) != NULL && strstr(t, c->word) != NULL;
+	case C_MODALITY_OUT:
+		return (t = routesnap_str(s, i, RS_MOD_OUT)) != NULL && strstr(t, c->word) != NULL;
+	case C_TEXT_OUT:
+		return !(e->flags & RSF_MODALITIES) ||
+		    ((t = routesnap_str(s, i, RS_MOD_OUT)) != NULL && strstr(t, "\"text\"") != NULL);
+	case C_MIN_CONTEXT:
+		return (e->flags & RSF_CONTEXT) && (double)e->context_length >= c->num;
+	case C_NEED:
+		return (t = routesnap_str(s, i, RS_FEATURES)) != NULL && strstr(t, c->word) != NULL;
+	}
+	return 0;
+}
+
+/* All of b's constraints hold for entry i. */
+static int
+fits_all(const struct routesnap *s, size_t i, const struct sqlq *b)
+{
+	for (int k = 0; k < b->nc; k++)
+		if (!fits(s, i, &b->c[k]))
+			return 0;
+	return 1;
+}
+
+/* Entry i as an item whose strings stay the snapshot's; 0, or -1 when its judgment has expired. */
+static int
+item_of_entry(const struct routesnap *s, size_t i, time_t now, struct item *it)
+{
+	const struct routesnap_entry *e = &s->e[i];
+	const struct routesnap_judgment *j = &e->j;
+
+	memset(it, 0, sizeof *it);
+	if (now < j->judged_at || now >= j->stable_until)
+		return -1;
+	it->borrowed = 1;
+	it->provider = routesnap_str(s, i, RS_PROVIDER);
+	it->model = routesnap_str(s, i, RS_MODEL);
+	it->base_url = routesnap_str(s, i, RS_BASE_URL);
+	it->key_env = routesnap_str(s, i, RS_KEY_ENV);
+	it->family = routesnap_str(s, i, RS_FAMILY);
+	if (it->provider == NULL || it->model == NULL || it->base_url == NULL ||
+	    it->key_env == NULL || it->family == NULL || j->health_state < HEALTH_CLOSED ||
+	    j->health_state > HEALTH_GONE)
+		return -1;
+	it->ctx = e->context_length;
+	it->free = e->free_value;
+	it->has_prices = (e->flags & RSF_HAS_PRICES) != 0;
+	it->in = e->input_price;
+	it->out = e->output_price;
+	it->first_seen = (time_t)e->first_seen;
+	it->lim.rpm = e->rpm;
+	it->lim.rpd = e->rpd;
+	it->lim.tpm = e->tpm;
+	it->lim.tpd = e->tpd;
+	it->lim.provider_scope = (e->flags & RSF_SCOPE_PROVIDER) != 0;
+	it->health.state = (enum health_state)j->health_state;
+	it->health.since = (time_t)j->health_since;
+	it->health.until = (time_t)j->health_until;
+	it->health.status = j->health_status;
+	it->health.failures = j->health_failures;
+	it->health.stable_until = (time_t)j->stable_until;
+	it->budget.exhausted = j->exhausted;
+	it->budget.which = routesnap_which(j->which);
+	it->budget.until = (time_t)j->budget_until;
+	it->budget.requests_today = j->requests_today;
+	it->budget.tokens_today = j->tokens_today;
+	it->budget.requests_minute = j->requests_minute;
+	it->budget.day_left = j->day_left;
+	it->budget.stable_until = (time_t)j->stable_until;
+	it->key = j->latency;
+	it->usable = health_usable(it->health.state) && !it->budget.exhausted;
+	return 0;
+}
+
+/* Cheapest order: list price, then free-first (the snapshot's own order). */
+struct priced {
+	double	 price;
+	size_t	 i;
+};
+
+static int
+by_price(const void *a, const void *b)
+{
+	const struct priced *x = a, *y = b;
+
+	if (x->price != y->price)
+		return x->price < y->price ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The entries that fit, in the order the strategy walks them: into *out (n of them). */
+static int
+walk_order(const struct routesnap *s, const struct sqlq *b, const struct route_query *q,
+    struct priced **out, size_t *n)
+{
+	struct priced *w = malloc((s->n ? s->n : 1) * sizeof *w);
+	size_t k = 0;
+
+	if (w == NULL)
+		return -1;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct routesnap_entry *e = &s->e[i];
+
+		if (!fits_all(s, i, b))
+			continue;
+		w[k].i = i;
+		/* As SQL's CASE WHEN free THEN 0 ELSE coalesce(in, 0) + coalesce(out, 0) END. */
+		w[k].price = e->free_value ? 0 : ((e->flags & RSF_IN_PRICE) ? e->input_price : 0) +
+		    ((e->flags & RSF_OUT_PRICE) ? e->output_price : 0);
+		k++;
+	}
+	if (q->strategy == ROUTE_CHEAPEST)
+		qsort(w, k, sizeof *w, by_price);
+	*out = w;
+	*n = k;
+	return 0;
+}
+
+int
+route_select_snapshot(const struct routesnap *s, const struct route_query *q, route_emit emit,
+    void *arg, char *why, size_t n)
+{
+	struct sqlq b;
+	struct priced *w = NULL;
+	struct item it, *v = NULL;
+	char blocked_why[256] = "";
+	size_t nw = 0, nv = 0;
+	int stream = q->strategy == ROUTE_FREE_FIRST || q->strategy == ROUTE_CHEAPEST;
+	int emitted = 0, blocked = 0, usable = 0, result = -2, stop = 0;
+
+	memset(&b, 0, sizeof b);
+	constraints(&b, q);
+	if (walk_order(s, &b, q, &w, &nw) == -1 ||
+	    (v = malloc((nw ? nw : 1) * sizeof *v)) == NULL) {
+		free(w);
+		return -2;	/* the catalog can still answer */
+	}
+	/* Judge first, emit after: an expired judgment leaves the answer to the catalog. */
+	for (size_t k = 0; k < nw && !(stream && q->count > 0 && usable == q->count); k++) {
+		if (item_of_entry(s, w[k].i, q->now, &it) == -1)
+			goto out;
+		if (!it.usable && !q->all) {
+			note_blocked(&it, blocked++, blocked_why, sizeof blocked_why);
+			continue;
+		}
+		usable++;
+		it.order = (int)nv;
+		v[nv++] = it;
+	}
+	if (!stream)
+		rank_all(q, v, nv);
+	for (size_t i = 0; i < nv && !stop; i++)
+		stop = emit_item(q, &v[i], ++emitted, emit, arg) != 0 ||
+		    (q->count > 0 && emitted == q->count);
+	if (emitted == 0) {
+		long long passed[MAX_CONDS + 1];
+
+		passed[0] = (long long)s->n;
+		for (int c = 0; c < b.nc; c++) {
+			passed[c + 1] = 0;
+			for (size_t i = 0; i < s->n; i++) {
+				int all = 1;
+
+				for (int d = 0; d <= c && all; d++)
+					all = fits(s, i, &b.c[d]);
+				passed[c + 1] += all;
+			}
+		}
+		say_empty(&b, passed, blocked, blocked_why, why, n);
+	}
+	result = emitted;
+out:
+	free(w);
+	free(v);
 	return result;
 }

@@ -19,6 +19,7 @@
 #include "registry.h"
 #include "prefetch.h"
 #include "strset.h"
+#include "routesnap.h"
 #include "track.h"
 #include "usage.h"
 #include "usagekey.h"
@@ -1215,6 +1216,9 @@ track_end(struct tracker *t, int verbose)
 		track_abort(t);
 		return code;
 	}
+	/* Decisions read the route snapshot: it cannot follow a run, so it goes. */
+	if (t->writes > 0)
+		routesnap_drop(sqlite3_db_filename(t->db, "main"));
 	if (fflush(t->out) == EOF) {
 		err_warn("stdout: write error");
 		t->problems++;

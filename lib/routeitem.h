@@ -1,0 +1,54 @@
+/*
+ * routeitem: one model as a decision sees it, shared by route.c (which
+ * decides) and routekeep.c (which keeps the route snapshot): its catalog
+ * row and its judgment.  Not an interface for programs: they use route.h.
+ */
+#ifndef AFMTS_ROUTEITEM_H
+#define AFMTS_ROUTEITEM_H
+
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "budget.h"
+#include "health.h"
+#include "route.h"
+
+struct route_ctx {
+	sqlite3		*db;
+	struct health_db *hd;
+	struct budget_db *bd;
+	sqlite3_stmt	*latency;
+};
+
+struct item {
+	const char	*provider, *model, *base_url, *key_env, *family;
+	int		 borrowed;	/* the strings are a snapshot's, not to be freed */
+	long long	 ctx;
+	int		 free, has_prices, order, usable;
+	double		 in, out, key, score;
+	time_t		 first_seen;
+	struct limits	 lim;
+	struct health	 health;
+	struct budget	 budget;
+};
+
+/* The columns item_load reads, in its order (SELECT ITEM_COLUMNS FROM models ...). */
+#define ITEM_COLUMNS \
+	"provider, model, base_url, key_env, family, context_length, free, " \
+	"input_price, output_price, first_seen, json_extract(limits, '$.rpm'), " \
+	"json_extract(limits, '$.rpd'), json_extract(limits, '$.tpm'), " \
+	"json_extract(limits, '$.tpd'), json_extract(limits, '$.scope') = 'provider'"
+#define ITEM_NCOLUMNS 15
+
+/* Fill it from the current row (its strings copied).  0, or -1 when out of memory. */
+int item_load(sqlite3_stmt *st, struct item *it);
+void item_free(struct item *it);
+
+/* Breaker and budget of it now.  0 or -1. */
+int item_judge(struct route_ctx *rc, struct item *it, time_t now);
+
+/* Mean latency over 7 days into it->key; NAN if never measured.  0 or -1. */
+int item_latency(struct route_ctx *rc, struct item *it, time_t now);
+
+#endif
