@@ -1,6 +1,7 @@
 /*
  * routesnap: the route snapshot file, its lock, reading and writing it.
  */
+#define _GNU_SOURCE		/* statx: a catalog's birth time */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,8 +23,32 @@ struct header {
 	char		 magic[8];
 	uint32_t	 version, entry_size;
 	uint64_t	 n, strings_off, strings_len;
-	uint64_t	 catalog_dev, catalog_ino;	/* the catalog file it was built from */
+	struct identity {		/* the catalog file it was built from */
+		uint64_t dev, ino;
+		int64_t	 born, born_ns;	/* 0 where the file system keeps no birth time */
+	}		 catalog;
 };
+
+/*
+ * Which file the catalog is: device and inode, and its birth time, since a
+ * catalog removed and made anew may get the inode number back.  0 or -1.
+ */
+static int
+identity_of(const char *catalog, struct identity *id)
+{
+	struct statx sx;
+
+	memset(id, 0, sizeof *id);
+	if (statx(AT_FDCWD, catalog, 0, STATX_INO | STATX_BTIME, &sx) == -1)
+		return -1;
+	id->dev = ((uint64_t)sx.stx_dev_major << 32) | sx.stx_dev_minor;
+	id->ino = sx.stx_ino;
+	if (sx.stx_mask & STATX_BTIME) {
+		id->born = sx.stx_btime.tv_sec;
+		id->born_ns = sx.stx_btime.tv_nsec;
+	}
+	return 0;
+}
 
 static const char *const which_names[] = { "rpm", "tpm", "rpd", "tpd", "x-ratelimit" };
 
@@ -81,11 +106,12 @@ static int
 map_checked(struct routesnap *s, int fd, const char *catalog)
 {
 	const struct header *h;
-	struct stat st, cst;
+	struct stat st;
+	struct identity id;
 	size_t entries;
 
 	if (fstat(fd, &st) == -1 || (size_t)st.st_size < sizeof *h ||
-	    stat(catalog, &cst) == -1)
+	    identity_of(catalog, &id) == -1)
 		return -1;
 	s->size = (size_t)st.st_size;
 	if ((s->map = mmap(NULL, s->size, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED) {
@@ -95,7 +121,7 @@ map_checked(struct routesnap *s, int fd, const char *catalog)
 	h = (const struct header *)(const void *)s->map;
 	if (memcmp(h->magic, MAGIC, sizeof MAGIC) != 0 || h->version != VERSION ||
 	    h->entry_size != sizeof(struct routesnap_entry) || h->n > MAX_ENTRIES ||
-	    h->catalog_dev != (uint64_t)cst.st_dev || h->catalog_ino != (uint64_t)cst.st_ino)
+	    memcmp(&h->catalog, &id, sizeof id) != 0)
 		return -1;
 	entries = sizeof *h + (size_t)h->n * sizeof(struct routesnap_entry);
 	if (h->strings_off != entries || h->strings_len > s->size - sizeof *h ||
@@ -287,19 +313,18 @@ routesnap_builder_write(struct routesnap_builder *b, const char *catalog)
 	struct stat cst;
 	int fd, rc = -1;
 
-	if (stat(catalog, &cst) == -1 || routesnap_path(catalog, ".route", path, sizeof path) == -1 ||
+	memset(&h, 0, sizeof h);
+	if (stat(catalog, &cst) == -1 || identity_of(catalog, &h.catalog) == -1 ||
+	    routesnap_path(catalog, ".route", path, sizeof path) == -1 ||
 	    routesnap_path(catalog, ".route.XXXXXX", tmp, sizeof tmp) == -1 ||
 	    (fd = mkstemp(tmp)) == -1)
 		return -1;
-	memset(&h, 0, sizeof h);
 	memcpy(h.magic, MAGIC, sizeof MAGIC);
 	h.version = VERSION;
 	h.entry_size = sizeof(struct routesnap_entry);
 	h.n = b->n;
 	h.strings_off = sizeof h + b->n * sizeof(struct routesnap_entry);
 	h.strings_len = b->nstrings;
-	h.catalog_dev = (uint64_t)cst.st_dev;
-	h.catalog_ino = (uint64_t)cst.st_ino;
 	/* Readable by whoever may read the catalog, as its own files are. */
 	if (fchmod(fd, cst.st_mode & 0666) == 0 && write_all(fd, &h, sizeof h) == 0 &&
 	    write_all(fd, b->e, b->n * sizeof *b->e) == 0 &&
