@@ -134,19 +134,14 @@ map_checked(struct routesnap *s, int fd, const char *catalog)
 	return 0;
 }
 
-int
-routesnap_open(struct routesnap *s, const char *catalog)
+/* Open catalog's snapshot with flags and map it; on failure s is closed.  0 or -1. */
+static int
+open_mapped(struct routesnap *s, const char *catalog, int flags)
 {
 	char path[4096];
 
-	memset(s, 0, sizeof *s);
-	s->fd = -1;
-	if (routesnap_path(catalog, ".route.lock", path, sizeof path) == -1 ||
-	    (s->lockfd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (flock(s->lockfd, LOCK_SH | LOCK_NB) == -1 ||
-	    routesnap_path(catalog, ".route", path, sizeof path) == -1 ||
-	    (s->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if (routesnap_path(catalog, ".route", path, sizeof path) == -1 ||
+	    (s->fd = open(path, flags | O_CLOEXEC)) == -1 ||
 	    map_checked(s, s->fd, catalog) == -1) {
 		routesnap_close(s);
 		return -1;
@@ -155,19 +150,28 @@ routesnap_open(struct routesnap *s, const char *catalog)
 }
 
 int
-routesnap_open_locked(struct routesnap *s, const char *catalog)
+routesnap_open(struct routesnap *s, const char *catalog)
 {
 	char path[4096];
 
 	memset(s, 0, sizeof *s);
-	s->lockfd = -1;
-	if (routesnap_path(catalog, ".route", path, sizeof path) == -1 ||
-	    (s->fd = open(path, O_RDWR | O_CLOEXEC)) == -1 ||
-	    map_checked(s, s->fd, catalog) == -1) {
+	s->fd = s->lockfd = -1;
+	if (routesnap_path(catalog, ".route.lock", path, sizeof path) == -1 ||
+	    (s->lockfd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (flock(s->lockfd, LOCK_SH | LOCK_NB) == -1) {
 		routesnap_close(s);
 		return -1;
 	}
-	return 0;
+	return open_mapped(s, catalog, O_RDONLY);
+}
+
+int
+routesnap_open_locked(struct routesnap *s, const char *catalog)
+{
+	memset(s, 0, sizeof *s);
+	s->fd = s->lockfd = -1;
+	return open_mapped(s, catalog, O_RDWR);
 }
 
 void
