@@ -302,8 +302,11 @@ keep(sqlite3 *db, const char *catalog, time_t now, int wait,
 	if (lockfd == -1)
 		return;
 	if (routesnap_open_locked(&s, catalog) == -1) {
-		/* None, or one that does not check out: a decision builds it anew. */
-		if (!wait && build_locked(db, catalog, now) == -1 &&
+		/*
+		 * None, one that does not check out, or one this writer may not
+		 * write: a decision builds it anew, a writer removes it.
+		 */
+		if ((wait || build_locked(db, catalog, now) == -1) &&
 		    routesnap_path(catalog, ".route", path, sizeof path) == 0)
 			(void)unlink(path);
 		routesnap_unlock(lockfd);

@@ -82,8 +82,11 @@ routesnap_lock(const char *catalog, int create, int wait)
 	char path[4096];
 	int fd;
 
-	if (routesnap_path(catalog, ".route.lock", path, sizeof path) == -1 ||
-	    (fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644)) == -1)
+	if (routesnap_path(catalog, ".route.lock", path, sizeof path) == -1)
+		return -1;
+	/* flock needs no write access: another user's lock file still locks. */
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644)) == -1 &&
+	    (errno != EACCES || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1))
 		return -1;
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == -1) {
 		if (errno != EINTR) {
