@@ -15,6 +15,8 @@
 #include "outcome.h"
 #include "route.h"
 #include "routecgi.h"
+#include "routekeep.h"
+#include "routesnap.h"
 #include "routeout.h"
 #include "routestatus.h"
 #include "utctime.h"
@@ -122,35 +124,10 @@ open_catalog(struct reply *r, const char *path, sqlite3 **db)
 	return 0;
 }
 
-static int
-do_route(struct reply *r, const char *path, char *query, int models, time_t now)
+/* The answer of a decision that emitted n candidates (-1: the catalog failed). */
+static void
+answer(struct reply *r, struct routeout *out, int n, int models, const char *why)
 {
-	struct route_args a;
-	struct route_ctx *rc = NULL;
-	struct routeout out;
-	sqlite3 *db = NULL;
-	char bad[80], why[512] = "";
-	const char *msg;
-	int n;
-
-	memset(&a, 0, sizeof a);
-	route_query_init(&a.q, now);
-	a.models = models;
-	if (models) {
-		a.q.count = 0;
-		a.q.strategy = ROUTE_FREE_FIRST;
-	}
-	if ((msg = form_parse(query, route_pair, &a, bad, sizeof bad)) != NULL)
-		return fail(r, 400, "invalid_request_error", msg, bad);
-	if (open_catalog(r, path, &db) == -1)
-		return 0;
-	a.q.catalog = path;
-	if ((rc = route_open(db)) == NULL) {
-		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
-		goto out;
-	}
-	routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
-	n = route_select(rc, &a.q, routeout_candidate, &out, why, sizeof why);
 	if (n == -1) {
 		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
 	} else if (n == 0 && !models) {
@@ -161,9 +138,55 @@ do_route(struct reply *r, const char *path, char *query, int models, time_t now)
 		fputs("}\n", r->f);
 		r->status = 200;
 	} else {
-		routeout_end(&out);
+		routeout_end(out);
 		r->status = 200;
 	}
+}
+
+static int
+do_route(struct reply *r, const char *path, char *query, int models, time_t now)
+{
+	struct route_args a;
+	struct route_ctx *rc = NULL;
+	struct routeout out;
+	struct routesnap s;
+	sqlite3 *db = NULL;
+	char bad[80], why[512] = "";
+	const char *msg;
+	int n = -2;
+
+	memset(&a, 0, sizeof a);
+	route_query_init(&a.q, now);
+	a.models = models;
+	if (models) {
+		a.q.count = 0;
+		a.q.strategy = ROUTE_FREE_FIRST;
+	}
+	if ((msg = form_parse(query, route_pair, &a, bad, sizeof bad)) != NULL)
+		return fail(r, 400, "invalid_request_error", msg, bad);
+	a.q.catalog = path;
+	/* The route snapshot first (routesnap.h); the catalog when it cannot answer. */
+	if (path != NULL && routesnap_open(&s, path) == 0) {
+		routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
+		n = route_select_snapshot(&s, &a.q, routeout_candidate, &out, why, sizeof why);
+		routesnap_close(&s);
+		if (n != -2) {
+			answer(r, &out, n, models, why);
+			return 0;
+		}
+		rewind(r->f);
+	}
+	if (open_catalog(r, path, &db) == -1)
+		return 0;
+	if ((rc = route_open(db)) == NULL) {
+		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
+		goto out;
+	}
+	routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
+	n = route_select(rc, &a.q, routeout_candidate, &out, why, sizeof why);
+	answer(r, &out, n, models, why);
+	if (n >= 0)
+		routekeep_refresh(db, path, now);
 out:
 	route_close(rc);
 	catalog_close(db);

@@ -205,3 +205,22 @@ QUERIES=(
 	run afmts-route --refresh --db "$BATS_TEST_TMPDIR/none.db"
 	[ "$status" -eq 3 ]
 }
+
+@test "CGI /route and /v1/models answer from the snapshot, as the command line does" {
+	afmts-route --refresh
+	want=$(afmts-route --count 3 --need tools --format json | jq -c '[.candidates[].model]')
+	models=$(AFMTS_ROUTE_SNAPSHOT=off afmts-route --count 1000 --format json | jq -c '[.candidates[].model]')
+	# A catalog the snapshot has not followed (no AFMTS program did this): a
+	# decision from the catalog fails, one from the snapshot still answers.
+	sqlite3 "$DB" "ALTER TABLE models RENAME TO models_gone"
+	run env AFMTS_ROUTE_SNAPSHOT=off afmts-route
+	[ "$status" -eq 4 ]
+	run --separate-stderr env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/route \
+		QUERY_STRING='count=3&need=tools' afmts-route
+	[[ "$output" == "Status: 200"* ]]
+	[ "$(printf '%s\n' "$output" | sed '1,/^\r\?$/d' | jq -c '[.candidates[].model]')" = "$want" ]
+	run --separate-stderr env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/v1/models \
+		QUERY_STRING= afmts-route
+	[[ "$output" == "Status: 200"* ]]
+	[ "$(printf '%s\n' "$output" | sed '1,/^\r\?$/d' | jq -c '[.data[].id]')" = "$models" ]
+}
