@@ -108,28 +108,39 @@ add_entry(struct routesnap_builder *b, sqlite3_stmt *st, const struct item *it)
 }
 
 /* Items in provider order: a provider's shared facts are read once, not per model. */
-static const struct item *sort_base;
+struct by_provider {
+	const char	*provider;
+	size_t		 i;
+};
 
 static int
-by_provider(const void *a, const void *b)
+provider_cmp(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(sort_base[x].provider, sort_base[y].provider);
+	const struct by_provider *x = a, *y = b;
+	int c = strcmp(x->provider != NULL ? x->provider : "", y->provider != NULL ? y->provider : "");
 
-	return c != 0 ? c : (x > y) - (x < y);
+	return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
 }
 
 static size_t *
 provider_order(const struct item *v, size_t n)
 {
+	struct by_provider *p = malloc((n ? n : 1) * sizeof *p);
 	size_t *o = malloc((n ? n : 1) * sizeof *o);
 
-	if (o == NULL)
+	if (p == NULL || o == NULL) {
+		free(p);
+		free(o);
 		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		p[i].provider = v[i].provider;
+		p[i].i = i;
+	}
+	qsort(p, n, sizeof *p, provider_cmp);
 	for (size_t i = 0; i < n; i++)
-		o[i] = i;
-	sort_base = v;
-	qsort(o, n, sizeof *o, by_provider);
+		o[i] = p[i].i;
+	free(p);
 	return o;
 }
 
