@@ -15,7 +15,6 @@
 #include "route.h"
 #include "routecgi.h"
 #include "routekeep.h"
-#include "routesnap.h"
 #include "routeout.h"
 #include "routestatus.h"
 #include "utctime.h"
@@ -171,20 +170,6 @@ candidate(const struct candidate *c, void *arg)
 	return routeout_candidate(c, &o->out);
 }
 
-/* Decide from the route snapshot: -2 when it cannot answer, else as route_select. */
-static int
-decide_fast(const char *path, const struct route_query *q, struct output *o, char *why, size_t n)
-{
-	struct routesnap s;
-	int k;
-
-	if (routesnap_open(&s, path) == -1)
-		return -2;
-	k = route_select_snapshot(&s, q, candidate, o, why, n);
-	routesnap_close(&s);
-	return k;
-}
-
 static int
 decide(const char *path, struct route_query *q, enum routeout_format format, int state,
     int refresh)
@@ -199,7 +184,7 @@ decide(const char *path, struct route_query *q, enum routeout_format format, int
 
 	q->catalog = path;
 	if (!state && !refresh && snapshot)
-		n = decide_fast(path, q, &o, why, sizeof why);
+		n = route_select_snapshot(path, q, candidate, &o, why, sizeof why);
 	if (n == -2 && only) {
 		err_warn("%s.route: the route snapshot cannot answer (missing, busy or expired)", path);
 		return 4;

@@ -250,9 +250,11 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 	/* A key refused for any of the provider's models benches them all. */
 	if ((b = bench_of(hd, provider, now)) == NULL)
 		return -1;
-	if (b->since != 0 && now < b->since + HEALTH_BENCH_SECONDS)
-		holds_until(h, b->since + HEALTH_BENCH_SECONDS);
-	if (b->since != 0 && b->since > success_at && now < b->since + HEALTH_BENCH_SECONDS) {
+	if (b->since == 0 || now >= b->since + HEALTH_BENCH_SECONDS)
+		return 0;
+	/* Benched or not, the answer holds until the failure's bench ends. */
+	holds_until(h, b->since + HEALTH_BENCH_SECONDS);
+	if (b->since > success_at) {
 		h->state = HEALTH_BENCHED;
 		h->since = b->since;
 		h->until = b->since + HEALTH_BENCH_SECONDS;

@@ -878,26 +878,18 @@ fits_all(const struct routesnap *s, size_t i, const struct sqlq *b)
 	return 1;
 }
 
-/* Entry i as an item whose strings stay the snapshot's; 0, or -1 when its judgment has expired. */
-static int
-item_of_entry(const struct routesnap *s, size_t i, time_t now, struct item *it)
+void
+item_of_entry(const struct routesnap *s, size_t i, struct item *it)
 {
 	const struct routesnap_entry *e = &s->e[i];
-	const struct routesnap_judgment *j = &e->j;
 
 	memset(it, 0, sizeof *it);
-	if (now < j->judged_at || now >= j->stable_until)
-		return -1;
 	it->borrowed = 1;
 	it->provider = routesnap_str(s, i, RS_PROVIDER);
 	it->model = routesnap_str(s, i, RS_MODEL);
 	it->base_url = routesnap_str(s, i, RS_BASE_URL);
 	it->key_env = routesnap_str(s, i, RS_KEY_ENV);
 	it->family = routesnap_str(s, i, RS_FAMILY);
-	if (it->provider == NULL || it->model == NULL || it->base_url == NULL ||
-	    it->key_env == NULL || it->family == NULL || j->health_state < HEALTH_CLOSED ||
-	    j->health_state > HEALTH_GONE)
-		return -1;
 	it->ctx = e->context_length;
 	it->free = e->free_value;
 	it->has_prices = (e->flags & RSF_HAS_PRICES) != 0;
@@ -909,12 +901,24 @@ item_of_entry(const struct routesnap *s, size_t i, time_t now, struct item *it)
 	it->lim.tpm = e->tpm;
 	it->lim.tpd = e->tpd;
 	it->lim.provider_scope = (e->flags & RSF_SCOPE_PROVIDER) != 0;
+}
+
+/* Entry i with its judgment at now; 0, or -1 when the judgment has expired or is not whole. */
+static int
+judged_item(const struct routesnap *s, size_t i, time_t now, struct item *it)
+{
+	const struct routesnap_judgment *j = &s->e[i].j;
+
+	item_of_entry(s, i, it);
+	if (now < j->judged_at || now >= j->stable_until || it->provider == NULL ||
+	    it->model == NULL || it->base_url == NULL || it->key_env == NULL ||
+	    it->family == NULL || j->health_state < HEALTH_CLOSED || j->health_state > HEALTH_GONE)
+		return -1;
 	it->health.state = (enum health_state)j->health_state;
 	it->health.since = (time_t)j->health_since;
 	it->health.until = (time_t)j->health_until;
 	it->health.status = j->health_status;
 	it->health.failures = j->health_failures;
-	it->health.stable_until = (time_t)j->stable_until;
 	it->budget.exhausted = j->exhausted;
 	it->budget.which = routesnap_which(j->which);
 	it->budget.until = (time_t)j->budget_until;
@@ -922,7 +926,6 @@ item_of_entry(const struct routesnap *s, size_t i, time_t now, struct item *it)
 	it->budget.tokens_today = j->tokens_today;
 	it->budget.requests_minute = j->requests_minute;
 	it->budget.day_left = j->day_left;
-	it->budget.stable_until = (time_t)j->stable_until;
 	it->key = j->latency;
 	it->usable = health_usable(it->health.state) && !it->budget.exhausted;
 	return 0;
@@ -944,13 +947,12 @@ by_price(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* The entries that fit, in the order the strategy walks them: into *out (n of them). */
+/* The entries that fit in cheapest order: into *out (n of them).  0 or -1. */
 static int
-walk_order(const struct routesnap *s, const struct sqlq *b, const struct route_query *q,
-    struct priced **out, size_t *n)
+cheapest_order(const struct routesnap *s, const struct sqlq *b, size_t **out, size_t *n)
 {
 	struct priced *w = malloc((s->n ? s->n : 1) * sizeof *w);
-	size_t k = 0;
+	size_t *o, k = 0;
 
 	if (w == NULL)
 		return -1;
@@ -965,41 +967,69 @@ walk_order(const struct routesnap *s, const struct sqlq *b, const struct route_q
 		    ((e->flags & RSF_OUT_PRICE) ? e->output_price : 0);
 		k++;
 	}
-	if (q->strategy == ROUTE_CHEAPEST)
-		qsort(w, k, sizeof *w, by_price);
-	*out = w;
+	qsort(w, k, sizeof *w, by_price);
+	if ((o = malloc((k ? k : 1) * sizeof *o)) == NULL) {
+		free(w);
+		return -1;
+	}
+	for (size_t i = 0; i < k; i++)
+		o[i] = w[i].i;
+	free(w);
+	*out = o;
 	*n = k;
 	return 0;
 }
 
+/* passed[c]: entries that pass the first c constraints, for say_empty. */
+static void
+count_passed(const struct routesnap *s, const struct sqlq *b, long long *passed)
+{
+	memset(passed, 0, (size_t)(b->nc + 1) * sizeof *passed);
+	for (size_t i = 0; i < s->n; i++) {
+		int c = 0;
+
+		while (c < b->nc && fits(s, i, &b->c[c]))
+			c++;
+		for (int d = 0; d <= c; d++)
+			passed[d]++;
+	}
+}
+
 int
-route_select_snapshot(const struct routesnap *s, const struct route_query *q, route_emit emit,
+route_select_snapshot(const char *catalog, const struct route_query *q, route_emit emit,
     void *arg, char *why, size_t n)
 {
+	struct routesnap s;
 	struct sqlq b;
-	struct priced *w = NULL;
 	struct item it, *v = NULL;
 	char blocked_why[256] = "";
-	size_t nw = 0, nv = 0;
+	size_t *order = NULL, nwalk, cap, nv = 0;
 	int stream = q->strategy == ROUTE_FREE_FIRST || q->strategy == ROUTE_CHEAPEST;
-	int emitted = 0, blocked = 0, usable = 0, result = -2, stop = 0;
+	int emitted = 0, blocked = 0, result = -2, stop = 0;
 
+	if (routesnap_open(&s, catalog) == -1)
+		return -2;
 	memset(&b, 0, sizeof b);
 	constraints(&b, q);
-	if (walk_order(s, &b, q, &w, &nw) == -1 ||
-	    (v = malloc((nw ? nw : 1) * sizeof *v)) == NULL) {
-		free(w);
-		return -2;	/* the catalog can still answer */
-	}
+	/* Free-first is the snapshot's order: walked as it stands, and only as far as needed. */
+	nwalk = s.n;
+	if (q->strategy == ROUTE_CHEAPEST && cheapest_order(&s, &b, &order, &nwalk) == -1)
+		goto out;
+	cap = stream && q->count > 0 && (size_t)q->count < nwalk ? (size_t)q->count : nwalk;
+	if ((v = malloc((cap ? cap : 1) * sizeof *v)) == NULL)
+		goto out;
 	/* Judge first, emit after: an expired judgment leaves the answer to the catalog. */
-	for (size_t k = 0; k < nw && !(stream && q->count > 0 && usable == q->count); k++) {
-		if (item_of_entry(s, w[k].i, q->now, &it) == -1)
+	for (size_t k = 0; k < nwalk && nv < cap; k++) {
+		size_t i = order != NULL ? order[k] : k;
+
+		if (order == NULL && !fits_all(&s, i, &b))
+			continue;
+		if (judged_item(&s, i, q->now, &it) == -1)
 			goto out;
 		if (!it.usable && !q->all) {
 			note_blocked(&it, blocked++, blocked_why, sizeof blocked_why);
 			continue;
 		}
-		usable++;
 		it.order = (int)nv;
 		v[nv++] = it;
 	}
@@ -1011,22 +1041,13 @@ route_select_snapshot(const struct routesnap *s, const struct route_query *q, ro
 	if (emitted == 0) {
 		long long passed[MAX_CONDS + 1];
 
-		passed[0] = (long long)s->n;
-		for (int c = 0; c < b.nc; c++) {
-			passed[c + 1] = 0;
-			for (size_t i = 0; i < s->n; i++) {
-				int all = 1;
-
-				for (int d = 0; d <= c && all; d++)
-					all = fits(s, i, &b.c[d]);
-				passed[c + 1] += all;
-			}
-		}
+		count_passed(&s, &b, passed);
 		say_empty(&b, passed, blocked, blocked_why, why, n);
 	}
 	result = emitted;
 out:
-	free(w);
+	free(order);
 	free(v);
+	routesnap_close(&s);
 	return result;
 }

@@ -101,15 +101,14 @@ const char *route_strategy_name(enum route_strategy s);
 int route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
     void *arg, char *why, size_t n);
 
-struct routesnap;
-
 /*
- * The same, from the route snapshot (routesnap.h) instead of the catalog:
- * the same candidates in the same order.  Returns -2, having emitted
- * nothing, when the snapshot cannot answer for q->now (a judgment has
- * expired): the caller asks the catalog.
+ * The same, from the route snapshot of the catalog at path catalog
+ * (routesnap.h) instead of the catalog: the same candidates in the same
+ * order.  Returns -2, having emitted nothing, when the snapshot cannot answer
+ * for q->now (none, busy, or a judgment has expired): the caller asks the
+ * catalog.
  */
-int route_select_snapshot(const struct routesnap *s, const struct route_query *q,
+int route_select_snapshot(const char *catalog, const struct route_query *q,
     route_emit emit, void *arg, char *why, size_t n);
 
 #endif

@@ -16,7 +16,6 @@
 #include "route.h"
 #include "routecgi.h"
 #include "routekeep.h"
-#include "routesnap.h"
 #include "routeout.h"
 #include "routestatus.h"
 #include "utctime.h"
@@ -149,7 +148,6 @@ do_route(struct reply *r, const char *path, char *query, int models, time_t now)
 	struct route_args a;
 	struct route_ctx *rc = NULL;
 	struct routeout out;
-	struct routesnap s;
 	sqlite3 *db = NULL;
 	char bad[80], why[512] = "";
 	const char *msg;
@@ -166,10 +164,9 @@ do_route(struct reply *r, const char *path, char *query, int models, time_t now)
 		return fail(r, 400, "invalid_request_error", msg, bad);
 	a.q.catalog = path;
 	/* The route snapshot first (routesnap.h); the catalog when it cannot answer. */
-	if (path != NULL && routesnap_open(&s, path) == 0) {
+	if (path != NULL) {
 		routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
-		n = route_select_snapshot(&s, &a.q, routeout_candidate, &out, why, sizeof why);
-		routesnap_close(&s);
+		n = route_select_snapshot(path, &a.q, routeout_candidate, &out, why, sizeof why);
 		if (n != -2) {
 			answer(r, &out, n, models, why);
 			return 0;

@@ -51,4 +51,9 @@ int item_judge(struct route_ctx *rc, struct item *it, time_t now);
 /* Mean latency over 7 days into it->key; NAN if never measured.  0 or -1. */
 int item_latency(struct route_ctx *rc, struct item *it, time_t now);
 
+struct routesnap;
+
+/* Entry i of a route snapshot as an item, strings the snapshot's (NULL where bad), not judged. */
+void item_of_entry(const struct routesnap *s, size_t i, struct item *it);
+
 #endif

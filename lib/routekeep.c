@@ -244,56 +244,44 @@ routekeep_build(sqlite3 *db, const char *catalog, time_t now, int wait)
 	return rv;
 }
 
-/* Entry i as an item to judge (strings the snapshot's). */
-static void
-item_of(const struct routesnap *s, size_t i, struct item *it)
-{
-	const struct routesnap_entry *e = &s->e[i];
-
-	memset(it, 0, sizeof *it);
-	it->borrowed = 1;
-	it->provider = routesnap_str(s, i, RS_PROVIDER);
-	it->model = routesnap_str(s, i, RS_MODEL);
-	it->lim.rpm = e->rpm;
-	it->lim.rpd = e->rpd;
-	it->lim.tpm = e->tpm;
-	it->lim.tpd = e->tpd;
-	it->lim.provider_scope = (e->flags & RSF_SCOPE_PROVIDER) != 0;
-}
-
 /*
  * Re-judge the entries of s (open under the lock) that want(): in provider
  * order, from one read of the catalog.  0 or -1.
  */
 static int
-rejudge(struct route_ctx *rc, const struct routesnap *s, const unsigned char *want, time_t now)
+rejudge(struct route_ctx *rc, const struct routesnap *s, const unsigned char *want,
+    size_t nwant, time_t now)
 {
-	struct item *v = calloc(s->n ? s->n : 1, sizeof *v);
-	size_t *order = NULL;
+	struct item *v = calloc(nwant ? nwant : 1, sizeof *v);
+	size_t *at = malloc((nwant ? nwant : 1) * sizeof *at), *order = NULL, k = 0;
 	struct routesnap_judgment j;
 	time_t cap_at;
 	int rv = -1;
 
-	if (v == NULL)
-		return -1;
+	if (v == NULL || at == NULL)
+		goto out;
 	for (size_t i = 0; i < s->n; i++) {
-		item_of(s, i, &v[i]);
-		if (want[i] && (v[i].provider == NULL || v[i].model == NULL))
+		if (!want[i])
+			continue;
+		item_of_entry(s, i, &v[k]);
+		if (v[k].provider == NULL || v[k].model == NULL)
 			goto out;
+		at[k++] = i;
 	}
-	if ((order = provider_order(v, s->n)) == NULL ||
+	if ((order = provider_order(v, nwant)) == NULL ||
 	    catalog_exec(rc->db, "SAVEPOINT rejudge") != CATALOG_OK)
 		goto out;
 	health_forget(rc->hd);
 	budget_forget(rc->bd);
 	rv = next_row_after(rc->db, now, &cap_at);
-	for (size_t k = 0; k < s->n && rv == 0; k++)
-		if (want[order[k]] && (judge(rc, &v[order[k]], now, cap_at, &j) == -1 ||
-		    routesnap_rejudge(s->fd, order[k], &j) == -1))
+	for (k = 0; k < nwant && rv == 0; k++)
+		if (judge(rc, &v[order[k]], now, cap_at, &j) == -1 ||
+		    routesnap_rejudge(s->fd, at[order[k]], &j) == -1)
 			rv = -1;
 	catalog_exec(rc->db, "RELEASE rejudge");
 out:
 	free(order);
+	free(at);
 	free(v);
 	return rv;
 }
@@ -326,7 +314,8 @@ keep(sqlite3 *db, const char *catalog, time_t now, int wait,
 	if ((want = calloc(s.n ? s.n : 1, 1)) != NULL) {
 		for (size_t i = 0; i < s.n; i++)
 			nwant += (want[i] = (unsigned char)pick(&s, i, arg));
-		ok = nwant == 0 || ((rc = route_open(db)) != NULL && rejudge(rc, &s, want, now) == 0);
+		ok = nwant == 0 ||
+		    ((rc = route_open(db)) != NULL && rejudge(rc, &s, want, nwant, now) == 0);
 	}
 	route_close(rc);
 	free(want);
