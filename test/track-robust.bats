@@ -178,9 +178,10 @@ setup() {
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/daily")" -eq 12000 ]
 	diff "$BATS_TEST_TMPDIR/rows" "$BATS_TEST_TMPDIR/daily"
 	# Each client's requests per day (afmts-gateway's daily budgets).
-	diff <(sqlite3 "$AFMTS_DB" "SELECT client, date(ts, 'unixepoch'), count(*) FROM usage
-		WHERE client IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2") \
-		<(sqlite3 "$AFMTS_DB" 'SELECT * FROM usage_clients ORDER BY 1, 2')
+	# (Two sqlite3 at once: either may find the other setting up the WAL index.)
+	diff <(sqlite3 -cmd '.timeout 5000' "$AFMTS_DB" "SELECT client, date(ts, 'unixepoch'), count(*)
+		FROM usage WHERE client IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2") \
+		<(sqlite3 -cmd '.timeout 5000' "$AFMTS_DB" 'SELECT * FROM usage_clients ORDER BY 1, 2')
 	[ "$(sqlite3 "$AFMTS_DB" 'SELECT count(*) FROM usage_clients')" -eq 8 ]
 	# Latency percentiles from the histograms equal those from the rows.
 	diff <(afmts-report --from 2026-11-21 --to 2026-11-23 --format csv --section usage) \
