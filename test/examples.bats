@@ -7,7 +7,7 @@ load helpers
 setup() {
 	setup_env
 	export AFMTS_DB="$BATS_TEST_TMPDIR/catalog.db"
-	OR=$SHARED/openrouter
+	OR=$REAL/openrouter
 }
 
 teardown() {
@@ -89,13 +89,13 @@ mock_catalog() {
 
 @test "custom-provider writes a descriptor and discovers the server's models with its key" {
 	mkdir -p "$BATS_TEST_TMPDIR/www/v1"
-	cp "$SHARED/groq/hacka-re-2025-09-02.extracted.json" "$BATS_TEST_TMPDIR/www/v1/models"
+	cp "$REAL/groq/hacka-re-2025-09-02.extracted.json" "$BATS_TEST_TMPDIR/www/v1/models"
 	start_server "$BATS_TEST_TMPDIR/www"
 	export HOMELAB_KEY=canary-homelab-5678
 	run "$ROOT/examples/custom-provider" homelab "$BASE/v1" HOMELAB_KEY
 	[ "$status" -eq 0 ]
 	[ -f "$XDG_CONFIG_HOME/afmts/providers/homelab.json" ]
-	n=$(jq '.data | length' "$SHARED/groq/hacka-re-2025-09-02.extracted.json")
+	n=$(jq '.data | length' "$REAL/groq/hacka-re-2025-09-02.extracted.json")
 	[ "$(sqlite3 "$AFMTS_DB" "select count(*), sum(free) from models where provider = 'homelab'")" = "$n|$n" ]
 	[ "$(jq -r .headers.Authorization "$SERVER_LOG")" = "Bearer canary-homelab-5678" ]
 	# The new provider's models are routable at once.
@@ -126,7 +126,7 @@ mock_catalog() {
 
 @test "make run LIVE=1 fetches the providers (here one on loopback) and invents no usage" {
 	mkdir -p "$BATS_TEST_TMPDIR/www/v1" "$BATS_TEST_TMPDIR/data/parsers" "$BATS_TEST_TMPDIR/config/providers"
-	cp "$SHARED/groq/hacka-re-2025-09-02.extracted.json" "$BATS_TEST_TMPDIR/www/v1/models"
+	cp "$REAL/groq/hacka-re-2025-09-02.extracted.json" "$BATS_TEST_TMPDIR/www/v1/models"
 	start_server "$BATS_TEST_TMPDIR/www"
 	# The shipped parsers and SQL, but only the test's provider.
 	for d in dialects families features prelude.jq; do

@@ -10,10 +10,10 @@ setup() {
 	FX="$BATS_TEST_TMPDIR/root"
 	PROV="$BATS_TEST_TMPDIR/providers"
 	mkdir -p "$FX" "$PROV"
-	# A real answer: Groq's model list (../shared/fixtures), under several
+	# A real answer: Groq's model list (test/fixtures/real), under several
 	# names because the server counts failures per path.
 	for f in a b c d e f g h; do
-		cp "$SHARED/groq/hacka-re-2025-09-02.extracted.json" "$FX/$f.json"
+		cp "$REAL/groq/hacka-re-2025-09-02.extracted.json" "$FX/$f.json"
 	done
 	start_server "$FX"
 	OUT="$BATS_TEST_TMPDIR/out.jsonl"

@@ -5,8 +5,8 @@
 # shellcheck disable=SC2154
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-SHARED=$(cd "$ROOT/../shared/fixtures" 2>/dev/null && pwd)
-export ROOT SHARED
+REAL="$ROOT/test/fixtures/real"
+export ROOT REAL
 export PATH="$ROOT/bin:$PATH"
 
 setup_env() {

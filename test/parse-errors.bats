@@ -6,9 +6,9 @@ load helpers
 
 setup() {
 	setup_env
-	GOOD_GROQ=$(fetchline groq "$SHARED/groq/hacka-re-2025-09-02.extracted.json")
-	GOOD_CEREBRAS=$(fetchline cerebras "$SHARED/cerebras/flask-app-2025-09-03.data-array.json")
-	NGROQ=$(jq '[.data[] | select(.active != false)] | length' "$SHARED/groq/hacka-re-2025-09-02.extracted.json")
+	GOOD_GROQ=$(fetchline groq "$REAL/groq/hacka-re-2025-09-02.extracted.json")
+	GOOD_CEREBRAS=$(fetchline cerebras "$REAL/cerebras/flask-app-2025-09-03.data-array.json")
+	NGROQ=$(jq '[.data[] | select(.active != false)] | length' "$REAL/groq/hacka-re-2025-09-02.extracted.json")
 }
 
 # run_parse FILE: afmts-parse FILE, stdout and stderr apart.
@@ -29,7 +29,7 @@ provider_of() {
 @test "a truncated fetch line is named by its line number; the others come out" {
 	{
 		echo "$GOOD_GROQ"
-		fetchline openrouter "$SHARED/openrouter/roo-code-2025-05-23.json" | head -c 50000
+		fetchline openrouter "$REAL/openrouter/roo-code-2025-05-23.json" | head -c 50000
 		echo
 		echo "$GOOD_CEREBRAS"
 	} > "$BATS_TEST_TMPDIR/in"
@@ -142,7 +142,7 @@ provider_of() {
 }
 
 @test "a line over --max-line is skipped and named; the next line is read" {
-	printf '%s\n%s\n' "$(fetchline openrouter "$SHARED/openrouter/roo-code-2025-05-23.json")" "$GOOD_CEREBRAS" > "$BATS_TEST_TMPDIR/in"
+	printf '%s\n%s\n' "$(fetchline openrouter "$REAL/openrouter/roo-code-2025-05-23.json")" "$GOOD_CEREBRAS" > "$BATS_TEST_TMPDIR/in"
 	run_parse --max-line 100000 "$BATS_TEST_TMPDIR/in"
 	[ "$status" -eq 1 ]
 	[ "$err" = "afmts-parse: $BATS_TEST_TMPDIR/in:1: line longer than 100000 bytes, skipped" ]
@@ -164,7 +164,7 @@ provider_of() {
 @test "a dialect with a jq syntax error fails its providers with the file named" {
 	mkdir -p "$XDG_CONFIG_HOME/afmts/dialects"
 	echo '.data[] | {model: .id' > "$XDG_CONFIG_HOME/afmts/dialects/openai.jq"
-	printf '%s\n' "$GOOD_CEREBRAS" "$(fetchline ollama "$SHARED/ollama/lhep-sochi-2025-11-21.api-tags.extracted.json")" > "$BATS_TEST_TMPDIR/in"
+	printf '%s\n' "$GOOD_CEREBRAS" "$(fetchline ollama "$REAL/ollama/lhep-sochi-2025-11-21.api-tags.extracted.json")" > "$BATS_TEST_TMPDIR/in"
 	run_parse "$BATS_TEST_TMPDIR/in"
 	[ "$status" -eq 1 ]
 	[[ "$err" == *"dialects/openai.jq: dialect openai: "* ]]
@@ -217,7 +217,7 @@ provider_of() {
 
 @test "a canary API key in the environment never reaches the output" {
 	export OPENROUTER_API_KEY=sk-or-canary-7f3a9c GROQ_API_KEY=gsk-canary-7f3a9c
-	fetchline openrouter "$SHARED/openrouter/roo-code-2025-05-23.json" > "$BATS_TEST_TMPDIR/in"
+	fetchline openrouter "$REAL/openrouter/roo-code-2025-05-23.json" > "$BATS_TEST_TMPDIR/in"
 	echo "$GOOD_GROQ" >> "$BATS_TEST_TMPDIR/in"
 	run_parse "$BATS_TEST_TMPDIR/in"
 	[ "$status" -eq 0 ]
@@ -232,7 +232,7 @@ provider_of() {
 		echo "$GOOD_GROQ"
 		echo 'not json'
 		echo '{"type":"fetch","provider":"openrouter","status":200,"body":{"data":"gone"}}'
-		fetchline gemini "$SHARED/gemini/ai-horoscop-2025-11-18.json"
+		fetchline gemini "$REAL/gemini/ai-horoscop-2025-11-18.json"
 		jq -Rs -c '{type: "fetch", provider: "htmlprov", status: 200, content_type: "text/html", body_text: .}' \
 			"$ROOT/test/fixtures/synthetic/free-models-page.html"
 	} > "$BATS_TEST_TMPDIR/in"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# afmts-parse on the real provider responses in ../shared/fixtures: the model
+# afmts-parse on the real provider responses in test/fixtures/real: the model
 # and free-model counts are computed here, independently, with the jq command
 # line from the raw files; a few known models are checked field by field.
 
@@ -26,7 +26,7 @@ or_expect() {
 }
 
 @test "OpenRouter 2024-04 (bare data array, early shape): counts match the raw file" {
-	f=$SHARED/openrouter/lobe-chat-2024-04-10.data-array.json
+	f=$REAL/openrouter/lobe-chat-2024-04-10.data-array.json
 	or_expect "$f"
 	parse_counts openrouter "$f"
 	[ "$n" -eq "$want_n" ]
@@ -35,7 +35,7 @@ or_expect() {
 }
 
 @test "OpenRouter 2025-04-24: counts match the raw file" {
-	f=$SHARED/openrouter/roo-code-2025-04-24.json
+	f=$REAL/openrouter/roo-code-2025-04-24.json
 	or_expect "$f"
 	parse_counts openrouter "$f"
 	[ "$want_n" -gt 300 ]
@@ -44,7 +44,7 @@ or_expect() {
 }
 
 @test "OpenRouter 2025-05-23: counts match the raw file and known models are exact" {
-	f=$SHARED/openrouter/roo-code-2025-05-23.json
+	f=$REAL/openrouter/roo-code-2025-05-23.json
 	or_expect "$f"
 	parse_counts openrouter "$f"
 	[ "$n" -eq "$want_n" ]
@@ -71,7 +71,7 @@ or_expect() {
 }
 
 @test "OpenRouter 2026-05 (zero-valued price keys omitted): counts match the raw file" {
-	f=$SHARED/openrouter/models-dev-2026-05-15.json
+	f=$REAL/openrouter/models-dev-2026-05-15.json
 	or_expect "$f"
 	parse_counts openrouter "$f"
 	[ "$n" -eq "$want_n" ]
@@ -81,7 +81,7 @@ or_expect() {
 }
 
 @test "every OpenRouter price is the raw per-token price times a million" {
-	f=$SHARED/openrouter/roo-code-2025-04-24.json
+	f=$REAL/openrouter/roo-code-2025-04-24.json
 	parse_counts openrouter "$f"
 	bad=$(printf '%s\n' "$output" | jq -s --slurpfile raw "$f" '
 		($raw[0].data | map({key: .id, value: .pricing}) | from_entries) as $p
@@ -93,7 +93,7 @@ or_expect() {
 }
 
 @test "Groq: every active model, all free, context and output limits exact" {
-	f=$SHARED/groq/hacka-re-2025-09-02.extracted.json
+	f=$REAL/groq/hacka-re-2025-09-02.extracted.json
 	parse_counts groq "$f"
 	[ "$n" -eq "$(jq '[.data[] | select(.active != false)] | length' "$f")" ]
 	[ "$nfree" -eq "$n" ]
@@ -105,7 +105,7 @@ or_expect() {
 }
 
 @test "Gemini: the descriptor's free-tier pattern decides, as jq applies it to the raw file" {
-	f=$SHARED/gemini/ai-horoscop-2025-11-18.json
+	f=$REAL/gemini/ai-horoscop-2025-11-18.json
 	d=$ROOT/parsers/providers/gemini.json
 	pat=$(jq -r .free.pattern "$d")
 	ex=$(jq -r .free.exclude "$d")
@@ -121,7 +121,7 @@ or_expect() {
 }
 
 @test "GitHub Models: every catalog model, free, with limits from its rate tier" {
-	f=$SHARED/github-models/github-model-list-2025-05-17.json
+	f=$REAL/github-models/github-model-list-2025-05-17.json
 	parse_counts github-models "$f"
 	[ "$n" -eq "$(jq length "$f")" ]
 	[ "$nfree" -eq "$n" ]
@@ -131,7 +131,7 @@ or_expect() {
 }
 
 @test "NVIDIA: the /v1/models list rebuilt from the derived snapshot parses whole" {
-	f=$SHARED/nvidia/autobots-derived-2026-06-24.json
+	f=$REAL/nvidia/autobots-derived-2026-06-24.json
 	jq '{object: "list", data: [.models[] | {id, object: "model", created, owned_by: .publisher}]}' "$f" > "$BATS_TEST_TMPDIR/nvidia.json"
 	parse_counts nvidia "$BATS_TEST_TMPDIR/nvidia.json"
 	[ "$n" -eq "$(jq .total "$f")" ]
@@ -140,7 +140,7 @@ or_expect() {
 }
 
 @test "Cerebras: a bare data array, every model free" {
-	f=$SHARED/cerebras/flask-app-2025-09-03.data-array.json
+	f=$REAL/cerebras/flask-app-2025-09-03.data-array.json
 	parse_counts cerebras "$f"
 	[ "$n" -eq "$(jq length "$f")" ]
 	[ "$nfree" -eq "$n" ]
@@ -148,7 +148,7 @@ or_expect() {
 }
 
 @test "Mistral: capabilities become features and modalities" {
-	f=$SHARED/mistral/pipedream-test-event.model-object.json
+	f=$REAL/mistral/pipedream-test-event.model-object.json
 	jq '{object: "list", data: [.]}' "$f" > "$BATS_TEST_TMPDIR/mistral.json"
 	parse_counts mistral "$BATS_TEST_TMPDIR/mistral.json"
 	[ "$n" -eq 1 ]
@@ -158,7 +158,7 @@ or_expect() {
 }
 
 @test "Together (legacy /api/models): zero-priced text models are free, prices scaled" {
-	f=$SHARED/together/lobe-chat-2024-05-11.models-info.json
+	f=$REAL/together/lobe-chat-2024-05-11.models-info.json
 	parse_counts together "$f"
 	[ "$n" -eq "$(jq '[.[] | select((.id // .name) | type == "string")] | length' "$f")" ]
 	want=$(jq '[.[] | select(.pricing.input == 0 and .pricing.output == 0
@@ -171,7 +171,7 @@ or_expect() {
 }
 
 @test "Ollama /api/tags: local models, family from details" {
-	f=$SHARED/ollama/lhep-sochi-2025-11-21.api-tags.extracted.json
+	f=$REAL/ollama/lhep-sochi-2025-11-21.api-tags.extracted.json
 	parse_counts ollama "$f"
 	[ "$n" -eq "$(jq '.models | length' "$f")" ]
 	[ "$nfree" -eq "$n" ]
@@ -182,13 +182,13 @@ or_expect() {
 
 @test "all real fixtures in one stream: one provider line each, exit 0" {
 	{
-		fetchline openrouter "$SHARED/openrouter/roo-code-2025-05-23.json"
-		fetchline groq "$SHARED/groq/hacka-re-2025-09-02.extracted.json"
-		fetchline gemini "$SHARED/gemini/ai-horoscop-2025-11-18.json"
-		fetchline github-models "$SHARED/github-models/github-model-list-2025-05-17.json"
-		fetchline cerebras "$SHARED/cerebras/flask-app-2025-09-03.data-array.json"
-		fetchline together "$SHARED/together/lobe-chat-2024-05-11.models-info.json"
-		fetchline ollama "$SHARED/ollama/lhep-sochi-2025-11-21.api-tags.extracted.json"
+		fetchline openrouter "$REAL/openrouter/roo-code-2025-05-23.json"
+		fetchline groq "$REAL/groq/hacka-re-2025-09-02.extracted.json"
+		fetchline gemini "$REAL/gemini/ai-horoscop-2025-11-18.json"
+		fetchline github-models "$REAL/github-models/github-model-list-2025-05-17.json"
+		fetchline cerebras "$REAL/cerebras/flask-app-2025-09-03.data-array.json"
+		fetchline together "$REAL/together/lobe-chat-2024-05-11.models-info.json"
+		fetchline ollama "$REAL/ollama/lhep-sochi-2025-11-21.api-tags.extracted.json"
 	} > "$BATS_TEST_TMPDIR/all.jsonl"
 	run afmts-parse "$BATS_TEST_TMPDIR/all.jsonl"
 	[ "$status" -eq 0 ]
@@ -198,9 +198,9 @@ or_expect() {
 
 @test "every model record carries the common fields with the right types" {
 	{
-		fetchline openrouter "$SHARED/openrouter/models-dev-2026-05-15.json"
-		fetchline gemini "$SHARED/gemini/ai-horoscop-2025-11-18.json"
-		fetchline together "$SHARED/together/lobe-chat-2024-05-11.models-info.json"
+		fetchline openrouter "$REAL/openrouter/models-dev-2026-05-15.json"
+		fetchline gemini "$REAL/gemini/ai-horoscop-2025-11-18.json"
+		fetchline together "$REAL/together/lobe-chat-2024-05-11.models-info.json"
 	} | { run afmts-parse; echo "$output"; } > "$BATS_TEST_TMPDIR/out.jsonl"
 	bad=$(jq -c 'select(.type == "model") | select(
 		(.provider | type) != "string" or (.model | type) != "string" or

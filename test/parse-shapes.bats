@@ -108,14 +108,14 @@ XML
 }
 
 @test "--dialect reads a raw response from stdin, with the provider of the same name" {
-	run afmts-parse --dialect openrouter < "$SHARED/openrouter/roo-code-2025-04-24.json"
+	run afmts-parse --dialect openrouter < "$REAL/openrouter/roo-code-2025-04-24.json"
 	[ "$status" -eq 0 ]
-	[ "$(models | jq length)" -eq "$(jq '.data | length' "$SHARED/openrouter/roo-code-2025-04-24.json")" ]
+	[ "$(models | jq length)" -eq "$(jq '.data | length' "$REAL/openrouter/roo-code-2025-04-24.json")" ]
 	[ "$(printf '%s\n' "$output" | tail -n 1 | jq -r '.provider + " " + (.ok | tostring)')" = "openrouter true" ]
 }
 
 @test "--dialect reads several concatenated pages as one provider" {
-	f=$SHARED/gemini/ai-horoscop-2025-11-18.json
+	f=$REAL/gemini/ai-horoscop-2025-11-18.json
 	run bash -c "cat '$f' '$f' | afmts-parse --dialect gemini"
 	[ "$status" -eq 0 ]
 	[ "$(models | jq length)" -eq $(( 2 * $(jq '.models | length' "$f") )) ]
@@ -123,10 +123,10 @@ XML
 }
 
 @test "--dialect with --provider applies that provider's free rule" {
-	run afmts-parse --dialect openai --provider groq < "$SHARED/cerebras/flask-app-2025-09-03.data-array.json"
+	run afmts-parse --dialect openai --provider groq < "$REAL/cerebras/flask-app-2025-09-03.data-array.json"
 	[ "$status" -eq 0 ]
 	[ "$(models | jq '[.[] | select(.free and .provider == "groq")] | length')" -eq 9 ]
-	run afmts-parse --dialect openai < "$SHARED/cerebras/flask-app-2025-09-03.data-array.json"
+	run afmts-parse --dialect openai < "$REAL/cerebras/flask-app-2025-09-03.data-array.json"
 	[ "$status" -eq 0 ]
 	[ "$(models | jq '[.[] | select(.free)] | length')" -eq 0 ]
 }

@@ -12,10 +12,10 @@ HOSTILE='<script>alert(1)</script>"'"'"',&'
 # $BATS_TEST_TMPDIR/usage.jsonl.
 report_catalog() {
 	export AFMTS_DB="$BATS_TEST_TMPDIR/catalog.db"
-	OR=$SHARED/openrouter
+	OR=$REAL/openrouter
 	parse_to openrouter "$OR/$OR_A" 2025-04-24T17:54:21Z "$BATS_TEST_TMPDIR/a.jsonl"
 	parse_to openrouter "$OR/$OR_B" 2025-05-23T00:03:47Z "$BATS_TEST_TMPDIR/b.jsonl"
-	parse_to groq "$SHARED/groq/hacka-re-2025-09-02.extracted.json" 2025-05-23T00:05:00Z \
+	parse_to groq "$REAL/groq/hacka-re-2025-09-02.extracted.json" 2025-05-23T00:05:00Z \
 		"$BATS_TEST_TMPDIR/g.jsonl"
 	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
 	cat "$BATS_TEST_TMPDIR/b.jsonl" "$BATS_TEST_TMPDIR/g.jsonl" | afmts-track > /dev/null

@@ -6,7 +6,7 @@ load helpers
 setup() {
 	setup_env
 	export AFMTS_DB="$BATS_TEST_TMPDIR/catalog.db"
-	OR=$SHARED/openrouter
+	OR=$REAL/openrouter
 	parse_to openrouter "$OR/roo-code-2025-04-24.json" 2025-04-24T17:54:21Z "$BATS_TEST_TMPDIR/a.jsonl"
 	parse_to openrouter "$OR/roo-code-2025-05-23.json" 2025-05-23T00:03:47Z "$BATS_TEST_TMPDIR/b.jsonl"
 }
