@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "paths.h"
 
@@ -55,12 +57,72 @@ xdg_dir(const char *var, const char *fallback)
 	return s;
 }
 
+/* Whether dir holds AFMTS's data: its parsers and its schema. */
+static int
+is_data_dir(const char *dir)
+{
+	static const char *const marks[] = { "parsers/prelude.jq", "sql/001-catalog.sql" };
+	size_t i;
+
+	for (i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		char *path = paths_join(dir, marks[i]);
+		int ok = path != NULL && access(path, R_OK) == 0;
+
+		free(path);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The data beside the running program, found from /proc/self/exe so that a
+ * tree installed with any PREFIX, or moved after installing, finds its own:
+ * ROOT/bin/prog uses ROOT/share/afmts when installed, ROOT itself in a
+ * source tree.  NULL when neither holds AFMTS's data.
+ */
+static char *
+exe_data_dir(void)
+{
+	static const char *const layouts[] = { "share/afmts", "." };
+	char exe[PATH_MAX], *slash, *dir;
+	ssize_t n;
+	size_t i;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
+		return NULL;
+	exe[n] = '\0';
+	/* Two components up: the program's name, then bin/. */
+	for (i = 0; i < 2; i++) {
+		if ((slash = strrchr(exe, '/')) == NULL)
+			return NULL;
+		*slash = '\0';
+	}
+	if (exe[0] == '\0')
+		strcpy(exe, "/");
+	for (i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+		if (strcmp(layouts[i], ".") == 0)
+			dir = strdup(exe);
+		else
+			dir = paths_join(exe, layouts[i]);
+		if (dir == NULL || is_data_dir(dir))
+			return dir;
+		free(dir);
+	}
+	return NULL;
+}
+
 char *
 paths_data_dir(void)
 {
 	const char *d = env("AFMTS_DATADIR");
+	char *beside;
 
-	return strdup(d != NULL ? d : AFMTS_DATADIR);
+	if (d != NULL)
+		return strdup(d);
+	if ((beside = exe_data_dir()) != NULL)
+		return beside;
+	return strdup(AFMTS_DATADIR);
 }
 
 char *

@@ -1,8 +1,10 @@
 /*
  * paths: where AFMTS finds its data and keeps its state.
  *
- *   data dir    $AFMTS_DATADIR, else the compiled-in DATADIR (PREFIX/share/afmts):
- *               parsers/, sql/, reports/ as shipped.
+ *   data dir    $AFMTS_DATADIR, else found beside the program (ROOT/bin/prog:
+ *               ROOT/share/afmts installed, ROOT in a source tree), else the
+ *               compiled-in DATADIR (PREFIX/share/afmts): parsers/, sql/,
+ *               reports/ as shipped.
  *   config dir  $AFMTS_CONFIG, else $XDG_CONFIG_HOME/afmts, else ~/.config/afmts:
  *               the user's own providers/ and dialects/, which win by name.
  *   state dir   $XDG_STATE_HOME/afmts, else ~/.local/state/afmts: catalog, caches.
