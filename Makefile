@@ -3,6 +3,8 @@
 #   make            build the programs
 #   make run        install missing packages, build, run the offline demo
 #                   (LIVE=1: fetch the real providers, with the keys of the environment)
+#   make serve      the OpenAI-compatible endpoint on the demo catalog, in the
+#                   foreground (LISTEN=127.0.0.1:8080)
 #   make check      install missing packages, build, run every test
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      the performance figures named in the issues
@@ -11,6 +13,7 @@
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
 LIVE     ?= 0
+LISTEN   ?= 127.0.0.1:8080
 BINDIR    = $(PREFIX)/bin
 DATADIR   = $(PREFIX)/share/afmts
 MANDIR    = $(PREFIX)/share/man
@@ -36,9 +39,10 @@ TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wr
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report \
         bin/afmts-gateway
-SCRIPTS = schedule/afmts-discover schedule/afmts-report-daily
+SCRIPTS = schedule/afmts-discover schedule/afmts-report-daily schedule/afmts-serve
 UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
-          schedule/afmts-report.service schedule/afmts-report.timer
+          schedule/afmts-report.service schedule/afmts-report.timer \
+          schedule/afmts-gateway.service
 
 # Shared code, one module an idea.
 CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o \
@@ -73,11 +77,11 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
 MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-parse.1 man/afmts-report.1 \
-       man/afmts-report-daily.1 man/afmts-route.1 \
+       man/afmts-report-daily.1 man/afmts-route.1 man/afmts-serve.1 \
        man/afmts-track.1
 MAN7 = man/afmts.7
 
-.PHONY: all deps run check test asan bench install uninstall clean lint
+.PHONY: all deps run serve check test asan bench install uninstall clean lint
 
 all: $(PROGS)
 
@@ -151,6 +155,12 @@ deps:
 run: deps
 	$(MAKE) all
 	@AFMTS_DATADIR=$${AFMTS_DATADIR:-$(CURDIR)} LIVE=$(LIVE) sh examples/demo
+
+# The endpoint, on the demo's catalog (made by the demo when missing).
+serve: deps
+	$(MAKE) all
+	@[ -f examples/out/catalog.db ] || sh examples/demo
+	@sh schedule/afmts-serve --listen $(LISTEN) --db examples/out/catalog.db
 
 check: deps
 	$(MAKE) all test/unit/run

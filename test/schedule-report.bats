@@ -59,7 +59,7 @@ setup() {
 # their programs in DIR/bin.
 units() {
 	mkdir -p "$1/bin" "$1/units"
-	cp "$ROOT/schedule/afmts-discover" "$ROOT/schedule/afmts-report-daily" "$1/bin/"
+	cp "$ROOT/schedule/afmts-discover" "$ROOT/schedule/afmts-report-daily" "$ROOT/schedule/afmts-serve" "$1/bin/"
 	for u in "$ROOT"/schedule/*.service "$ROOT"/schedule/*.timer; do
 		sed "s|@BINDIR@|$1/bin|g" "$u" > "$1/units/${u##*/}"
 	done
@@ -67,20 +67,27 @@ units() {
 
 @test "the systemd units pass systemd-analyze verify and are hardened" {
 	units "$BATS_TEST_TMPDIR/sd"
-	for s in afmts-discover afmts-report; do
+	for s in afmts-discover afmts-report afmts-gateway; do
 		f="$BATS_TEST_TMPDIR/sd/units/$s.service"
 		for opt in NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes DynamicUser=yes \
-			StateDirectory=afmts ProtectHome=yes; do
+			StateDirectory=afmts ProtectHome=yes CapabilityBoundingSet=; do
 			grep -qx "$opt" "$f"
 		done
 		grep -q "^ExecStart=$BATS_TEST_TMPDIR/sd/bin/" "$f"
 	done
 	grep -qx 'EnvironmentFile=-/etc/afmts/keys.env' "$BATS_TEST_TMPDIR/sd/units/afmts-discover.service"
+	# The endpoint: loopback, the catalog the discovery keeps, the providers' keys.
+	f="$BATS_TEST_TMPDIR/sd/units/afmts-gateway.service"
+	grep -qx "ExecStart=$BATS_TEST_TMPDIR/sd/bin/afmts-serve --listen 127.0.0.1:8080 --db %S/afmts/catalog.db" "$f"
+	grep -qx 'EnvironmentFile=-/etc/afmts/keys.env' "$f"
+	# The catalog and its snapshot hold usage and errors: private.
+	grep -qx UMask=0077 "$f"
+	grep -qx UMask=0077 "$BATS_TEST_TMPDIR/sd/units/afmts-discover.service"
 	! grep -q EnvironmentFile "$BATS_TEST_TMPDIR/sd/units/afmts-report.service"
 	command -v systemd-analyze > /dev/null || skip "systemd-analyze is not installed (make deps installs systemd)"
 	cd "$BATS_TEST_TMPDIR/sd/units"
 	run systemd-analyze verify --man=no ./afmts-discover.service ./afmts-discover.timer \
-		./afmts-report.service ./afmts-report.timer
+		./afmts-report.service ./afmts-report.timer ./afmts-gateway.service
 	[ "$status" -eq 0 ]
 	[[ "$output" != *afmts* ]]
 }
