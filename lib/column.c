@@ -15,8 +15,8 @@ static const struct column columns[] = {
 	{ "free_models", "Free models", COLUMN_COUNT },
 	{ "free_models_before", "Free at start", COLUMN_COUNT },
 	{ "free_change", "Change", COLUMN_CHANGE },
-	{ "at", "When (UTC)", COLUMN_ID },
-	{ "event", "Event", COLUMN_ID },
+	{ "at", "When (UTC)", COLUMN_TIME },
+	{ "event", "Event", COLUMN_TEXT },
 	{ "before", "Before", COLUMN_ID },
 	{ "after", "After", COLUMN_ID },
 	{ "requests", "Requests", COLUMN_COUNT },
@@ -34,7 +34,7 @@ static const struct column columns[] = {
 	{ "reference_output_price", "Paid output, per 1M tokens", COLUMN_USD },
 	{ "reference_cost_usd", "At paid prices", COLUMN_USD },
 	{ "savings_usd", "Saved", COLUMN_USD },
-	{ "day", "Day", COLUMN_TEXT },
+	{ "day", "Day", COLUMN_TIME },
 };
 
 const struct column *
@@ -57,7 +57,16 @@ column_label(const char *name)
 int
 column_is_number(const struct column *c)
 {
-	return c != NULL && c->kind != COLUMN_TEXT && c->kind != COLUMN_ID;
+	return c != NULL && c->kind != COLUMN_TEXT && c->kind != COLUMN_ID && c->kind != COLUMN_TIME;
+}
+
+/* reports/report.html styles these classes: w wraps anywhere, t never. */
+const char *
+column_text_class(const struct column *c)
+{
+	if (c == NULL)
+		return NULL;
+	return c->kind == COLUMN_ID ? "w" : c->kind == COLUMN_TIME ? "t" : NULL;
 }
 
 void

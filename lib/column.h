@@ -10,8 +10,9 @@
 #include "figure.h"
 
 enum column_kind {
-	COLUMN_TEXT,	/* words: wrap between them */
+	COLUMN_TEXT,	/* text: wraps at spaces */
 	COLUMN_ID,	/* an id or JSON text with no spaces: may wrap anywhere */
+	COLUMN_TIME,	/* an instant or a day: never wraps */
 	COLUMN_COUNT,	/* a whole number, grouped */
 	COLUMN_CHANGE,	/* a signed whole number: +3, -2 */
 	COLUMN_MS,	/* milliseconds: "850 ms", "1.25 s" */
@@ -34,6 +35,9 @@ const char *column_label(const char *name);
 
 /* Are the column's values numbers (right-aligned)?  c may be NULL. */
 int column_is_number(const struct column *c);
+
+/* The class of an HTML cell of text in column c (NULL: no entry), or NULL. */
+const char *column_text_class(const struct column *c);
 
 /* v, a value of column c (NULL: no entry), as people read it. */
 void column_figure(const struct column *c, double v, char buf[FIGURE_LEN]);

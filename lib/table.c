@@ -145,7 +145,7 @@ html_cell(FILE *f, sqlite3_stmt *st, int i)
 	else if (is_number(st, i))
 		cls = "n";
 	else
-		cls = c != NULL && c->kind == COLUMN_ID ? "w" : NULL;
+		cls = column_text_class(c);
 	fputs("<td", f);
 	if (cls != NULL)
 		fprintf(f, " class=\"%s\"", cls);
