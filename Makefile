@@ -67,12 +67,14 @@ GATEWAY_OBJS = $(ROUTE_OBJS) lib/chatreq.o lib/forward.o lib/http.o lib/clientke
 
 # Reports: SQLite and our own code.
 REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
-              lib/chart.o lib/refprice.o lib/jsonw.o lib/err.o lib/cli.o lib/utctime.o lib/paths.o
+              lib/column.o lib/figure.o lib/chart.o lib/refprice.o lib/jsonw.o lib/err.o lib/cli.o \
+              lib/utctime.o lib/paths.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
              test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
-             test/unit/test_escape.o test/unit/test_usage.o test/unit/test_modelscan.o
+             test/unit/test_escape.o test/unit/test_usage.o test/unit/test_modelscan.o \
+             test/unit/test_figure.o
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
@@ -115,6 +117,7 @@ bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
 
 UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o lib/escape.o lib/table.o \
+                lib/column.o lib/figure.o \
                 lib/period.o lib/chart.o lib/jsonw.o lib/sha256.o \
                 lib/usage.o lib/usagerow.o lib/catalog.o lib/latency.o lib/modelscan.o
 

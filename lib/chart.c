@@ -7,7 +7,7 @@
 
 #include "chart.h"
 #include "escape.h"
-#include "table.h"
+#include "figure.h"
 
 #define W	640		/* viewBox width */
 #define H	220		/* plot area and axes */
@@ -162,12 +162,12 @@ y_of(double v, double top)
 static void
 axes(FILE *f, const struct chart *c, double top, enum chart_kind kind, const char *unit)
 {
-	char label[64];
+	char label[FIGURE_LEN];
 
 	for (int g = 0; g <= 4; g++) {
 		double v = top * g / 4, y = y_of(v, top);
 
-		table_real(v, label);
+		figure_number(v, 6, label);
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>"
 		    "<text x=\"%d\" y=\"%.1f\" class=\"yl\">%s%s</text>\n",
 		    LEFT, y, W - RIGHT, y, LEFT - 4, y + 4, unit, label);
@@ -195,10 +195,10 @@ lines(FILE *f, const struct chart *c, const struct shown *s, double top)
 }
 
 static void
-bars(FILE *f, const struct chart *c, const struct shown *s, double top)
+bars(FILE *f, const struct chart *c, const struct shown *s, double top, const char *unit)
 {
 	double bw = (W - LEFT - RIGHT) / (double)c->ndays * 0.7;
-	char label[64];
+	char label[FIGURE_LEN];
 
 	for (int d = 0; d < c->ndays; d++) {
 		double base = 0;
@@ -208,13 +208,13 @@ bars(FILE *f, const struct chart *c, const struct shown *s, double top)
 
 			if (v <= 0)
 				continue;
-			table_real(v, label);
+			figure_number(v, 6, label);
 			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			    "fill=\"%s\"><title>%s ", x_of(c, d, CHART_BARS) - bw / 2,
 			    y_of(base + v, top), bw, y_of(base, top) - y_of(base + v, top),
 			    palette[k], c->day[d]);
 			escape_html(f, series_name(c, s, k));
-			fprintf(f, ": %s</title></rect>\n", label);
+			fprintf(f, ": %s%s</title></rect>\n", unit, label);
 			base += v;
 		}
 	}
@@ -259,7 +259,7 @@ chart_svg(FILE *f, const struct chart *c, enum chart_kind kind, const char *titl
 	if (kind == CHART_LINES)
 		lines(f, c, &s, top);
 	else
-		bars(f, c, &s, top);
+		bars(f, c, &s, top, unit);
 	legend(f, c, &s);
 	fputs("</svg>\n", f);
 }

@@ -7,8 +7,10 @@
 
 #include "catalog.h"
 #include "chart.h"
+#include "column.h"
 #include "err.h"
 #include "escape.h"
+#include "figure.h"
 #include "paths.h"
 #include "refprice.h"
 #include "report.h"
@@ -181,29 +183,26 @@ static int
 html_headline(struct report *r, FILE *f)
 {
 	sqlite3_stmt *st = statement(r, "headline");
-	char v[64], d[65];
+	char v[FIGURE_LEN], d[FIGURE_LEN];
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long change = sqlite3_column_int64(st, 2);
-
 		fputs("<div class=\"kpis\">\n", f);
-		snprintf(v, sizeof v, "%lld", (long long)sqlite3_column_int64(st, 1));
-		snprintf(d, sizeof d, "%+lld", change);
-		kpi(f, v, "free models", d);
-		snprintf(v, sizeof v, "%lld", (long long)sqlite3_column_int64(st, 0));
-		kpi(f, v, "models tracked", NULL);
-		snprintf(v, sizeof v, "%lld", (long long)sqlite3_column_int64(st, 3));
-		kpi(f, v, "requests", NULL);
-		snprintf(v, sizeof v, "%lld", (long long)sqlite3_column_int64(st, 4));
-		kpi(f, v, "tokens", NULL);
-		d[0] = '$';
-		table_real(sqlite3_column_double(st, 5), d + 1);
-		kpi(f, d, "cost", NULL);
-		table_real(sqlite3_column_double(st, 6), d + 1);
-		kpi(f, d, "saved", NULL);
+		figure_count(sqlite3_column_int64(st, 1), v);
+		figure_change(sqlite3_column_int64(st, 2), d);
+		kpi(f, v, "Free models", d);
+		figure_count(sqlite3_column_int64(st, 0), v);
+		kpi(f, v, "Models tracked", NULL);
+		figure_count(sqlite3_column_int64(st, 3), v);
+		kpi(f, v, "Requests", NULL);
+		figure_count(sqlite3_column_int64(st, 4), v);
+		kpi(f, v, "Tokens", NULL);
+		figure_usd(sqlite3_column_double(st, 5), v);
+		kpi(f, v, "Cost", NULL);
+		figure_usd(sqlite3_column_double(st, 6), v);
+		kpi(f, v, "Saved", NULL);
 		fputs("</div>\n", f);
 		rc = sqlite3_step(st);
 	}
@@ -213,7 +212,7 @@ html_headline(struct report *r, FILE *f)
 
 /* Fill c from the statement called name: for each row, column 0 is the day
  * and each column in cols[] (or, when series_col >= 0, the one value column
- * named by that column) a series. */
+ * named by that column) a series.  A column's series has its label for people. */
 static int
 collect(struct report *r, const char *name, struct chart *c, int series_col, int value_col,
     const int *cols, int ncols)
@@ -235,7 +234,7 @@ collect(struct report *r, const char *name, struct chart *c, int series_col, int
 			chart_add(c, day, s ? s : "", sqlite3_column_double(st, value_col));
 		}
 		for (int i = 0; i < ncols; i++)
-			chart_add(c, day, sqlite3_column_name(st, cols[i]),
+			chart_add(c, day, column_label(sqlite3_column_name(st, cols[i])),
 			    sqlite3_column_double(st, cols[i]));
 	}
 	sqlite3_finalize(st);

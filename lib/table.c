@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "column.h"
 #include "err.h"
 #include "escape.h"
 #include "jsonw.h"
@@ -75,10 +76,14 @@ write_header(FILE *f, enum table_format fmt, sqlite3_stmt *st)
 
 	switch (fmt) {
 	case TABLE_HTML:
+		/* People's words for the machine names, which the other formats keep. */
 		fputs("<table>\n<thead><tr>", f);
 		for (int i = 0; i < n; i++) {
-			fputs("<th>", f);
-			escape_html(f, sqlite3_column_name(st, i));
+			const char *name = sqlite3_column_name(st, i);
+
+			fputs(column_is_number(column_named(name)) ? "<th scope=\"col\" class=\"n\">" :
+			    "<th scope=\"col\">", f);
+			escape_html(f, column_label(name));
 			fputs("</th>", f);
 		}
 		fputs("</tr></thead>\n<tbody>\n", f);
@@ -107,6 +112,53 @@ write_header(FILE *f, enum table_format fmt, sqlite3_stmt *st)
 	}
 }
 
+/*
+ * Cell i of the current row for people: figures grouped and with their unit,
+ * no value as a dash, and the column's label in data-label, which the narrow
+ * layout of the page shows beside the value.
+ */
+static void
+html_cell(FILE *f, sqlite3_stmt *st, int i)
+{
+	const char *name = sqlite3_column_name(st, i);
+	const struct column *c = column_named(name);
+	char buf[FIGURE_LEN];
+	const char *cls, *text = NULL;
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		column_figure_int(c, (long long)sqlite3_column_int64(st, i), buf);
+		text = buf;
+		break;
+	case SQLITE_FLOAT:
+		column_figure(c, sqlite3_column_double(st, i), buf);
+		text = buf[0] ? buf : NULL;
+		break;
+	case SQLITE_NULL:
+		break;
+	default:
+		text = (const char *)sqlite3_column_text(st, i);
+		break;
+	}
+	if (text == NULL)
+		cls = column_is_number(c) ? "n nil" : "nil";
+	else if (is_number(st, i))
+		cls = "n";
+	else
+		cls = column_text_class(c);
+	fputs("<td", f);
+	if (cls != NULL)
+		fprintf(f, " class=\"%s\"", cls);
+	fputs(" data-label=\"", f);
+	escape_html(f, column_label(name));
+	fputs("\">", f);
+	if (text != NULL)
+		escape_html(f, text);
+	else
+		fputs("&mdash;", f);
+	fputs("</td>", f);
+}
+
 static void
 write_row(FILE *f, enum table_format fmt, const char *section, sqlite3_stmt *st)
 {
@@ -122,13 +174,10 @@ write_row(FILE *f, enum table_format fmt, const char *section, sqlite3_stmt *st)
 		jsonw_str(f, section);
 	}
 	for (int i = 0; i < n; i++) {
-		v = cell_text(st, i, buf);
+		v = fmt == TABLE_HTML ? NULL : cell_text(st, i, buf);
 		switch (fmt) {
 		case TABLE_HTML:
-			fputs(is_number(st, i) ? "<td class=\"n\">" : "<td>", f);
-			if (v != NULL)
-				escape_html(f, v);
-			fputs("</td>", f);
+			html_cell(f, st, i);
 			break;
 		case TABLE_CSV:
 			if (i > 0)

@@ -4,9 +4,10 @@
  * row, with the section's name), or a Markdown table.  Rows are written as
  * SQLite steps through them: nothing is held.
  *
- * Numbers are plain: integers as they are, reals with at most six decimals
- * and no exponent or thousands separator.  NULL is an empty cell (null in
- * JSON).
+ * CSV, JSON and Markdown keep the query's column names and plain numbers:
+ * integers as they are, reals with at most six decimals and no exponent or
+ * thousands separator; NULL is an empty cell (null in JSON).  HTML is for
+ * people: column.h's labels and units, figures grouped, NULL as a dash.
  */
 #ifndef AFMTS_TABLE_H
 #define AFMTS_TABLE_H

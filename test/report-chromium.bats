@@ -73,18 +73,96 @@ assert '<img src=x onerror=' in text
 PY
 }
 
-@test "Chromium takes a screenshot of the report at phone width" {
-	cd "$BATS_TEST_TMPDIR"
-	chromium_run --hide-scrollbars --window-size=412,2200 \
-		--screenshot="$BATS_TEST_TMPDIR/report.png" "file://$BATS_TEST_TMPDIR/report.html"
-	[ -s "$BATS_TEST_TMPDIR/report.png" ]
-	# A PNG of that size, and not one colour: the page drew something.
-	python3 - "$BATS_TEST_TMPDIR/report.png" <<'PY'
+# fit WIDTH: load the report in a WIDTH px wide frame of a test page whose
+# script (the report itself has none and forbids any) measures the layout and
+# writes what it found into the DOM, which Chromium dumps; the findings, as
+# JSON, go to $BATS_TEST_TMPDIR/fit-WIDTH.json.  A cell or a header is shown
+# when it has a size and lies inside the window and inside every box that
+# could clip or scroll it; a header that is not shown must be the label that
+# each cell of its column shows (its ::before content).
+fit() {
+	local w=$1 page="$BATS_TEST_TMPDIR/fit-$1.html"
+	cat > "$page" <<HTML
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><style>body { margin: 0 } iframe { border: 0; display: block }</style></head>
+<body><iframe id="report" src="report.html" style="width: ${w}px; height: 2000px"></iframe>
+<pre id="fit">the check did not run</pre>
+<script>
+function check(doc, width) {
+	var win = doc.defaultView, problems = [], tables = [];
+
+	function shown(el) {
+		var r = el.getBoundingClientRect();
+
+		if (r.width < 1 || r.height < 1 || r.left < -0.5 || r.right > width + 0.5)
+			return false;
+		for (var a = el.parentElement; a && a !== doc.documentElement; a = a.parentElement) {
+			var ar = a.getBoundingClientRect();
+
+			if (win.getComputedStyle(a).overflowX !== "visible" &&
+			    (r.left < ar.left - 0.5 || r.right > ar.right + 0.5 || ar.width < 1))
+				return false;
+		}
+		return true;
+	}
+	if (doc.documentElement.scrollWidth > width)
+		problems.push("the page is " + doc.documentElement.scrollWidth + " px wide");
+	doc.querySelectorAll("table").forEach(function (t) {
+		var ths = Array.from(t.querySelectorAll("thead th")), section = t.closest("section").id;
+		var heads = ths.map(function (th) { return th.textContent; });
+
+		tables.push({ section: section, headers: heads, header_row_shown: ths.every(shown) });
+		ths.forEach(function (th) {
+			if (shown(th) && th.scrollWidth > th.clientWidth + 1)
+				problems.push(section + ": header " + th.textContent + " overflows");
+		});
+		t.querySelectorAll("tbody tr").forEach(function (tr, row) {
+			tr.querySelectorAll("td:not(.none)").forEach(function (td, i) {
+				var where = section + " row " + (row + 1) + " " + heads[i];
+
+				if (!shown(td))
+					problems.push(where + ": not shown");
+				else if (td.scrollWidth > td.clientWidth + 1)
+					problems.push(where + ": overflows its cell");
+				if (!shown(ths[i]) &&
+				    win.getComputedStyle(td, "::before").content !== JSON.stringify(heads[i]))
+					problems.push(where + ": neither its header nor its label is shown");
+			});
+		});
+	});
+	return { width: width, page_width: doc.documentElement.scrollWidth, tables: tables,
+		problems: problems.slice(0, 20), more_problems: Math.max(0, problems.length - 20) };
+}
+window.addEventListener("load", function () {
+	var out = document.getElementById("fit");
+
+	try {
+		out.textContent = JSON.stringify(check(document.getElementById("report").contentDocument, $w));
+	} catch (e) {
+		out.textContent = "the check failed: " + e;
+	}
+});
+</script></body></html>
+HTML
+	# File pages may read each other's DOM only with this flag; scrollbars
+	# take no room, as on a phone.
+	chromium_run --hide-scrollbars --allow-file-access-from-files --window-size="$w,2000" \
+		--virtual-time-budget=10000 --dump-dom "file://$page" > "$BATS_TEST_TMPDIR/fit-$w.dom"
+	python3 - "$BATS_TEST_TMPDIR/fit-$w.dom" > "$BATS_TEST_TMPDIR/fit-$w.json" <<'PY'
+import html, re, sys
+m = re.search(r'<pre id="fit">(.*?)</pre>', open(sys.argv[1], encoding="utf-8").read(), re.S)
+print(html.unescape(m.group(1)) if m else "no result in the dumped DOM")
+PY
+}
+
+# png_check FILE WIDTH HEIGHT: a PNG of that size, and not one colour.
+png_check() {
+	python3 - "$@" <<'PY'
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n"
 w, h = struct.unpack(">II", data[16:24])
-assert (w, h) == (412, 2200), (w, h)
+assert (w, h) == (int(sys.argv[2]), int(sys.argv[3])), (w, h)
 pos, idat = 8, b""
 while pos < len(data):
     n, kind = struct.unpack(">I4s", data[pos:pos + 8])
@@ -94,4 +172,30 @@ while pos < len(data):
 raw = zlib.decompress(idat)
 assert len(set(raw)) > 8, "a blank page"
 PY
+}
+
+@test "every table fits a 1280 px and a 390 px window: no column hidden, scrolled away or unlabelled" {
+	cd "$BATS_TEST_TMPDIR"
+	for w in 1280 390; do
+		fit "$w"
+		# The problems, if any, name the section, the row and the column.
+		jq -e --argjson w "$w" '.width == $w and .page_width <= $w and .problems == [] and .more_problems == 0' \
+			"fit-$w.json" || { cat "fit-$w.json"; false; }
+		# The four tables, with people's headers.
+		[ "$(jq -r '[.tables[].section] | join(" ")' "fit-$w.json")" = "summary changes usage cost" ]
+		jq -e '[.tables[].headers[]] | index("Free models") and index("Prompt tokens") and index("p95 latency")' \
+			"fit-$w.json"
+	done
+	# A wide window shows each table's header row; a phone, cards with labels.
+	jq -e '.tables | all(.header_row_shown)' fit-1280.json
+	jq -e '.tables | all(.header_row_shown | not)' fit-390.json
+}
+
+@test "Chromium takes screenshots of the report at 1280 px and at 390 px" {
+	cd "$BATS_TEST_TMPDIR"
+	for w in 1280 390; do
+		chromium_run --hide-scrollbars --window-size="$w,2000" \
+			--screenshot="$BATS_TEST_TMPDIR/report-$w.png" "file://$BATS_TEST_TMPDIR/report.html"
+		png_check "$BATS_TEST_TMPDIR/report-$w.png" "$w" 2000
+	done
 }

@@ -195,9 +195,78 @@ for r in rows:
 	[ "$(grep -c '<svg ' "$f")" -eq 3 ]
 	[ "$(grep -c '<polyline ' "$f")" -ge 2 ]
 	grep -q '<rect x=' "$f"
-	! grep -qi '<script\|src=\|href=\|@import\|url(' "$f"
+	# (bats ignores the status of "! grep" but for the last command: run it.)
+	run grep -qi '<script\|src=\|href=\|@import\|url(' "$f"
+	[ "$status" -eq 1 ]
 	grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$f"
 	python3 -c 'import html.parser, sys; p = html.parser.HTMLParser(); p.feed(open(sys.argv[1]).read()); p.close()' "$f"
+}
+
+@test "the page heads its columns in words and writes figures grouped with units; CSV, JSON and Markdown keep the machine names" {
+	afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/r.html"
+	f="$BATS_TEST_TMPDIR/r.html"
+	for label in "Free models" "Free at start" "Prompt tokens" "Completion tokens" "p50 latency" \
+		"p95 latency" "Error rate" "Cost" "Saved"; do
+		grep -q "<th scope=\"col\"[^>]*>$label</th>" "$f"
+	done
+	# No header of the page is a machine name.
+	run grep -q '<th[^>]*>[a-z0-9]*_[a-z0-9_]*</th>' "$f"
+	[ "$status" -eq 1 ]
+	# One model's figures as the page must write them (computed here from the
+	# JSON): thousands grouped by commas, latency in ms or s, rates in %,
+	# dollars; each cell carries its column's label.
+	afmts-report --day 2025-05-23 --format json > "$BATS_TEST_TMPDIR/r.jsonl"
+	python3 - "$f" "$BATS_TEST_TMPDIR/r.jsonl" <<'PY'
+import json, math, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+rows = [json.loads(l) for l in open(sys.argv[2])]
+usage = next(r for r in rows if r["section"] == "usage" and r["model"] == "llama-3.3-70b-versatile")
+cost = next(r for r in rows if r["section"] == "cost" and r["model"] == "qwen/qwen3-8b")
+head = next(r for r in rows if r["section"] == "headline")
+
+def cell(label, text):
+    want = 'data-label="%s">%s</td>' % (label, text)
+    assert want in page, want
+
+def ms(v):
+    return "%d ms" % v if v < 1000 else "%.2f s" % (v / 1000) if v < 9995 else "%.1f s" % (v / 1000)
+
+# Cents from a dollar up; below, three significant digits (two to six decimals).
+def usd(v):
+    if v == 0:
+        return "$0"
+    if v >= 1:
+        return "${:,.2f}".format(v)
+    s = "%.*f" % (min(6, max(2, 2 - math.floor(math.log10(v)))), v)
+    while s[-1] == "0" and len(s.split(".")[1]) > 2:
+        s = s[:-1]
+    return "$" + s
+
+assert usage["prompt_tokens"] >= 1000 and usage["errors"] > 0, usage
+cell("Prompt tokens", "{:,}".format(usage["prompt_tokens"]))
+cell("Completion tokens", "{:,}".format(usage["completion_tokens"]))
+cell("Requests", str(usage["requests"]))
+cell("Error rate", ("%.2f" % (usage["error_rate"] * 100)).rstrip("0").rstrip(".") + "%")
+cell("p50 latency", ms(usage["latency_p50_ms"]))
+cell("p95 latency", ms(usage["latency_p95_ms"]))
+assert cost["cost_usd"] > 0, cost
+for key, label in [("cost_usd", "Cost"), ("reference_cost_usd", "At paid prices"), ("savings_usd", "Saved")]:
+    cell(label, usd(cost[key]))
+assert '<span class="v">%s</span>' % "{:,}".format(head["tokens"]) in page
+assert head["tokens"] >= 1000
+PY
+	# The machine names, as before: CSV's header row, JSON's keys, Markdown's header.
+	run csv --day 2025-05-23 --section usage
+	[ "${lines[0]}" = "provider,model,requests,errors,error_rate,prompt_tokens,completion_tokens,latency_p50_ms,latency_p95_ms" ]
+	# and plain numbers: no grouping, no unit.
+	prompt=$(jq -r 'select(.section == "usage" and .model == "llama-3.3-70b-versatile") | .prompt_tokens' "$BATS_TEST_TMPDIR/r.jsonl")
+	[[ "$output" == *$'\n'"groq,llama-3.3-70b-versatile,53,"*",$prompt,"* ]]
+	run csv --day 2025-05-23 --section cost
+	[ "${lines[0]}" = "provider,model,free,prompt_tokens,completion_tokens,cost_usd,reference,reference_input_price,reference_output_price,reference_cost_usd,savings_usd" ]
+	[ "$(jq -r 'select(.section == "usage") | keys_unsorted | join(",")' "$BATS_TEST_TMPDIR/r.jsonl" | sort -u)" = \
+	  "section,provider,model,requests,errors,error_rate,prompt_tokens,completion_tokens,latency_p50_ms,latency_p95_ms" ]
+	run afmts-report --day 2025-05-23 --format md --section usage
+	[ "${lines[0]}" = '| provider | model | requests | errors | error\_rate | prompt\_tokens | completion\_tokens | latency\_p50\_ms | latency\_p95\_ms |' ]
 }
 
 @test "markdown and JSON hold every section" {

@@ -46,6 +46,9 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(table_reals_are_plain) \
 	X(period_days_ranges_and_zones) \
 	X(chart_folds_series_and_escapes_names) \
+	X(figure_groups_thousands_with_commas) \
+	X(figure_writes_money_durations_and_percentages) \
+	X(column_labels_and_units_by_machine_name) \
 	X(sha256_matches_the_standard_vectors) \
 	X(usage_plain_reader_agrees_with_libjq)
 
