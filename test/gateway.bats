@@ -187,6 +187,17 @@ PY
 	[ -z "$(cat "$MOCK_LOG")" ]
 }
 
+@test "a query or form pair without '=' is refused, and the gateway lives on" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	for _ in 1 2 3; do
+		[ "$(code "$URL/route?all")" = 400 ]
+		[ "$(code --data provider "$URL/report")" = 400 ]
+	done
+	[ "$(code "$URL/status")" = 200 ]
+	run chat '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+}
+
 @test "plain CGI works too, and the program refuses to run outside a web server" {
 	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
 	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \

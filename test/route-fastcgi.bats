@@ -54,6 +54,21 @@ setup() {
 	[ "$(curl -s "$URL/route?provider=groq" | jq -r '.candidates[0].model')" != "$model" ]
 }
 
+@test "FastCGI under lighttpd: a query or form pair without '=' is refused, and the responder lives on" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	for _ in 1 2 3; do
+		[ "$(code "$URL/route?all")" = 400 ]
+		[ "$(code "$URL/route?need=tools&x")" = 400 ]
+		[ "$(code "$URL/v1/models?all")" = 400 ]
+		[ "$(code --data provider "$URL/report")" = 400 ]
+		[ "$(code --data 'model&status=200' "$URL/report")" = 400 ]
+	done
+	run curl -s "$URL/route?all"
+	[ "$(echo "$output" | jq -r .error.message)" = "all must be 0 or 1" ]
+	[ "$(code "$URL/status")" = 200 ]
+	! grep -qi 'died\|signal\|backend.*exit' "$BATS_FILE_TMPDIR/error.log"
+}
+
 @test "FastCGI under lighttpd: a bounded wrk run has no non-2xx answer" {
 	command -v wrk >/dev/null || skip "wrk is not installed"
 	run timeout 30 wrk -t 2 -c 16 -d 2s "$URL/route?need=tools&min_context=32000"
