@@ -28,8 +28,10 @@ content_size(jv content, int *image)
 	if (jv_get_kind(content) != JV_KIND_ARRAY)
 		return 0;
 	jv_array_foreach(content, i, part) {
-		jv type = jv_object_get(jv_copy(part), jv_string("type"));
-		jv text = jv_object_get(jv_copy(part), jv_string("text"));
+		/* A part that is not an object ("content": ["hi"]) holds nothing we count. */
+		int obj = jv_get_kind(part) == JV_KIND_OBJECT;
+		jv type = obj ? jv_object_get(jv_copy(part), jv_string("type")) : jv_null();
+		jv text = obj ? jv_object_get(jv_copy(part), jv_string("text")) : jv_null();
 
 		if (has_type(type, "image_url") || has_type(type, "input_image"))
 			*image = 1;

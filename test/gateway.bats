@@ -198,6 +198,28 @@ PY
 	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
 }
 
+@test "chat bodies of unexpected shapes are answered, never abort the gateway" {
+	for body in '{"model":"m-ok","messages":[{"role":"user","content":["hi"]}]}' \
+		'{"model":"m-ok","messages":[{"role":"user","content":[1,null,true,["x"],{"type":1,"text":2}]}]}' \
+		'{"model":"m-ok","messages":["x",1,null,[{"content":"y"}]]}' \
+		'{"model":"m-ok","messages":[{"role":"user","content":"x"}],"tools":{"a":1},"response_format":"json_object","max_tokens":"9"}' \
+		'{"model":"m-ok","messages":[{"role":"user","content":"x"}],"response_format":{"type":["json_object"]},"stream":null}'; do
+		run chat "$body"
+		[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	done
+	run curl -s -H 'Content-Type: application/json' --data-binary '{"model":"m-ok","prompt":[1,{"a":"b"},"tale"]}' \
+		"$URL/v1/completions"
+	[ "$(echo "$output" | jq -r '.choices[0].text')" = "completed by ok" ]
+	for body in '{"model":"m-ok","messages":[{"role":"user","content":"x"}],"afmts_fallback":[1,{}]}' \
+		'{"model":"m-ok","messages":{"0":{"content":"x"}}}' '[{"messages":[]}]' '"hi"'; do
+		run chat "$body"
+		grep -q '^HTTP/1.1 400' "$BATS_TEST_TMPDIR/h"
+		[ "$(echo "$output" | jq -r .error.type)" = invalid_request_error ]
+	done
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/status")" = 200 ]
+	! grep -qi 'died\|signal\|abort' "$BATS_FILE_TMPDIR/error.log"
+}
+
 @test "plain CGI works too, and the program refuses to run outside a web server" {
 	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
 	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \
