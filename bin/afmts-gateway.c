@@ -412,10 +412,11 @@ used_today(sqlite3 *db, const char *client)
 
 /*
  * Who is asking, when client keys are on: *client is its name (NULL when keys
- * are off).  0, or -1 after answering 401, 429 or 503.
+ * are off).  With budget, its requests of today are counted too (g->db open).
+ * 0, or -1 after answering 401, 429 or 503.
  */
 static int
-authenticate(struct gateway *g, FILE *out, const char **client)
+authenticate(struct gateway *g, FILE *out, const char **client, int budget)
 {
 	const char *auth = getenv("HTTP_AUTHORIZATION");
 	const struct clientkey *k;
@@ -437,7 +438,7 @@ authenticate(struct gateway *g, FILE *out, const char **client)
 		return -1;
 	}
 	*client = k->name;
-	if (k->rpd < 0)
+	if (!budget || k->rpd < 0)
 		return 0;
 	if ((used = used_today(g->db, k->name)) < 0) {
 		fail(out, 503, "unavailable", "the catalog cannot be read", 0, NULL);
@@ -468,7 +469,7 @@ chat(struct gateway *g, FILE *in, FILE *out, int completion)
 		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0, NULL);
 		return;
 	}
-	if (authenticate(g, out, &client) == -1)
+	if (authenticate(g, out, &client, 1) == -1)
 		goto out;
 	if ((status = read_body(in, g->max_body, &body, &len)) != 0) {
 		fail(out, status, "invalid_request_error", status == 415 ?
@@ -505,6 +506,7 @@ serve(void *arg, FILE *in, FILE *out)
 {
 	struct gateway *g = arg;
 	const char *method = getenv("REQUEST_METHOD"), *path = getenv("PATH_INFO");
+	const char *client = NULL;
 
 	if (path != NULL && (strcmp(path, "/v1/chat/completions") == 0 ||
 	    strcmp(path, "/v1/completions") == 0)) {
@@ -515,7 +517,16 @@ serve(void *arg, FILE *in, FILE *out)
 		fflush(out);
 		return;
 	}
-	routecgi_answer(g->db_path, in, out);
+	/*
+	 * Client keys guard every path: /report can bench a model or spend a
+	 * client's budget, /status and /route show base URLs, key variable names
+	 * and providers' errors.  Only chat completions count against the budget.
+	 */
+	if (authenticate(g, out, &client, 0) == -1) {
+		fflush(out);
+		return;
+	}
+	routecgi_answer(g->db_path, in, out, client);
 }
 
 static long

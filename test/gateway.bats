@@ -20,6 +20,10 @@ setup_file() {
 	for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/mock.port" ] && break; sleep 0.05; done
 	MOCK="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/mock.port")"
 	DB="$BATS_FILE_TMPDIR/catalog.db"
+	# /keyed: the same gateway with client keys (alice: 5 requests a day, bob: no limit).
+	KEYS="$BATS_FILE_TMPDIR/keys"
+	printf 'alice-key-0123456789abcdef\n' | afmts-gateway --hash-key alice 5 > "$KEYS"
+	printf 'bob-key-0123456789abcdefgh\n' | afmts-gateway --hash-key bob >> "$KEYS"
 	lighttpd_start "$BATS_FILE_TMPDIR" / <<-CONF
 	server.modules = ( "mod_fastcgi" )
 	server.stream-response-body = 2
@@ -30,9 +34,17 @@ setup_file() {
 		"check-local" => "disable",
 		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z",
 			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_ATTEMPTS" => "4" )
+	)),
+	"/keyed" => ((
+		"bin-path" => "$ROOT/bin/afmts-gateway",
+		"socket" => "$BATS_FILE_TMPDIR/keyed.sock",
+		"max-procs" => 1,
+		"check-local" => "disable",
+		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z",
+			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_KEYS" => "$KEYS" )
 	)) )
 	CONF
-	export DB PORT MOCK MOCK_LOG URL="http://127.0.0.1:$PORT/gw"
+	export DB PORT MOCK MOCK_LOG URL="http://127.0.0.1:$PORT/gw" KEYED="http://127.0.0.1:$PORT/keyed"
 }
 
 teardown_file() {
@@ -218,6 +230,36 @@ PY
 	done
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/status")" = 200 ]
 	! grep -qi 'died\|signal\|abort' "$BATS_FILE_TMPDIR/error.log"
+}
+
+@test "client keys guard every path: /route, /v1/models, /status and /report answer 401 without one" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	alice='Authorization: Bearer alice-key-0123456789abcdef'
+	bob='Authorization: Bearer bob-key-0123456789abcdefgh'
+	for path in /route /route?need=tools /v1/models /status; do
+		[ "$(code "$KEYED$path")" = 401 ]
+		[ "$(code -H 'Authorization: Bearer not-a-key-000000' "$KEYED$path")" = 401 ]
+		[ "$(code -H "$bob" "$KEYED$path")" = 200 ]
+	done
+	run curl -s -D "$BATS_TEST_TMPDIR/h" "$KEYED/status"
+	[ "$(echo "$output" | jq -r .error.type)" = authentication_error ]
+	[[ "$output" != *"$MOCK"* && "$output" != *GW_KEY* ]]
+	[ "$(header www-authenticate)" = 'Bearer realm="afmts"' ]
+	# Nobody can bench a model or spend a client's budget without a key.
+	[ "$(code --data 'provider=pok&model=m-ok&status=429&retry_after=604800' "$KEYED/report")" = 401 ]
+	[ "$(code --data 'provider=pok&model=m-ok&status=200&client=alice' "$KEYED/report")" = 401 ]
+	[ "$(sqlite3 "$DB" "select count(*) from usage")" = 0 ]
+	# With a key, the row is that client's: a body naming a client is refused.
+	[ "$(code -H "$bob" --data 'provider=pok&model=m-ok&status=200&client=alice' "$KEYED/report")" = 400 ]
+	[ "$(code -H "$bob" --data 'provider=pok&model=m-ok&status=200' "$KEYED/report")" = 200 ]
+	[ "$(sqlite3 "$DB" "select client from usage")" = bob ]
+	# alice's budget is hers: bob's reports did not spend it.
+	run curl -s -H 'Content-Type: application/json' -H "$alice" \
+		--data-binary '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}' "$KEYED/v1/chat/completions"
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	[ "$(sqlite3 "$DB" "select client from usage order by id" | tr '\n' ' ')" = "bob alice " ]
+	# Without keys configured, the other gateway answers as before.
+	[ "$(code "$URL/status")" = 200 ]
 }
 
 @test "plain CGI works too, and the program refuses to run outside a web server" {
