@@ -134,6 +134,30 @@ fail(FILE *out, int status, const char *type, const char *msg, int attempts, con
 	fputs("}}\n", out);
 }
 
+/*
+ * A provider's refusal passed back (400, 422 ...): always JSON in OpenAI's
+ * error shape, with the provider's message and type when it gave them (the
+ * key masked by forward_run), never its body or Content-Type as they came.
+ */
+static void
+refused(FILE *out, const struct attempt *a, const struct cand *c, int attempts)
+{
+	char msg[600];
+	int status = a->status >= 400 && a->status <= 599 ? (int)a->status : 502;
+
+	if (a->message[0] != '\0')
+		snprintf(msg, sizeof msg, "%s", a->message);
+	else
+		snprintf(msg, sizeof msg, "%s", a->error);
+	head(out, status, "application/json", c, attempts, NULL);
+	fputs("{\"error\":{\"message\":", out);
+	jsonw_str(out, msg);
+	jsonw_key(out, "type", 0);
+	jsonw_str(out, a->etype[0] != '\0' ? a->etype : "upstream_error");
+	jsonw_key(out, "code", 0);
+	fprintf(out, "%d}}\n", status);
+}
+
 /* --- candidates -------------------------------------------------------- */
 
 static int
@@ -291,11 +315,13 @@ forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cand
 		record(db, c, a, client);
 		free(body);
 		if (ok || a->committed || !worth_retrying(a->status)) {
-			if (!a->committed) {
-				head(out, ok ? 200 : (int)a->status, a->content_type[0] ?
-				    a->content_type : "application/json", c, i + 1, NULL);
+			if (ok && !a->committed) {
+				/* A completion: JSON (forward_run parsed it), the key masked. */
+				head(out, 200, "application/json", c, i + 1, NULL);
 				if (a->answer != NULL)
 					fwrite(a->answer, 1, a->nanswer, out);
+			} else if (!a->committed) {
+				refused(out, a, c, i + 1);
 			}
 			forward_done(a);
 			free(a);

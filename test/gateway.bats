@@ -262,6 +262,49 @@ PY
 	[ "$(code "$URL/status")" = 200 ]
 }
 
+# add_models MODE...: a free model m-MODE of provider pMODE at the mock's MODE.
+add_models() {
+	for mode in "$@"; do
+		jq -n -c --arg mode "$mode" --arg b "$MOCK/$mode/v1" \
+			'{type: "model", provider: ("p" + $mode), model: ("m-" + $mode), name: $mode,
+			  context_length: 1000, free: true, free_reason: "test",
+			  modalities: {input: ["text"], output: ["text"]}, base_url: $b,
+			  key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
+	done | afmts-track > /dev/null
+}
+
+@test "a provider echoing its key: the key is masked in what the gateway relays and stores" {
+	add_models echo echojson echo200 echostream
+	STARS=${CANARY//?/*}
+	# A refusal in HTML is passed back as JSON in OpenAI's error shape.
+	run chat '{"model":"m-echo","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 400' "$BATS_TEST_TMPDIR/h"
+	[ "$(header content-type)" = application/json ]
+	[ "$(echo "$output" | jq -r '.error.type + " " + (.error.code | tostring)')" = "upstream_error 400" ]
+	[[ "$output" != *"<html>"* ]]
+	# A refusal in JSON keeps its message and type, the key masked.
+	run chat '{"model":"m-echojson","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 400' "$BATS_TEST_TMPDIR/h"
+	[ "$(header content-type)" = application/json ]
+	[ "$(echo "$output" | jq -r .error.type)" = invalid_request_error ]
+	[ "$(echo "$output" | jq -r .error.message)" = "no such header: Authorization: Bearer $STARS" ]
+	# An error inside a 200: neither the 502 summary nor the usage row has the key.
+	run chat '{"model":"m-echo200","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 502' "$BATS_TEST_TMPDIR/h"
+	[[ "$(echo "$output" | jq -r .error.message)" == *"key rejected: Bearer ****"* ]]
+	[ "$(sqlite3 "$DB" "select error from usage where model = 'm-echo200'")" = \
+		"error in a 200 answer: key rejected: Bearer $STARS" ]
+	# A stream with the key cut across two chunks.
+	run chat '{"model":"m-echostream","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/h"
+	[[ "$output" == *"\"you sent Bearer $STARS\""* ]]
+	[[ "$output" == *"data: [DONE]"* ]]
+	# The canary was sent each time, and is nowhere the gateway wrote.
+	[ "$(jq -r .authorization "$MOCK_LOG" | sort -u)" = "Bearer $CANARY" ]
+	! grep -rq "$CANARY" "$DB" "$DB-wal" "$BATS_FILE_TMPDIR/error.log" "$BATS_TEST_TMPDIR"
+	[ -z "$(sqlite3 "$DB" "select 1 from usage, ratelimits where usage.error like '%$CANARY%' or ratelimits.kind like '%$CANARY%'")" ]
+}
+
 @test "plain CGI works too, and the program refuses to run outside a web server" {
 	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
 	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \
