@@ -374,6 +374,24 @@ cgi() {
 	[ "$status" -eq 2 ]
 }
 
+@test "client keys: a long comment line is one comment, its tail never a key line" {
+	keys="$BATS_TEST_TMPDIR/keys"
+	mallory=mallory-key-0123456789abcdef
+	printf 'carol-key-0123456789abcdefgh\n' | afmts-gateway --hash-key carol > "$keys"
+	# 255 bytes of comment, then what would be a key line if read on its own.
+	{ printf '# %0253d' 0; printf '%s\n' "$mallory" | afmts-gateway --hash-key mallory; } >> "$keys"
+	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer $mallory"
+	[[ "${lines[0]}" == "Status: 401"* ]]
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer carol-key-0123456789abcdefgh"
+	[[ "${lines[0]}" == "Status: 200"* ]]
+	# A client line over 255 bytes is a damaged file: 503, not half a line.
+	printf 'dave %s %0250d\n' "$(printf x | sha256sum | cut -d ' ' -f 1)" 1 >> "$keys"
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer carol-key-0123456789abcdefgh"
+	[[ "$output" == *"Status: 503"* ]]
+	[[ "$output" == *"keys:3: not"* ]]
+}
+
 @test "valgrind: a CGI request through fallback leaks nothing and reads no uninitialised memory" {
 	[ -z "${AFMTS_ASAN:-}" ] || skip "valgrind does not run under ASan"
 	command -v valgrind > /dev/null || skip "valgrind is not installed"
