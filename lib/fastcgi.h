@@ -23,9 +23,16 @@ int fastcgi_listening(void);
  */
 typedef void fastcgi_handler(void *arg, FILE *in, FILE *out);
 
+/* Seconds a request may take to arrive whole (AFMTS_FASTCGI_TIMEOUT overrides). */
+#define FASTCGI_TIMEOUT 10
+
 /*
  * Accept connections on fd 0 and serve their requests with handler until a
- * signal or an accept error ends it.  names lists the CGI variables to copy
+ * signal or an accept error ends it.  A connection whose request has not
+ * arrived whole within AFMTS_FASTCGI_TIMEOUT seconds (default
+ * FASTCGI_TIMEOUT), or that does not take our answer as long, is closed.
+ * A request whose parameters are over 64 KiB is answered 414 without the
+ * handler.  names lists the CGI variables to copy
  * from each request into the environment (NULL-terminated); variables of the
  * previous request are unset first.  At most max_body bytes of a request
  * body are kept (the rest is read and dropped: CONTENT_LENGTH tells the
