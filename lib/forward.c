@@ -267,6 +267,29 @@ header_value(const char *line, size_t n, char *out, size_t cap)
 	out[len] = '\0';
 }
 
+/*
+ * The status of a status line, "HTTP/1.1 429 Too Many Requests" or
+ * "HTTP/2 200" (line[0..n), not NUL-terminated), or -1 when it is not one.
+ */
+static long
+status_of(const char *line, size_t n)
+{
+	char buf[64];
+	size_t v;
+
+	if (n < 12 || strncmp(line, "HTTP/", 5) != 0)
+		return -1;
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	v = 5 + strspn(buf + 5, "0123456789.");
+	if (v == 5 || buf[v] != ' ' || strspn(buf + v + 1, "0123456789") != 3 ||
+	    (buf[v + 4] != ' ' && buf[v + 4] != '\r' && buf[v + 4] != '\n'))
+		return -1;
+	return strtol(buf + v + 1, NULL, 10);
+}
+
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -275,12 +298,14 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	char value[128];
 	long s;
 
-	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
-		const char *sp = memchr(p, ' ', n);
-
-		a->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+	/* A response's first line is its status; the blank line ends its head. */
+	if (!a->in_head) {
+		a->status = status_of(p, n) >= 0 ? status_of(p, n) : 0;
 		a->retry_after = -1;
 		a->content_type[0] = '\0';
+		a->in_head = 1;
+	} else if (n <= 2 && (n == 0 || p[0] == '\r' || p[0] == '\n')) {
+		a->in_head = 0;
 	} else if (header_is(p, n, "content-type")) {
 		char whole[2048];
 
@@ -335,6 +360,7 @@ run(struct attempt *a)
 
 	a->status = 0;
 	a->retry_after = -1;
+	a->in_head = 0;
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Expect:");
 	if (a->key != NULL && strlen(a->key) < 1024) {

@@ -42,6 +42,7 @@ struct attempt {
 	size_t		 nline;
 	char		 hold[1024];		/* a streamed tail that may begin the key */
 	size_t		 nhold;
+	int		 in_head;		/* a status line was read, not yet the blank line */
 };
 
 /* Set up libcurl once per process.  0, or -1 after reporting. */

@@ -305,6 +305,14 @@ add_models() {
 	[ -z "$(sqlite3 "$DB" "select 1 from usage, ratelimits where usage.error like '%$CANARY%' or ratelimits.kind like '%$CANARY%'")" ]
 }
 
+@test "only a response's first line is its status: a header line starting HTTP/ changes nothing" {
+	add_models fakestatus
+	run chat '{"model":"m-fakestatus","afmts_fallback":["m-ok"],"messages":[{"role":"user","content":"hi"}]}'
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	[ "$(header x-afmts-model)" = m-ok ]
+	[ "$(sqlite3 "$DB" "select status, retry_after from usage where model = 'm-fakestatus'")" = "429|30" ]
+}
+
 @test "plain CGI works too, and the program refuses to run outside a web server" {
 	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
 	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \
