@@ -12,6 +12,7 @@
 #include "err.h"
 #include "forward.h"
 #include "http.h"
+#include "usage.h"
 #include "utctime.h"
 
 static CURL *curl;	/* one handle: connections to providers are kept between requests */
@@ -47,7 +48,9 @@ take_usage(struct attempt *a, jv v)
 			a->completion_tokens = (long long)jv_number_value(c);
 			a->has_usage = 1;
 		}
-		if (jv_get_kind(cost) == JV_KIND_NUMBER && jv_number_value(cost) >= 0) {
+		/* The bound of usage lines: a sum of costs stays finite in the reports. */
+		if (jv_get_kind(cost) == JV_KIND_NUMBER && jv_number_value(cost) >= 0 &&
+		    jv_number_value(cost) <= USAGE_MAX_COST) {
 			a->cost = jv_number_value(cost);
 			a->has_cost = 1;
 		}

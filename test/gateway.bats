@@ -313,6 +313,19 @@ add_models() {
 	[ "$(sqlite3 "$DB" "select status, retry_after from usage where model = 'm-fakestatus'")" = "429|30" ]
 }
 
+@test "a provider's cost over 1e6 USD is not stored, as for usage lines: report sums stay finite" {
+	add_models bigcost
+	for _ in 1 2; do
+		run chat '{"model":"m-bigcost","messages":[{"role":"user","content":"hi"}]}'
+		[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from bigcost" ]
+	done
+	[ "$(sqlite3 "$DB" "select count(*), count(cost) from usage where model = 'm-bigcost'")" = "2|0" ]
+	# A cost within the bound is kept.
+	[ "$(sqlite3 "$DB" "select count(cost) from usage where model = 'm-ok'")" = 0 ]
+	chat '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}' > /dev/null
+	[ "$(sqlite3 "$DB" "select cost from usage where model = 'm-ok'")" = 0.0 ]
+}
+
 @test "plain CGI works too, and the program refuses to run outside a web server" {
 	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
 	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \
