@@ -190,10 +190,13 @@ nv_length(const unsigned char **p, const unsigned char *end)
 static void
 set_environment(const struct request *q, const char *const *names)
 {
-	const unsigned char *p = q->params, *end = q->params + q->nparams;
+	const unsigned char *p = q->params, *end;
 
 	for (const char *const *n = names; *n != NULL; n++)
 		unsetenv(*n);
+	if (p == NULL)
+		return;		/* no PARAMS records (and NULL + 0 is undefined) */
+	end = p + q->nparams;
 	while (p < end) {
 		long nl = nv_length(&p, end), vl = nl < 0 ? -1 : nv_length(&p, end);
 		char *value;

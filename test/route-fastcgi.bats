@@ -186,7 +186,7 @@ finally:
 PY
 }
 
-@test "FastCGI edges: parameters over 64 KiB are answered 414, a stalled peer is dropped after AFMTS_FASTCGI_TIMEOUT" {
+@test "FastCGI edges: parameters over 64 KiB are answered 414, a request without parameters is answered, a stalled peer is dropped after AFMTS_FASTCGI_TIMEOUT" {
 	python3 - "$ROOT/bin/afmts-route" "$DB" <<'PY'
 import os, socket, struct, subprocess, sys, time
 
@@ -238,6 +238,18 @@ try:
     assert out.startswith(b"Status: 200") is False
     out = answer(get)
     assert out.startswith(b"Status: 200"), out[:200]
+    # A request without any PARAMS record: nothing of the last one is left.
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.sendall(rec(1, 1, struct.pack(">HB5x", 1, 0)) + rec(5, 1))
+    s.settimeout(5)
+    buf = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    assert b"Status: 404" in buf, buf[:200]
     # A peer that sends 3 bytes of a header and waits is dropped: the next is served.
     stall = socket.socket(socket.AF_UNIX)
     stall.connect(path)
