@@ -223,6 +223,8 @@ PY
 		"$URL/v1/completions"
 	[ "$(echo "$output" | jq -r '.choices[0].text')" = "completed by ok" ]
 	for body in '{"model":"m-ok","messages":[{"role":"user","content":"x"}],"afmts_fallback":[1,{}]}' \
+		'{"model":"m-r500","messages":[{"role":"user","content":"x"}],"afmts_fallback":["m-ok\u0000x"]}' \
+		'{"model":"m-ok\u0000x","messages":[{"role":"user","content":"x"}]}' \
 		'{"model":"m-ok","messages":{"0":{"content":"x"}}}' '[{"messages":[]}]' '"hi"'; do
 		run chat "$body"
 		grep -q '^HTTP/1.1 400' "$BATS_TEST_TMPDIR/h"
