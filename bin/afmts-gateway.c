@@ -43,8 +43,10 @@ static const char options[] =
     "Environment: AFMTS_DB (the catalog), AFMTS_GATEWAY_KEYS (client key file;\n"
     "unset: no client authentication), AFMTS_GATEWAY_ATTEMPTS (models tried,\n"
     "1 to 8, default 4), AFMTS_GATEWAY_TIMEOUT_MS (the whole request's time,\n"
-    "default 120000), AFMTS_GATEWAY_MAX_BODY (request bytes, default 4 MiB), and\n"
-    "the providers' key variables named in the catalog.\n";
+    "default 120000), AFMTS_GATEWAY_MAX_BODY (request bytes, default 4 MiB),\n"
+    "AFMTS_GATEWAY_MAX_REQUESTS (FastCGI: requests a process answers, default\n"
+    "10000, 0: no limit), AFMTS_FASTCGI_TIMEOUT (seconds a request may take to\n"
+    "arrive, default 10), and the providers' key variables named in the catalog.\n";
 
 #define MAX_ATTEMPTS	8
 
@@ -612,6 +614,7 @@ main(int argc, char **argv)
 		"HTTP_AUTHORIZATION", NULL
 	};
 	struct gateway g = { 0 };
+	long max_requests;
 	int c, rc, fcgi;
 
 	err_setprog("afmts-gateway");
@@ -642,7 +645,12 @@ main(int argc, char **argv)
 	if (g.keys_path != NULL && *g.keys_path == '\0')
 		g.keys_path = NULL;
 	if (fcgi) {
-		rc = fastcgi_serve(names, g.max_body, serve, &g);
+		/*
+		 * libjq 1.6 leaks a few bytes per malformed JSON: after max_requests
+		 * a worker process exits cleanly and a fresh one takes over.
+		 */
+		max_requests = env_number("AFMTS_GATEWAY_MAX_REQUESTS", 0, 1000000000L, 10000);
+		rc = fastcgi_serve(names, g.max_body, max_requests, serve, &g);
 	} else {
 		serve(&g, stdin, stdout);
 		rc = fflush(stdout) == EOF;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -291,7 +292,7 @@ reset(struct request *q)
  */
 static void
 serve_connection(int fd, const char *const *names, size_t max_body, fastcgi_handler *handler,
-    void *arg, struct record *r, long timeout_ms)
+    void *arg, struct record *r, long timeout_ms, long *left)
 {
 	struct request q = { 0 };
 	long long deadline = now_ms() + timeout_ms;
@@ -358,7 +359,10 @@ serve_connection(int fd, const char *const *names, size_t max_body, fastcgi_hand
 			continue;
 		}
 		/* The empty STDIN record: the request is whole. */
-		if (respond(fd, &q, names, handler, arg) == -1 || !q.keep)
+		rc = respond(fd, &q, names, handler, arg);
+		if (*left > 0)
+			(*left)--;
+		if (rc == -1 || !q.keep || *left == 0)
 			break;
 		reset(&q);
 		deadline = now_ms() + timeout_ms;
@@ -385,8 +389,10 @@ timeout_of_environment(void)
 	return v * 1000;
 }
 
-int
-fastcgi_serve(const char *const *names, size_t max_body, fastcgi_handler *handler, void *arg)
+/* Accept and serve until left requests were answered (-1: no limit).  An exit status. */
+static int
+serve_loop(const char *const *names, size_t max_body, long left, fastcgi_handler *handler,
+    void *arg)
 {
 	struct record *r = malloc(sizeof *r);
 	long timeout_ms = timeout_of_environment();
@@ -409,7 +415,77 @@ fastcgi_serve(const char *const *names, size_t max_body, fastcgi_handler *handle
 		}
 		/* A server that stops reading our answer does not hold us either. */
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-		serve_connection(fd, names, max_body, handler, arg, r, timeout_ms);
+		serve_connection(fd, names, max_body, handler, arg, r, timeout_ms, &left);
 		close(fd);
+		if (left == 0) {
+			free(r);
+			return 0;
+		}
 	}
+}
+
+static volatile sig_atomic_t stopping;
+static volatile pid_t worker;
+
+/* SIGTERM or SIGINT to the supervisor: pass it on to the worker, then stop. */
+static void
+on_stop(int sig)
+{
+	stopping = 1;
+	if (worker > 0)
+		kill(worker, sig);
+}
+
+/*
+ * Keep the listening socket and run one worker process at a time, a fresh
+ * one each time the last has answered max_requests: connections wait in the
+ * socket's backlog meanwhile, so the server never finds nobody listening.
+ */
+static int
+supervise(const char *const *names, size_t max_body, long max_requests,
+    fastcgi_handler *handler, void *arg)
+{
+	struct sigaction sa;
+	int status;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	while (!stopping) {
+		pid_t pid = fork();
+
+		if (pid == -1) {
+			err_warn("fastcgi: fork: %s", strerror(errno));
+			return 4;
+		}
+		if (pid == 0) {
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			if ((status = serve_loop(names, max_body, max_requests, handler, arg)) == 0)
+				err_warn("fastcgi: %ld requests answered: a fresh process takes over",
+				    max_requests);
+			return status;	/* the worker's main exits, cleaned up */
+		}
+		worker = pid;
+		if (stopping)
+			kill(pid, SIGTERM);
+		while (waitpid(pid, &status, 0) == -1)
+			if (errno != EINTR)
+				return 4;
+		worker = 0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return stopping ? 0 : WIFEXITED(status) ? WEXITSTATUS(status) : 4;
+	}
+	return 0;
+}
+
+int
+fastcgi_serve(const char *const *names, size_t max_body, long max_requests,
+    fastcgi_handler *handler, void *arg)
+{
+	if (max_requests > 0)
+		return supervise(names, max_body, max_requests, handler, arg);
+	return serve_loop(names, max_body, -1, handler, arg);
 }

@@ -367,5 +367,5 @@ routecgi_fastcgi(const char *db_path)
 		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
 	};
 
-	return fastcgi_serve(names, 64 * 1024, fastcgi_request, (void *)db_path);
+	return fastcgi_serve(names, 64 * 1024, 0, fastcgi_request, (void *)db_path);
 }

@@ -42,9 +42,18 @@ setup_file() {
 		"check-local" => "disable",
 		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z",
 			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_KEYS" => "$KEYS" )
+	)),
+	"/recycled" => ((
+		"bin-path" => "$ROOT/bin/afmts-gateway",
+		"socket" => "$BATS_FILE_TMPDIR/recycled.sock",
+		"max-procs" => 1,
+		"check-local" => "disable",
+		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z",
+			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_MAX_REQUESTS" => "3" )
 	)) )
 	CONF
 	export DB PORT MOCK MOCK_LOG URL="http://127.0.0.1:$PORT/gw" KEYED="http://127.0.0.1:$PORT/keyed"
+	export RECYCLED="http://127.0.0.1:$PORT/recycled"
 }
 
 teardown_file() {
@@ -231,7 +240,7 @@ PY
 		[ "$(echo "$output" | jq -r .error.type)" = invalid_request_error ]
 	done
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/status")" = 200 ]
-	! grep -qi 'died\|signal\|abort' "$BATS_FILE_TMPDIR/error.log"
+	! grep -qi 'died\|signal\|abort' "$BATS_FILE_TMPDIR/error.log" || false
 }
 
 @test "client keys guard every path: /route, /v1/models, /status and /report answer 401 without one" {
@@ -303,7 +312,7 @@ add_models() {
 	[[ "$output" == *"data: [DONE]"* ]]
 	# The canary was sent each time, and is nowhere the gateway wrote.
 	[ "$(jq -r .authorization "$MOCK_LOG" | sort -u)" = "Bearer $CANARY" ]
-	! grep -rq "$CANARY" "$DB" "$DB-wal" "$BATS_FILE_TMPDIR/error.log" "$BATS_TEST_TMPDIR"
+	! grep -rq "$CANARY" "$DB" "$DB-wal" "$BATS_FILE_TMPDIR/error.log" "$BATS_TEST_TMPDIR" || false
 	[ -z "$(sqlite3 "$DB" "select 1 from usage, ratelimits where usage.error like '%$CANARY%' or ratelimits.kind like '%$CANARY%'")" ]
 }
 
@@ -326,6 +335,39 @@ add_models() {
 	[ "$(sqlite3 "$DB" "select count(cost) from usage where model = 'm-ok'")" = 0 ]
 	chat '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}' > /dev/null
 	[ "$(sqlite3 "$DB" "select cost from usage where model = 'm-ok'")" = 0.0 ]
+}
+
+# recycled_workers: the worker pid under the /recycled gateway (the child
+# of lighttpd whose environment has AFMTS_GATEWAY_MAX_REQUESTS=3).
+recycled_workers() {
+	for p in $(ps -o pid= --ppid "$(cat "$BATS_FILE_TMPDIR/lighttpd.pid")"); do
+		if tr '\0' '\n' < "/proc/$p/environ" | grep -qx 'AFMTS_GATEWAY_MAX_REQUESTS=3'; then
+			ps -o pid= --ppid "$p"
+		fi
+	done | tr -d ' '
+}
+
+@test "after AFMTS_GATEWAY_MAX_REQUESTS a fresh worker process takes over, and no request fails" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	[ "$(code "$RECYCLED/status")" = 200 ]
+	first=$(recycled_workers)
+	[ -n "$first" ]
+	[ "$(echo "$first" | wc -l)" = 1 ]
+	for i in $(seq 12); do
+		if [ $((i % 2)) = 0 ]; then
+			[ "$(code "$RECYCLED/status")" = 200 ]
+		else
+			run curl -s -H 'Content-Type: application/json' \
+				--data-binary '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}' \
+				"$RECYCLED/v1/chat/completions"
+			[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+		fi
+	done
+	sleep 0.2
+	now=$(recycled_workers)
+	[ -n "$now" ]
+	[ "$now" != "$first" ]
+	! kill -0 "$first" 2>/dev/null || false
 }
 
 @test "plain CGI works too, and the program refuses to run outside a web server" {
