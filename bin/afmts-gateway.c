@@ -43,8 +43,10 @@ static const char options[] =
     "Environment: AFMTS_DB (the catalog), AFMTS_GATEWAY_KEYS (client key file;\n"
     "unset: no client authentication), AFMTS_GATEWAY_ATTEMPTS (models tried,\n"
     "1 to 8, default 4), AFMTS_GATEWAY_TIMEOUT_MS (the whole request's time,\n"
-    "default 120000), AFMTS_GATEWAY_MAX_BODY (request bytes, default 4 MiB), and\n"
-    "the providers' key variables named in the catalog.\n";
+    "default 120000), AFMTS_GATEWAY_MAX_BODY (request bytes, default 4 MiB),\n"
+    "AFMTS_GATEWAY_MAX_REQUESTS (FastCGI: requests a process answers, default\n"
+    "10000, 0: no limit), AFMTS_FASTCGI_TIMEOUT (seconds a request may take to\n"
+    "arrive, default 10), and the providers' key variables named in the catalog.\n";
 
 #define MAX_ATTEMPTS	8
 
@@ -132,6 +134,30 @@ fail(FILE *out, int status, const char *type, const char *msg, int attempts, con
 	jsonw_key(out, "type", 0);
 	jsonw_str(out, type);
 	fputs("}}\n", out);
+}
+
+/*
+ * A provider's refusal passed back (400, 422 ...): always JSON in OpenAI's
+ * error shape, with the provider's message and type when it gave them (the
+ * key masked by forward_run), never its body or Content-Type as they came.
+ */
+static void
+refused(FILE *out, const struct attempt *a, const struct cand *c, int attempts)
+{
+	char msg[600];
+	int status = a->status >= 400 && a->status <= 599 ? (int)a->status : 502;
+
+	if (a->message[0] != '\0')
+		snprintf(msg, sizeof msg, "%s", a->message);
+	else
+		snprintf(msg, sizeof msg, "%s", a->error);
+	head(out, status, "application/json", c, attempts, NULL);
+	fputs("{\"error\":{\"message\":", out);
+	jsonw_str(out, msg);
+	jsonw_key(out, "type", 0);
+	jsonw_str(out, a->etype[0] != '\0' ? a->etype : "upstream_error");
+	jsonw_key(out, "code", 0);
+	fprintf(out, "%d}}\n", status);
 }
 
 /* --- candidates -------------------------------------------------------- */
@@ -291,11 +317,13 @@ forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cand
 		record(db, c, a, client);
 		free(body);
 		if (ok || a->committed || !worth_retrying(a->status)) {
-			if (!a->committed) {
-				head(out, ok ? 200 : (int)a->status, a->content_type[0] ?
-				    a->content_type : "application/json", c, i + 1, NULL);
+			if (ok && !a->committed) {
+				/* A completion: JSON (forward_run parsed it), the key masked. */
+				head(out, 200, "application/json", c, i + 1, NULL);
 				if (a->answer != NULL)
 					fwrite(a->answer, 1, a->nanswer, out);
+			} else if (!a->committed) {
+				refused(out, a, c, i + 1);
 			}
 			forward_done(a);
 			free(a);
@@ -412,10 +440,11 @@ used_today(sqlite3 *db, const char *client)
 
 /*
  * Who is asking, when client keys are on: *client is its name (NULL when keys
- * are off).  0, or -1 after answering 401, 429 or 503.
+ * are off).  With budget, its requests of today are counted too (g->db open).
+ * 0, or -1 after answering 401, 429 or 503.
  */
 static int
-authenticate(struct gateway *g, FILE *out, const char **client)
+authenticate(struct gateway *g, FILE *out, const char **client, int budget)
 {
 	const char *auth = getenv("HTTP_AUTHORIZATION");
 	const struct clientkey *k;
@@ -437,7 +466,7 @@ authenticate(struct gateway *g, FILE *out, const char **client)
 		return -1;
 	}
 	*client = k->name;
-	if (k->rpd < 0)
+	if (!budget || k->rpd < 0)
 		return 0;
 	if ((used = used_today(g->db, k->name)) < 0) {
 		fail(out, 503, "unavailable", "the catalog cannot be read", 0, NULL);
@@ -468,7 +497,7 @@ chat(struct gateway *g, FILE *in, FILE *out, int completion)
 		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0, NULL);
 		return;
 	}
-	if (authenticate(g, out, &client) == -1)
+	if (authenticate(g, out, &client, 1) == -1)
 		goto out;
 	if ((status = read_body(in, g->max_body, &body, &len)) != 0) {
 		fail(out, status, "invalid_request_error", status == 415 ?
@@ -505,6 +534,7 @@ serve(void *arg, FILE *in, FILE *out)
 {
 	struct gateway *g = arg;
 	const char *method = getenv("REQUEST_METHOD"), *path = getenv("PATH_INFO");
+	const char *client = NULL;
 
 	if (path != NULL && (strcmp(path, "/v1/chat/completions") == 0 ||
 	    strcmp(path, "/v1/completions") == 0)) {
@@ -515,7 +545,16 @@ serve(void *arg, FILE *in, FILE *out)
 		fflush(out);
 		return;
 	}
-	routecgi_answer(g->db_path, in, out);
+	/*
+	 * Client keys guard every path: /report can bench a model or spend a
+	 * client's budget, /status and /route show base URLs, key variable names
+	 * and providers' errors.  Only chat completions count against the budget.
+	 */
+	if (authenticate(g, out, &client, 0) == -1) {
+		fflush(out);
+		return;
+	}
+	routecgi_answer(g->db_path, in, out, client);
 }
 
 static long
@@ -575,6 +614,7 @@ main(int argc, char **argv)
 		"HTTP_AUTHORIZATION", NULL
 	};
 	struct gateway g = { 0 };
+	long max_requests;
 	int c, rc, fcgi;
 
 	err_setprog("afmts-gateway");
@@ -605,7 +645,12 @@ main(int argc, char **argv)
 	if (g.keys_path != NULL && *g.keys_path == '\0')
 		g.keys_path = NULL;
 	if (fcgi) {
-		rc = fastcgi_serve(names, g.max_body, serve, &g);
+		/*
+		 * libjq 1.6 leaks a few bytes per malformed JSON: after max_requests
+		 * a worker process exits cleanly and a fresh one takes over.
+		 */
+		max_requests = env_number("AFMTS_GATEWAY_MAX_REQUESTS", 0, 1000000000L, 10000);
+		rc = fastcgi_serve(names, g.max_body, max_requests, serve, &g);
 	} else {
 		serve(&g, stdin, stdout);
 		rc = fflush(stdout) == EOF;

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,13 +294,20 @@ int
 catalog_open(const char *path, int busy_ms, sqlite3 **dbp)
 {
 	sqlite3 *db = NULL;
-	int rc;
+	int rc, fd;
 
 	*dbp = NULL;
 	if (make_parent(path) == -1) {
 		err_warn("%s: cannot make its directory: %s", path, strerror(errno));
 		return CATALOG_ERROR;
 	}
+	/*
+	 * A new catalog is private (0600): it holds usage rows, clients and
+	 * providers' errors.  SQLite gives its -wal and -shm files the same mode,
+	 * and the route snapshot copies it.
+	 */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) != -1)
+		close(fd);
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

@@ -28,8 +28,10 @@ content_size(jv content, int *image)
 	if (jv_get_kind(content) != JV_KIND_ARRAY)
 		return 0;
 	jv_array_foreach(content, i, part) {
-		jv type = jv_object_get(jv_copy(part), jv_string("type"));
-		jv text = jv_object_get(jv_copy(part), jv_string("text"));
+		/* A part that is not an object ("content": ["hi"]) holds nothing we count. */
+		int obj = jv_get_kind(part) == JV_KIND_OBJECT;
+		jv type = obj ? jv_object_get(jv_copy(part), jv_string("type")) : jv_null();
+		jv text = obj ? jv_object_get(jv_copy(part), jv_string("text")) : jv_null();
 
 		if (has_type(type, "image_url") || has_type(type, "input_image"))
 			*image = 1;
@@ -65,6 +67,8 @@ policy(struct chatreq *r, jv model)
 	if (jv_get_kind(model) != JV_KIND_STRING)
 		return "model must be a string";
 	m = jv_string_value(model);
+	if (strlen(m) != (size_t)jv_string_length_bytes(jv_copy(model)))
+		return "model must be a string without NUL";
 	if (strncmp(m, "afmts/", 6) != 0)
 		return route_param(&r->q, "model", m);
 	name = m + 6;
@@ -158,8 +162,10 @@ fallback_list(struct chatreq *r)
 		return "afmts_fallback must be an array of 1 to 8 model ids";
 	}
 	jv_array_foreach(list, i, id) {
+		/* A NUL inside ("m\u0000x") would make the id we use shorter than the one checked. */
 		if (jv_get_kind(id) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(id)) == 0 ||
-		    jv_string_length_bytes(jv_copy(id)) > 512)
+		    jv_string_length_bytes(jv_copy(id)) > 512 ||
+		    strlen(jv_string_value(id)) != (size_t)jv_string_length_bytes(jv_copy(id)))
 			why = "afmts_fallback must be an array of 1 to 8 model ids";
 		else
 			/* The string lives in body, which outlives r's use of it. */

@@ -51,7 +51,9 @@ int
 clientkeys_load(struct clientkeys *ck, const char *path)
 {
 	FILE *fp = fopen(path, "r");
-	char line[256];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	long lineno = 0;
 	struct stat st;
 
@@ -68,20 +70,24 @@ clientkeys_load(struct clientkeys *ck, const char *path)
 		err_warn("out of memory");
 		return -1;
 	}
-	while (fgets(line, sizeof line, fp) != NULL) {
+	/* Whole lines, however long: the tail of a long comment is no key line. */
+	while ((len = getline(&line, &cap, fp)) != -1) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[strspn(line, " \t")] == '\0' || line[strspn(line, " \t")] == '#')
 			continue;
-		if (ck->n == CLIENTKEYS_MAX || parse_line(line, &ck->k[ck->n]) == -1) {
+		if (ck->n == CLIENTKEYS_MAX || strlen(line) > CLIENTKEYS_LINE ||
+		    parse_line(line, &ck->k[ck->n]) == -1) {
 			err_warn("%s:%ld: not \"NAME SHA256-HEX [REQUESTS-A-DAY]\" (or over %d clients)",
 			    path, lineno, CLIENTKEYS_MAX);
+			free(line);
 			fclose(fp);
 			clientkeys_free(ck);
 			return -1;
 		}
 		ck->n++;
 	}
+	free(line);
 	fclose(fp);
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #define CLIENTKEYS_MAX 1024
 #define CLIENTKEYS_NAME 64
+#define CLIENTKEYS_LINE 255	/* bytes of a client line (comments may be longer) */
 
 struct clientkey {
 	char		 name[CLIENTKEYS_NAME];

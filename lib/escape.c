@@ -2,6 +2,7 @@
  * escape: text into HTML, CSV and Markdown.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
@@ -71,6 +72,25 @@ escape_html(FILE *f, const char *str)
 	escape_markup(f, str, 0);
 }
 
+/*
+ * Would a spreadsheet read s as a formula?  A cell that starts with = + - @,
+ * a tab or a CR, unless it is a plain number ("-0.5", "+3e2"): numbers stay
+ * numbers.
+ */
+static int
+formula_like(const char *s)
+{
+	char *end;
+
+	if (strchr("=+-@\t\r", *s) == NULL || *s == '\0')
+		return 0;
+	if (strspn(s, "0123456789.eE+-") == strlen(s)) {
+		(void)strtod(s, &end);
+		return *end != '\0';
+	}
+	return 1;
+}
+
 void
 escape_csv(FILE *f, const char *str)
 {
@@ -79,6 +99,9 @@ escape_csv(FILE *f, const char *str)
 
 	if (quote)
 		putc('"', f);
+	/* OWASP's CSV injection advice: a leading quote makes it text. */
+	if (formula_like(str))
+		putc('\'', f);
 	while (*s != '\0') {
 		if (*s == '"') {
 			fputs("\"\"", f);

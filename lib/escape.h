@@ -12,7 +12,8 @@
 void escape_html(FILE *f, const char *s);
 
 /* s as one RFC 4180 field: quoted when it holds a comma, a quote, CR or LF
- * (quotes doubled). */
+ * (quotes doubled); text a spreadsheet would take for a formula (starting
+ * with = + - @, tab or CR, and not a number) gets a leading ' to stay text. */
 void escape_csv(FILE *f, const char *s);
 
 /* s as one Markdown table cell: | and Markdown punctuation escaped, HTML

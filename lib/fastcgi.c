@@ -3,12 +3,16 @@
  */
 #define _GNU_SOURCE	/* fopencookie: the answer is a stream of STDOUT records */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -33,7 +37,7 @@ struct record {
 
 struct request {
 	unsigned	 id;
-	int		 active, keep, params_done;
+	int		 active, keep, params_done, params_over;
 	unsigned char	*params;
 	size_t		 nparams;
 	char		*body;
@@ -52,15 +56,37 @@ fastcgi_listening(void)
 	return getpeername(0, (struct sockaddr *)&sa, &len) == -1 && errno == ENOTCONN;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Read n bytes before the deadline (monotonic ms): a peer that sends part of
+ * a request and waits must not hold the one responder.  0, or -1.
+ */
 static int
-read_full(int fd, unsigned char *buf, size_t n)
+read_full(int fd, unsigned char *buf, size_t n, long long deadline)
 {
 	size_t got = 0;
 
 	while (got < n) {
-		ssize_t k = read(fd, buf + got, n - got);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		ssize_t k;
+		int rc;
 
-		if (k == -1 && errno == EINTR)
+		if (left <= 0)
+			return -1;
+		if ((rc = poll(&pfd, 1, left > 60000 ? 60000 : (int)left)) == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			continue;	/* the deadline is checked above */
+		if ((k = read(fd, buf + got, n - got)) == -1 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			return -1;
@@ -85,18 +111,18 @@ write_full(int fd, const unsigned char *buf, size_t n)
 	return 0;
 }
 
-/* Read one record (its padding dropped).  0, or -1 at the end or on error. */
+/* Read one record (its padding dropped).  0, or -1 at the end, on error or after the deadline. */
 static int
-read_record(int fd, struct record *r)
+read_record(int fd, struct record *r, long long deadline)
 {
 	unsigned char h[HEADER_LEN];
 
-	if (read_full(fd, h, sizeof h) == -1 || h[0] != 1)
+	if (read_full(fd, h, sizeof h, deadline) == -1 || h[0] != 1)
 		return -1;
 	r->type = h[1];
 	r->id = (unsigned)h[2] << 8 | h[3];
 	r->len = (unsigned)h[4] << 8 | h[5];
-	return read_full(fd, r->content, r->len + h[6]);
+	return read_full(fd, r->content, r->len + h[6], deadline);
 }
 
 static int
@@ -119,23 +145,29 @@ end_request(int fd, unsigned id, unsigned protocol_status)
 	return write_record(fd, FCGI_END_REQUEST, id, body, sizeof body);
 }
 
-/* Append a record's content to a growing buffer, keeping at most cap bytes. */
+/*
+ * Append a record's content to a growing buffer, keeping at most cap bytes.
+ * 0, 1 when some was dropped, -1 when out of memory.
+ */
 static int
 append(unsigned char **buf, size_t *n, const unsigned char *p, size_t len, size_t cap)
 {
 	unsigned char *b;
+	int cut = 0;
 
 	if (*n >= cap)
-		return 0;
-	if (len > cap - *n)
+		return len > 0;
+	if (len > cap - *n) {
 		len = cap - *n;
+		cut = 1;
+	}
 	if ((b = realloc(*buf, *n + len + 1)) == NULL)
 		return -1;
 	memcpy(b + *n, p, len);
 	*n += len;
 	b[*n] = '\0';
 	*buf = b;
-	return 0;
+	return cut;
 }
 
 /* A name-value length at *p (1 or 4 bytes); -1 if cut. */
@@ -159,10 +191,13 @@ nv_length(const unsigned char **p, const unsigned char *end)
 static void
 set_environment(const struct request *q, const char *const *names)
 {
-	const unsigned char *p = q->params, *end = q->params + q->nparams;
+	const unsigned char *p = q->params, *end;
 
 	for (const char *const *n = names; *n != NULL; n++)
 		unsetenv(*n);
+	if (p == NULL)
+		return;		/* no PARAMS records (and NULL + 0 is undefined) */
+	end = p + q->nparams;
 	while (p < end) {
 		long nl = nv_length(&p, end), vl = nl < 0 ? -1 : nv_length(&p, end);
 		char *value;
@@ -209,6 +244,18 @@ respond(int fd, struct request *q, const char *const *names, fastcgi_handler *ha
 	struct answer a = { .fd = fd, .id = q->id };
 	FILE *in, *of;
 
+	if (q->params_over) {
+		/* Cut parameters would be a different request (CGI servers answer 414). */
+		static const char too_long[] = "Status: 414 URI Too Long\r\n"
+		    "Content-Type: application/json\r\nCache-Control: no-store\r\n\r\n"
+		    "{\"error\":{\"message\":\"the request's parameters are over 65536 bytes\","
+		    "\"type\":\"invalid_request_error\"}}\n";
+
+		if (write_record(fd, FCGI_STDOUT, q->id, too_long, sizeof too_long - 1) == -1 ||
+		    write_record(fd, FCGI_STDOUT, q->id, NULL, 0) == -1)
+			return -1;
+		return end_request(fd, q->id, FCGI_REQUEST_COMPLETE);
+	}
 	set_environment(q, names);
 	in = fmemopen(q->body ? q->body : (char *)"", q->nbody ? q->nbody : 1, "r");
 	of = fopencookie(&a, "w", io);
@@ -238,14 +285,20 @@ reset(struct request *q)
 	memset(q, 0, sizeof *q);
 }
 
-/* Serve one connection.  Returns when it closes or breaks. */
+/*
+ * Serve one connection.  Returns when it closes or breaks, or when a request
+ * (or the first, or the next one on a kept connection) has not arrived whole
+ * within timeout_ms.
+ */
 static void
 serve_connection(int fd, const char *const *names, size_t max_body, fastcgi_handler *handler,
-    void *arg, struct record *r)
+    void *arg, struct record *r, long timeout_ms, long *left)
 {
 	struct request q = { 0 };
+	long long deadline = now_ms() + timeout_ms;
+	int rc;
 
-	while (read_record(fd, r) == 0) {
+	while (read_record(fd, r, deadline) == 0) {
 		if (r->type == FCGI_GET_VALUES) {
 			static const unsigned char v[] = "\x0e\x01" "FCGI_MAX_CONNS" "1"
 			    "\x0d\x01" "FCGI_MAX_REQS" "1" "\x0f\x01" "FCGI_MPXS_CONNS" "0";
@@ -290,8 +343,11 @@ serve_connection(int fd, const char *const *names, size_t max_body, fastcgi_hand
 				continue;	/* the stream has ended: nothing more belongs to it */
 			if (r->len == 0)
 				q.params_done = 1;
-			else if (append(&q.params, &q.nparams, r->content, r->len, MAX_PARAMS) == -1)
+			else if ((rc = append(&q.params, &q.nparams, r->content, r->len,
+			    MAX_PARAMS)) == -1)
 				break;
+			else if (rc == 1)
+				q.params_over = 1;
 			continue;
 		}
 		if (r->type != FCGI_STDIN)
@@ -303,17 +359,43 @@ serve_connection(int fd, const char *const *names, size_t max_body, fastcgi_hand
 			continue;
 		}
 		/* The empty STDIN record: the request is whole. */
-		if (respond(fd, &q, names, handler, arg) == -1 || !q.keep)
+		rc = respond(fd, &q, names, handler, arg);
+		if (*left > 0)
+			(*left)--;
+		if (rc == -1 || !q.keep || *left == 0)
 			break;
 		reset(&q);
+		deadline = now_ms() + timeout_ms;
 	}
 	reset(&q);
 }
 
-int
-fastcgi_serve(const char *const *names, size_t max_body, fastcgi_handler *handler, void *arg)
+/* AFMTS_FASTCGI_TIMEOUT in milliseconds: 1 to 3600 seconds, default FASTCGI_TIMEOUT. */
+static long
+timeout_of_environment(void)
+{
+	const char *s = getenv("AFMTS_FASTCGI_TIMEOUT");
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return FASTCGI_TIMEOUT * 1000L;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 3600) {
+		err_warn("AFMTS_FASTCGI_TIMEOUT=%s: not 1 to 3600 seconds; using %d", s,
+		    FASTCGI_TIMEOUT);
+		return FASTCGI_TIMEOUT * 1000L;
+	}
+	return v * 1000;
+}
+
+/* Accept and serve until left requests were answered (-1: no limit).  An exit status. */
+static int
+serve_loop(const char *const *names, size_t max_body, long left, fastcgi_handler *handler,
+    void *arg)
 {
 	struct record *r = malloc(sizeof *r);
+	long timeout_ms = timeout_of_environment();
 
 	if (r == NULL) {
 		err_warn("fastcgi: out of memory");
@@ -322,6 +404,7 @@ fastcgi_serve(const char *const *names, size_t max_body, fastcgi_handler *handle
 	signal(SIGPIPE, SIG_IGN);	/* a client gone mid-answer ends its connection, not us */
 	for (;;) {
 		int fd = accept(0, NULL, NULL);
+		struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
 
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -330,7 +413,79 @@ fastcgi_serve(const char *const *names, size_t max_body, fastcgi_handler *handle
 			free(r);
 			return 4;
 		}
-		serve_connection(fd, names, max_body, handler, arg, r);
+		/* A server that stops reading our answer does not hold us either. */
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		serve_connection(fd, names, max_body, handler, arg, r, timeout_ms, &left);
 		close(fd);
+		if (left == 0) {
+			free(r);
+			return 0;
+		}
 	}
+}
+
+static volatile sig_atomic_t stopping;
+static volatile pid_t worker;
+
+/* SIGTERM or SIGINT to the supervisor: pass it on to the worker, then stop. */
+static void
+on_stop(int sig)
+{
+	stopping = 1;
+	if (worker > 0)
+		kill(worker, sig);
+}
+
+/*
+ * Keep the listening socket and run one worker process at a time, a fresh
+ * one each time the last has answered max_requests: connections wait in the
+ * socket's backlog meanwhile, so the server never finds nobody listening.
+ */
+static int
+supervise(const char *const *names, size_t max_body, long max_requests,
+    fastcgi_handler *handler, void *arg)
+{
+	struct sigaction sa;
+	int status;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	while (!stopping) {
+		pid_t pid = fork();
+
+		if (pid == -1) {
+			err_warn("fastcgi: fork: %s", strerror(errno));
+			return 4;
+		}
+		if (pid == 0) {
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			if ((status = serve_loop(names, max_body, max_requests, handler, arg)) == 0)
+				err_warn("fastcgi: %ld requests answered: a fresh process takes over",
+				    max_requests);
+			return status;	/* the worker's main exits, cleaned up */
+		}
+		worker = pid;
+		if (stopping)
+			kill(pid, SIGTERM);
+		while (waitpid(pid, &status, 0) == -1)
+			if (errno != EINTR)
+				return 4;
+		worker = 0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return stopping ? 0 : WIFEXITED(status) ? WEXITSTATUS(status) : 4;
+	}
+	return 0;
+}
+
+int
+fastcgi_serve(const char *const *names, size_t max_body, long max_requests,
+    fastcgi_handler *handler, void *arg)
+{
+	if (max_requests > 0)
+		return supervise(names, max_body, max_requests, handler, arg);
+	return serve_loop(names, max_body, -1, handler, arg);
 }

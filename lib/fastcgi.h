@@ -23,15 +23,26 @@ int fastcgi_listening(void);
  */
 typedef void fastcgi_handler(void *arg, FILE *in, FILE *out);
 
+/* Seconds a request may take to arrive whole (AFMTS_FASTCGI_TIMEOUT overrides). */
+#define FASTCGI_TIMEOUT 10
+
 /*
  * Accept connections on fd 0 and serve their requests with handler until a
- * signal or an accept error ends it.  names lists the CGI variables to copy
+ * signal or an accept error ends it.  A connection whose request has not
+ * arrived whole within AFMTS_FASTCGI_TIMEOUT seconds (default
+ * FASTCGI_TIMEOUT), or that does not take our answer as long, is closed.
+ * A request whose parameters are over 64 KiB is answered 414 without the
+ * handler.  With max_requests > 0, the calling process keeps the socket and
+ * forks a worker that serves; a worker returns 0 after answering
+ * max_requests (its caller exits, cleaned up) and the next is forked at once.
+ * The caller returns from it (0) after SIGTERM or SIGINT, passed on to the
+ * worker.  names lists the CGI variables to copy
  * from each request into the environment (NULL-terminated); variables of the
  * previous request are unset first.  At most max_body bytes of a request
  * body are kept (the rest is read and dropped: CONTENT_LENGTH tells the
  * handler).  Returns an exit status.
  */
-int fastcgi_serve(const char *const *names, size_t max_body, fastcgi_handler *handler,
-    void *arg);
+int fastcgi_serve(const char *const *names, size_t max_body, long max_requests,
+    fastcgi_handler *handler, void *arg);
 
 #endif

@@ -51,11 +51,18 @@ form_parse(char *s, form_pair fn, void *arg, char *bad, size_t n)
 	if (n > 0)
 		bad[0] = '\0';
 	for (pair = strtok_r(s, "&", &save); pair != NULL; pair = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(pair, '='), *value = (char *)"";
+		char *eq = strchr(pair, '='), *value;
 
+		/*
+		 * A name without '=' has the empty value at its own end: a writable
+		 * byte of s, since decode writes its terminator (a string literal
+		 * here was read-only, and one "GET /route?all" killed the process).
+		 */
 		if (eq != NULL) {
 			*eq = '\0';
 			value = eq + 1;
+		} else {
+			value = pair + strlen(pair);
 		}
 		if (decode(pair) == -1 || decode(value) == -1) {
 			snprintf(bad, n, "%.64s", pair);

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "forward.h"
 #include "http.h"
+#include "usage.h"
 #include "utctime.h"
 
 static CURL *curl;	/* one handle: connections to providers are kept between requests */
@@ -47,7 +48,9 @@ take_usage(struct attempt *a, jv v)
 			a->completion_tokens = (long long)jv_number_value(c);
 			a->has_usage = 1;
 		}
-		if (jv_get_kind(cost) == JV_KIND_NUMBER && jv_number_value(cost) >= 0) {
+		/* The bound of usage lines: a sum of costs stays finite in the reports. */
+		if (jv_get_kind(cost) == JV_KIND_NUMBER && jv_number_value(cost) >= 0 &&
+		    jv_number_value(cost) <= USAGE_MAX_COST) {
 			a->cost = jv_number_value(cost);
 			a->has_cost = 1;
 		}
@@ -56,6 +59,56 @@ take_usage(struct attempt *a, jv v)
 		jv_free(cost);
 	}
 	jv_free(u);
+}
+
+/*
+ * text with the key masked, into out of size n: masked before it is cut, so
+ * that no part of the key survives the cut.
+ */
+static void
+masked(const struct attempt *a, const char *text, char *out, size_t n)
+{
+	char *t = strdup(text);
+
+	if (t == NULL) {
+		snprintf(out, n, "(out of memory)");
+		return;
+	}
+	http_redact(t, strlen(t), a->key);
+	snprintf(out, n, "%s", t);
+	free(t);
+}
+
+/*
+ * What a provider that refused said, OpenAI style: {"error": {"message",
+ * "type"}} or {"error": "text"} (also {"message"}), into a->message and a->etype.
+ */
+static void
+refusal(struct attempt *a, jv v)
+{
+	jv e = jv_get_kind(v) == JV_KIND_OBJECT ? jv_object_get(jv_copy(v), jv_string("error")) :
+	    jv_null();
+	jv m = jv_null(), t = jv_null();
+
+	if (jv_get_kind(e) == JV_KIND_OBJECT) {
+		m = jv_object_get(jv_copy(e), jv_string("message"));
+		t = jv_object_get(jv_copy(e), jv_string("type"));
+	} else if (jv_get_kind(e) == JV_KIND_STRING) {
+		m = jv_copy(e);
+	} else if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		m = jv_object_get(jv_copy(v), jv_string("message"));
+	}
+	if (jv_get_kind(m) == JV_KIND_STRING)
+		masked(a, jv_string_value(m), a->message, sizeof a->message);
+	/* A type is a word; anything else is not passed on. */
+	if (jv_get_kind(t) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(t)) > 0 &&
+	    (size_t)jv_string_length_bytes(jv_copy(t)) < sizeof a->etype &&
+	    strspn(jv_string_value(t), "abcdefghijklmnopqrstuvwxyz_") ==
+	    (size_t)jv_string_length_bytes(jv_copy(t)))
+		snprintf(a->etype, sizeof a->etype, "%s", jv_string_value(t));
+	jv_free(e);
+	jv_free(m);
+	jv_free(t);
 }
 
 /* An error object inside a 200 answer (OpenRouter sends some that way): its message. */
@@ -72,8 +125,11 @@ error_inside(struct attempt *a, jv v)
 		jv code = jv_get_kind(e) == JV_KIND_OBJECT ?
 		    jv_object_get(jv_copy(e), jv_string("code")) : jv_null();
 
-		snprintf(a->error, sizeof a->error, "error in a 200 answer: %.120s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "no message");
+		char said[121];
+
+		masked(a, jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "no message",
+		    said, sizeof said);
+		snprintf(a->error, sizeof a->error, "error in a 200 answer: %s", said);
 		a->status = jv_get_kind(code) == JV_KIND_NUMBER && jv_number_value(code) >= 400 &&
 		    jv_number_value(code) < 600 ? (long)jv_number_value(code) : 502;
 		jv_free(m);
@@ -126,6 +182,39 @@ is_event_stream(const struct attempt *a)
 	return strncasecmp(a->content_type, "text/event-stream", 17) == 0;
 }
 
+/*
+ * Pass streamed bytes to the client with the key masked.  A key may be cut
+ * across two chunks: a tail that could begin it is held back (a->hold) until
+ * the next chunk, or the end, says what it is.  -1 when out of memory.
+ */
+static int
+stream_out(struct attempt *a, const char *p, size_t n)
+{
+	size_t klen = a->key != NULL ? strlen(a->key) : 0, len = a->nhold + n, k;
+	char *b;
+
+	if (klen < 8 || klen >= sizeof a->hold) {	/* a key that long is not sent */
+		fwrite(p, 1, n, a->client);
+		fflush(a->client);
+		return 0;
+	}
+	if ((b = malloc(len)) == NULL)
+		return -1;
+	memcpy(b, a->hold, a->nhold);
+	memcpy(b + a->nhold, p, n);
+	http_redact(b, len, a->key);
+	for (k = klen - 1 < len ? klen - 1 : len; k > 0; k--)
+		if (memcmp(b + len - k, a->key, k) == 0)
+			break;
+	fwrite(b, 1, len - k, a->client);
+	fflush(a->client);
+	memcpy(a->hold, b + len - k, k);
+	a->nhold = k;
+	memset(b, 0, len);
+	free(b);
+	return 0;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -138,10 +227,8 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 			a->commit(a->commit_arg, a->content_type);
 			a->committed = 1;
 		}
-		fwrite(p, 1, n, a->client);
-		fflush(a->client);
 		scan_stream(a, p, n);
-		return n;
+		return stream_out(a, p, n) == 0 ? n : 0;
 	}
 	if (a->nanswer + n > FORWARD_MAX_ANSWER)
 		return 0;	/* too large: the transfer fails */
@@ -183,6 +270,29 @@ header_value(const char *line, size_t n, char *out, size_t cap)
 	out[len] = '\0';
 }
 
+/*
+ * The status of a status line, "HTTP/1.1 429 Too Many Requests" or
+ * "HTTP/2 200" (line[0..n), not NUL-terminated), or -1 when it is not one.
+ */
+static long
+status_of(const char *line, size_t n)
+{
+	char buf[64];
+	size_t v;
+
+	if (n < 12 || strncmp(line, "HTTP/", 5) != 0)
+		return -1;
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	v = 5 + strspn(buf + 5, "0123456789.");
+	if (v == 5 || buf[v] != ' ' || strspn(buf + v + 1, "0123456789") != 3 ||
+	    (buf[v + 4] != ' ' && buf[v + 4] != '\r' && buf[v + 4] != '\n'))
+		return -1;
+	return strtol(buf + v + 1, NULL, 10);
+}
+
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -191,14 +301,20 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	char value[128];
 	long s;
 
-	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
-		const char *sp = memchr(p, ' ', n);
-
-		a->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+	/* A response's first line is its status; the blank line ends its head. */
+	if (!a->in_head) {
+		a->status = status_of(p, n) >= 0 ? status_of(p, n) : 0;
 		a->retry_after = -1;
 		a->content_type[0] = '\0';
+		a->in_head = 1;
+	} else if (n <= 2 && (n == 0 || p[0] == '\r' || p[0] == '\n')) {
+		a->in_head = 0;
 	} else if (header_is(p, n, "content-type")) {
-		header_value(p, n, a->content_type, sizeof a->content_type);
+		char whole[2048];
+
+		/* A longer one is not a media type: none, rather than a cut key. */
+		header_value(p, n < sizeof whole ? n : 0, whole, sizeof whole);
+		masked(a, whole, a->content_type, sizeof a->content_type);
 	} else if (header_is(p, n, "retry-after")) {
 		header_value(p, n, value, sizeof value);
 		s = http_retry_after(value, (long)utctime_now());
@@ -208,14 +324,36 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		a->header[a->nheader] = strndup(p, n);
 		if (a->header[a->nheader] != NULL) {
 			a->header[a->nheader][strcspn(a->header[a->nheader], "\r\n")] = '\0';
+			http_redact(a->header[a->nheader], strlen(a->header[a->nheader]), a->key);
 			a->nheader++;
 		}
 	}
 	return n;
 }
 
+static int
+run(struct attempt *a);
+
 int
 forward_run(struct attempt *a)
+{
+	int rc = run(a);
+
+	/* Whatever the provider echoed of the key goes no further. */
+	if (a->committed && a->nhold > 0) {
+		fwrite(a->hold, 1, a->nhold, a->client);
+		fflush(a->client);
+		a->nhold = 0;
+	}
+	if (a->answer != NULL)
+		http_redact(a->answer, a->nanswer, a->key);
+	http_redact(a->error, strlen(a->error), a->key);
+	http_redact(a->message, strlen(a->message), a->key);
+	return rc;
+}
+
+static int
+run(struct attempt *a)
 {
 	struct curl_slist *h = NULL;
 	char auth[1024 + 32];
@@ -225,6 +363,7 @@ forward_run(struct attempt *a)
 
 	a->status = 0;
 	a->retry_after = -1;
+	a->in_head = 0;
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Expect:");
 	if (a->key != NULL && strlen(a->key) < 1024) {
@@ -264,6 +403,9 @@ forward_run(struct attempt *a)
 	}
 	if (a->status != 200) {
 		snprintf(a->error, sizeof a->error, "the provider answered %ld", a->status);
+		v = a->answer ? jv_parse_sized(a->answer, (int)a->nanswer) : jv_invalid();
+		refusal(a, v);
+		jv_free(v);
 		return -1;
 	}
 	v = a->answer ? jv_parse_sized(a->answer, (int)a->nanswer) : jv_invalid();

@@ -27,6 +27,8 @@ struct attempt {
 	long		 latency_ms, retry_after;	/* retry_after -1: none */
 	int		 committed;		/* bytes went to the client: no fallback */
 	char		 error[160];		/* transport error or provider message */
+	char		 message[512];		/* a refusal's message from the provider, or "" */
+	char		 etype[64];		/* and its OpenAI error type, or "" */
 	char		*answer;		/* non-streamed (or refused) body */
 	size_t		 nanswer;
 	char		 content_type[128];
@@ -38,6 +40,9 @@ struct attempt {
 	/* Internal. */
 	char		 line[65536];
 	size_t		 nline;
+	char		 hold[1024];		/* a streamed tail that may begin the key */
+	size_t		 nhold;
+	int		 in_head;		/* a status line was read, not yet the blank line */
 };
 
 /* Set up libcurl once per process.  0, or -1 after reporting. */
@@ -46,7 +51,10 @@ int forward_init(void);
 /*
  * Send a and fill its results.  Returns 0 when the provider answered with a
  * usable completion (status 200, no error inside), else -1 (a->status and
- * a->error say why).  Free with forward_done.
+ * a->error say why; a->message and a->etype what the provider said, if it
+ * said it in OpenAI's error shape).  The key is masked with '*' in
+ * everything kept or passed on: the answer, the stream, the error texts and
+ * the headers kept.  Free with forward_done.
  */
 int forward_run(struct attempt *a);
 

@@ -211,10 +211,20 @@ do_status(struct reply *r, const char *path, const char *query, time_t now)
 
 /* --- POST /report ---------------------------------------------------------- */
 
+struct report_args {
+	struct outcome	 o;
+	const char	*client;	/* the authenticated client, or NULL */
+};
+
 static const char *
 outcome_pair(const char *name, const char *value, void *arg)
 {
-	return outcome_param(arg, name, value);
+	struct report_args *a = arg;
+
+	/* Who reports is who authenticated: a body naming a client would spend its budget. */
+	if (a->client != NULL && strcmp(name, "client") == 0)
+		return "client comes from the client key, not from the body";
+	return outcome_param(&a->o, name, value);
 }
 
 /* Read exactly CONTENT_LENGTH bytes of body into buf (NUL-terminated).  A status or 0. */
@@ -249,10 +259,11 @@ read_body(char *buf, size_t cap, FILE *in)
 }
 
 static int
-do_report(struct reply *r, const char *path, time_t now, FILE *in)
+do_report(struct reply *r, const char *path, time_t now, FILE *in, const char *client)
 {
 	static char body[ROUTECGI_MAX_BODY + 1];
-	struct outcome o;
+	struct report_args a;
+	struct outcome *o = &a.o;
 	sqlite3 *db = NULL;
 	char bad[80], msg[160];
 	const char *why;
@@ -263,13 +274,15 @@ do_report(struct reply *r, const char *path, time_t now, FILE *in)
 		    "the body is larger than 8192 bytes" : status == 415 ?
 		    "send application/x-www-form-urlencoded" : status == 411 ?
 		    "a Content-Length is required" : "the body could not be read", NULL);
-	outcome_init(&o, now);
-	if ((why = form_parse(body, outcome_pair, &o, bad, sizeof bad)) != NULL)
+	outcome_init(o, now);
+	a.client = client;
+	if ((why = form_parse(body, outcome_pair, &a, bad, sizeof bad)) != NULL ||
+	    (client != NULL && (why = outcome_param(o, "client", client)) != NULL))
 		return fail(r, 400, "invalid_request_error", why, bad);
 	if (path == NULL || catalog_open_existing(path, ROUTE_SCHEMA, 1, &db) != CATALOG_OK)
 		return fail(r, 503, "unavailable", "the catalog is missing or cannot be written",
 		    NULL);
-	code = outcome_record(db, &o, msg, sizeof msg);
+	code = outcome_record(db, o, msg, sizeof msg);
 	catalog_close(db);
 	if (code == OUTCOME_INVALID)
 		return fail(r, 422, "invalid_request_error", msg, NULL);
@@ -283,7 +296,7 @@ do_report(struct reply *r, const char *path, time_t now, FILE *in)
 /* --- dispatch ------------------------------------------------------------ */
 
 int
-routecgi_answer(const char *db_path, FILE *in, FILE *out)
+routecgi_answer(const char *db_path, FILE *in, FILE *out, const char *client)
 {
 	const char *method = getenv("REQUEST_METHOD"), *info = getenv("PATH_INFO");
 	const char *qs = getenv("QUERY_STRING");
@@ -323,7 +336,7 @@ routecgi_answer(const char *db_path, FILE *in, FILE *out)
 			r.allow = "POST";
 			fail(&r, 405, "invalid_request_error", "use POST", NULL);
 		} else {
-			do_report(&r, db_path, now, in);
+			do_report(&r, db_path, now, in, client);
 		}
 	} else {
 		fail(&r, 404, "not_found", "no such endpoint: /route, /v1/models, /status, /report",
@@ -338,13 +351,13 @@ routecgi_answer(const char *db_path, FILE *in, FILE *out)
 int
 routecgi_main(const char *db_path)
 {
-	return routecgi_answer(db_path, stdin, stdout);
+	return routecgi_answer(db_path, stdin, stdout, NULL);
 }
 
 static void
 fastcgi_request(void *db_path, FILE *in, FILE *out)
 {
-	routecgi_answer(db_path, in, out);
+	routecgi_answer(db_path, in, out, NULL);
 }
 
 int
@@ -354,5 +367,5 @@ routecgi_fastcgi(const char *db_path)
 		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
 	};
 
-	return fastcgi_serve(names, 64 * 1024, fastcgi_request, (void *)db_path);
+	return fastcgi_serve(names, 64 * 1024, 0, fastcgi_request, (void *)db_path);
 }

@@ -23,8 +23,12 @@ int routecgi_main(const char *db_path);
 /* The reason phrase of an HTTP status, for a CGI Status line. */
 const char *routecgi_reason(int status);
 
-/* The same, the request's body read from in and the answer written to out. */
-int routecgi_answer(const char *db_path, FILE *in, FILE *out);
+/*
+ * The same, the request's body read from in and the answer written to out.
+ * client, when not NULL, is the authenticated client (afmts-gateway's client
+ * keys): a /report row is its, and a body naming a client is refused.
+ */
+int routecgi_answer(const char *db_path, FILE *in, FILE *out, const char *client);
 
 /*
  * The same answers as a persistent FastCGI responder on the listening socket

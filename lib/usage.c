@@ -81,7 +81,7 @@ field(const char *k, const struct value *v, struct usage *out)
 	} else if (strcmp(k, "cost") == 0) {
 		out->has_cost = 1;
 		out->cost = v->kind == V_NUMBER ? v->d : -1;
-		if (!isfinite(out->cost) || out->cost < 0 || out->cost > 1e6)
+		if (!isfinite(out->cost) || out->cost < 0 || out->cost > USAGE_MAX_COST)
 			return "\"cost\" must be a number of USD from 0 to 1e6";
 	} else if (strcmp(k, "error") == 0) {
 		if ((out->error = text(v, USAGE_MAX_TEXT)) == NULL)

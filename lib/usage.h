@@ -13,6 +13,7 @@
 #define USAGE_MAX_LATENCY 1e7	/* milliseconds */
 #define USAGE_MAX_RETRY_AFTER 604800	/* seconds */
 #define USAGE_MAX_TEXT 1024	/* bytes of error, client, request_id */
+#define USAGE_MAX_COST 1e6	/* USD of one request */
 
 /*
  * Check record u (borrowed, must stay alive while out is used) and fill out;

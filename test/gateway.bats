@@ -20,6 +20,10 @@ setup_file() {
 	for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/mock.port" ] && break; sleep 0.05; done
 	MOCK="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/mock.port")"
 	DB="$BATS_FILE_TMPDIR/catalog.db"
+	# /keyed: the same gateway with client keys (alice: 5 requests a day, bob: no limit).
+	KEYS="$BATS_FILE_TMPDIR/keys"
+	printf 'alice-key-0123456789abcdef\n' | afmts-gateway --hash-key alice 5 > "$KEYS"
+	printf 'bob-key-0123456789abcdefgh\n' | afmts-gateway --hash-key bob >> "$KEYS"
 	lighttpd_start "$BATS_FILE_TMPDIR" / <<-CONF
 	server.modules = ( "mod_fastcgi" )
 	server.stream-response-body = 2
@@ -30,9 +34,26 @@ setup_file() {
 		"check-local" => "disable",
 		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z",
 			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_ATTEMPTS" => "4" )
+	)),
+	"/keyed" => ((
+		"bin-path" => "$ROOT/bin/afmts-gateway",
+		"socket" => "$BATS_FILE_TMPDIR/keyed.sock",
+		"max-procs" => 1,
+		"check-local" => "disable",
+		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z",
+			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_KEYS" => "$KEYS" )
+	)),
+	"/recycled" => ((
+		"bin-path" => "$ROOT/bin/afmts-gateway",
+		"socket" => "$BATS_FILE_TMPDIR/recycled.sock",
+		"max-procs" => 1,
+		"check-local" => "disable",
+		"bin-environment" => ( "AFMTS_DB" => "$DB", "AFMTS_NOW" => "2026-11-23T12:00:00Z",
+			"GW_KEY" => "$CANARY", "AFMTS_GATEWAY_MAX_REQUESTS" => "3" )
 	)) )
 	CONF
-	export DB PORT MOCK MOCK_LOG URL="http://127.0.0.1:$PORT/gw"
+	export DB PORT MOCK MOCK_LOG URL="http://127.0.0.1:$PORT/gw" KEYED="http://127.0.0.1:$PORT/keyed"
+	export RECYCLED="http://127.0.0.1:$PORT/recycled"
 }
 
 teardown_file() {
@@ -187,6 +208,168 @@ PY
 	[ -z "$(cat "$MOCK_LOG")" ]
 }
 
+@test "a query or form pair without '=' is refused, and the gateway lives on" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	for _ in 1 2 3; do
+		[ "$(code "$URL/route?all")" = 400 ]
+		[ "$(code --data provider "$URL/report")" = 400 ]
+	done
+	[ "$(code "$URL/status")" = 200 ]
+	run chat '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+}
+
+@test "chat bodies of unexpected shapes are answered, never abort the gateway" {
+	for body in '{"model":"m-ok","messages":[{"role":"user","content":["hi"]}]}' \
+		'{"model":"m-ok","messages":[{"role":"user","content":[1,null,true,["x"],{"type":1,"text":2}]}]}' \
+		'{"model":"m-ok","messages":["x",1,null,[{"content":"y"}]]}' \
+		'{"model":"m-ok","messages":[{"role":"user","content":"x"}],"tools":{"a":1},"response_format":"json_object","max_tokens":"9"}' \
+		'{"model":"m-ok","messages":[{"role":"user","content":"x"}],"response_format":{"type":["json_object"]},"stream":null}'; do
+		run chat "$body"
+		[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	done
+	run curl -s -H 'Content-Type: application/json' --data-binary '{"model":"m-ok","prompt":[1,{"a":"b"},"tale"]}' \
+		"$URL/v1/completions"
+	[ "$(echo "$output" | jq -r '.choices[0].text')" = "completed by ok" ]
+	for body in '{"model":"m-ok","messages":[{"role":"user","content":"x"}],"afmts_fallback":[1,{}]}' \
+		'{"model":"m-r500","messages":[{"role":"user","content":"x"}],"afmts_fallback":["m-ok\u0000x"]}' \
+		'{"model":"m-ok\u0000x","messages":[{"role":"user","content":"x"}]}' \
+		'{"model":"m-ok","messages":{"0":{"content":"x"}}}' '[{"messages":[]}]' '"hi"'; do
+		run chat "$body"
+		grep -q '^HTTP/1.1 400' "$BATS_TEST_TMPDIR/h"
+		[ "$(echo "$output" | jq -r .error.type)" = invalid_request_error ]
+	done
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/status")" = 200 ]
+	! grep -qi 'died\|signal\|abort' "$BATS_FILE_TMPDIR/error.log" || false
+}
+
+@test "client keys guard every path: /route, /v1/models, /status and /report answer 401 without one" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	alice='Authorization: Bearer alice-key-0123456789abcdef'
+	bob='Authorization: Bearer bob-key-0123456789abcdefgh'
+	for path in /route /route?need=tools /v1/models /status; do
+		[ "$(code "$KEYED$path")" = 401 ]
+		[ "$(code -H 'Authorization: Bearer not-a-key-000000' "$KEYED$path")" = 401 ]
+		[ "$(code -H "$bob" "$KEYED$path")" = 200 ]
+	done
+	run curl -s -D "$BATS_TEST_TMPDIR/h" "$KEYED/status"
+	[ "$(echo "$output" | jq -r .error.type)" = authentication_error ]
+	[[ "$output" != *"$MOCK"* && "$output" != *GW_KEY* ]]
+	[ "$(header www-authenticate)" = 'Bearer realm="afmts"' ]
+	# Nobody can bench a model or spend a client's budget without a key.
+	[ "$(code --data 'provider=pok&model=m-ok&status=429&retry_after=604800' "$KEYED/report")" = 401 ]
+	[ "$(code --data 'provider=pok&model=m-ok&status=200&client=alice' "$KEYED/report")" = 401 ]
+	[ "$(sqlite3 "$DB" "select count(*) from usage")" = 0 ]
+	# With a key, the row is that client's: a body naming a client is refused.
+	[ "$(code -H "$bob" --data 'provider=pok&model=m-ok&status=200&client=alice' "$KEYED/report")" = 400 ]
+	[ "$(code -H "$bob" --data 'provider=pok&model=m-ok&status=200' "$KEYED/report")" = 200 ]
+	[ "$(sqlite3 "$DB" "select client from usage")" = bob ]
+	# alice's budget is hers: bob's reports did not spend it.
+	run curl -s -H 'Content-Type: application/json' -H "$alice" \
+		--data-binary '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}' "$KEYED/v1/chat/completions"
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	[ "$(sqlite3 "$DB" "select client from usage order by id" | tr '\n' ' ')" = "bob alice " ]
+	# Without keys configured, the other gateway answers as before.
+	[ "$(code "$URL/status")" = 200 ]
+}
+
+# add_models MODE...: a free model m-MODE of provider pMODE at the mock's MODE.
+add_models() {
+	for mode in "$@"; do
+		jq -n -c --arg mode "$mode" --arg b "$MOCK/$mode/v1" \
+			'{type: "model", provider: ("p" + $mode), model: ("m-" + $mode), name: $mode,
+			  context_length: 1000, free: true, free_reason: "test",
+			  modalities: {input: ["text"], output: ["text"]}, base_url: $b,
+			  key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
+	done | afmts-track > /dev/null
+}
+
+@test "a provider echoing its key: the key is masked in what the gateway relays and stores" {
+	add_models echo echojson echo200 echostream
+	STARS=${CANARY//?/*}
+	# A refusal in HTML is passed back as JSON in OpenAI's error shape.
+	run chat '{"model":"m-echo","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 400' "$BATS_TEST_TMPDIR/h"
+	[ "$(header content-type)" = application/json ]
+	[ "$(echo "$output" | jq -r '.error.type + " " + (.error.code | tostring)')" = "upstream_error 400" ]
+	[[ "$output" != *"<html>"* ]]
+	# A refusal in JSON keeps its message and type, the key masked.
+	run chat '{"model":"m-echojson","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 400' "$BATS_TEST_TMPDIR/h"
+	[ "$(header content-type)" = application/json ]
+	[ "$(echo "$output" | jq -r .error.type)" = invalid_request_error ]
+	[ "$(echo "$output" | jq -r .error.message)" = "no such header: Authorization: Bearer $STARS" ]
+	# An error inside a 200: neither the 502 summary nor the usage row has the key.
+	run chat '{"model":"m-echo200","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 502' "$BATS_TEST_TMPDIR/h"
+	[[ "$(echo "$output" | jq -r .error.message)" == *"key rejected: Bearer ****"* ]]
+	[ "$(sqlite3 "$DB" "select error from usage where model = 'm-echo200'")" = \
+		"error in a 200 answer: key rejected: Bearer $STARS" ]
+	# A stream with the key cut across two chunks.
+	run chat '{"model":"m-echostream","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/h"
+	[[ "$output" == *"\"you sent Bearer $STARS\""* ]]
+	[[ "$output" == *"data: [DONE]"* ]]
+	# The canary was sent each time, and is nowhere the gateway wrote.
+	[ "$(jq -r .authorization "$MOCK_LOG" | sort -u)" = "Bearer $CANARY" ]
+	! grep -rq "$CANARY" "$DB" "$DB-wal" "$BATS_FILE_TMPDIR/error.log" "$BATS_TEST_TMPDIR" || false
+	[ -z "$(sqlite3 "$DB" "select 1 from usage, ratelimits where usage.error like '%$CANARY%' or ratelimits.kind like '%$CANARY%'")" ]
+}
+
+@test "only a response's first line is its status: a header line starting HTTP/ changes nothing" {
+	add_models fakestatus
+	run chat '{"model":"m-fakestatus","afmts_fallback":["m-ok"],"messages":[{"role":"user","content":"hi"}]}'
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	[ "$(header x-afmts-model)" = m-ok ]
+	[ "$(sqlite3 "$DB" "select status, retry_after from usage where model = 'm-fakestatus'")" = "429|30" ]
+}
+
+@test "a provider's cost over 1e6 USD is not stored, as for usage lines: report sums stay finite" {
+	add_models bigcost
+	for _ in 1 2; do
+		run chat '{"model":"m-bigcost","messages":[{"role":"user","content":"hi"}]}'
+		[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from bigcost" ]
+	done
+	[ "$(sqlite3 "$DB" "select count(*), count(cost) from usage where model = 'm-bigcost'")" = "2|0" ]
+	# A cost within the bound is kept.
+	[ "$(sqlite3 "$DB" "select count(cost) from usage where model = 'm-ok'")" = 0 ]
+	chat '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}' > /dev/null
+	[ "$(sqlite3 "$DB" "select cost from usage where model = 'm-ok'")" = 0.0 ]
+}
+
+# recycled_workers: the worker pid under the /recycled gateway (the child
+# of lighttpd whose environment has AFMTS_GATEWAY_MAX_REQUESTS=3).
+recycled_workers() {
+	for p in $(ps -o pid= --ppid "$(cat "$BATS_FILE_TMPDIR/lighttpd.pid")"); do
+		if tr '\0' '\n' < "/proc/$p/environ" | grep -qx 'AFMTS_GATEWAY_MAX_REQUESTS=3'; then
+			ps -o pid= --ppid "$p"
+		fi
+	done | tr -d ' '
+}
+
+@test "after AFMTS_GATEWAY_MAX_REQUESTS a fresh worker process takes over, and no request fails" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	[ "$(code "$RECYCLED/status")" = 200 ]
+	first=$(recycled_workers)
+	[ -n "$first" ]
+	[ "$(echo "$first" | wc -l)" = 1 ]
+	for i in $(seq 12); do
+		if [ $((i % 2)) = 0 ]; then
+			[ "$(code "$RECYCLED/status")" = 200 ]
+		else
+			run curl -s -H 'Content-Type: application/json' \
+				--data-binary '{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}' \
+				"$RECYCLED/v1/chat/completions"
+			[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+		fi
+	done
+	sleep 0.2
+	now=$(recycled_workers)
+	[ -n "$now" ]
+	[ "$now" != "$first" ]
+	! kill -0 "$first" 2>/dev/null || false
+}
+
 @test "plain CGI works too, and the program refuses to run outside a web server" {
 	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
 	run env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/v1/chat/completions \
@@ -254,6 +437,24 @@ cgi() {
 	[ "$status" -eq 2 ]
 	run afmts-gateway --hash-key short <<< "tiny"
 	[ "$status" -eq 2 ]
+}
+
+@test "client keys: a long comment line is one comment, its tail never a key line" {
+	keys="$BATS_TEST_TMPDIR/keys"
+	mallory=mallory-key-0123456789abcdef
+	printf 'carol-key-0123456789abcdefgh\n' | afmts-gateway --hash-key carol > "$keys"
+	# 255 bytes of comment, then what would be a key line if read on its own.
+	{ printf '# %0253d' 0; printf '%s\n' "$mallory" | afmts-gateway --hash-key mallory; } >> "$keys"
+	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer $mallory"
+	[[ "${lines[0]}" == "Status: 401"* ]]
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer carol-key-0123456789abcdefgh"
+	[[ "${lines[0]}" == "Status: 200"* ]]
+	# A client line over 255 bytes is a damaged file: 503, not half a line.
+	printf 'dave %s %0250d\n' "$(printf x | sha256sum | cut -d ' ' -f 1)" 1 >> "$keys"
+	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer carol-key-0123456789abcdefgh"
+	[[ "$output" == *"Status: 503"* ]]
+	[[ "$output" == *"keys:3: not"* ]]
 }
 
 @test "valgrind: a CGI request through fallback leaks nothing and reads no uninitialised memory" {

@@ -162,6 +162,25 @@ for r in rows:
 		"$BATS_TEST_TMPDIR/u.csv" "$weird"
 }
 
+@test "a model id like a spreadsheet formula is text in CSV; numbers stay numbers" {
+	for m in '=HYPERLINK("http://evil.example/","click")' '+1+2' '-2+3' '@SUM(A1)'; do
+		jq -n -c --arg m "$m" '{type: "usage", ts: "2025-05-23T10:00:00Z", provider: "groq", model: $m, prompt_tokens: 1, completion_tokens: 2, latency_ms: 3, status: 200}'
+	done | afmts-track > /dev/null
+	afmts-report --day 2025-05-23 --format csv --section usage > "$BATS_TEST_TMPDIR/u.csv"
+	grep -q $'^groq,"\'=HYPERLINK(""http://evil.example/"",""click"")",1,' "$BATS_TEST_TMPDIR/u.csv"
+	grep -q $'^groq,\'+1+2,1,' "$BATS_TEST_TMPDIR/u.csv"
+	grep -q $'^groq,\'-2+3,1,' "$BATS_TEST_TMPDIR/u.csv"
+	grep -q $'^groq,\'@SUM(A1),1,' "$BATS_TEST_TMPDIR/u.csv"
+	# No cell of any section starts a formula, and every number is a number.
+	for s in summary usage; do
+		afmts-report --day 2025-05-23 --format csv --section $s | python3 -c '
+import csv, sys
+for row in list(csv.reader(sys.stdin))[1:]:
+    for cell in row:
+        assert not cell[:1] in ("=", "+", "@", "\t", "\r") and not (cell[:1] == "-" and not cell[1:2].isdigit()), row'
+	done
+}
+
 @test "--tz counts a local day: an evening in UTC is the next morning in Tokyo" {
 	# 2025-05-22T23:30Z is 2025-05-23 08:30 in Asia/Tokyo (UTC+9), and the
 	# Tokyo day 2025-05-23 ends at 2025-05-23T15:00Z.

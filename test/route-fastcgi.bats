@@ -54,6 +54,21 @@ setup() {
 	[ "$(curl -s "$URL/route?provider=groq" | jq -r '.candidates[0].model')" != "$model" ]
 }
 
+@test "FastCGI under lighttpd: a query or form pair without '=' is refused, and the responder lives on" {
+	code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+	for _ in 1 2 3; do
+		[ "$(code "$URL/route?all")" = 400 ]
+		[ "$(code "$URL/route?need=tools&x")" = 400 ]
+		[ "$(code "$URL/v1/models?all")" = 400 ]
+		[ "$(code --data provider "$URL/report")" = 400 ]
+		[ "$(code --data 'model&status=200' "$URL/report")" = 400 ]
+	done
+	run curl -s "$URL/route?all"
+	[ "$(echo "$output" | jq -r .error.message)" = "all must be 0 or 1" ]
+	[ "$(code "$URL/status")" = 200 ]
+	! grep -qi 'died\|signal\|backend.*exit' "$BATS_FILE_TMPDIR/error.log" || false
+}
+
 @test "FastCGI under lighttpd: a bounded wrk run has no non-2xx answer" {
 	command -v wrk >/dev/null || skip "wrk is not installed"
 	run timeout 30 wrk -t 2 -c 16 -d 2s "$URL/route?need=tools&min_context=32000"
@@ -164,6 +179,104 @@ try:
     out = request(s, 9, get)
     assert out.startswith(b"Status: 200"), out[:100]
     s.close()
+    assert proc.poll() is None, "afmts-route died"
+finally:
+    proc.kill()
+    proc.wait()
+PY
+}
+
+@test "FastCGI edges: parameters over 64 KiB are answered 414, a request without parameters is answered, a stalled peer is dropped after AFMTS_FASTCGI_TIMEOUT" {
+	python3 - "$ROOT/bin/afmts-route" "$DB" <<'PY'
+import os, socket, struct, subprocess, sys, time
+
+exe, db = sys.argv[1], sys.argv[2]
+lsock = socket.socket(socket.AF_UNIX)
+path = os.path.join(os.environ["BATS_TEST_TMPDIR"], "fcgi.sock")
+lsock.bind(path)
+lsock.listen(8)
+env = dict(os.environ, AFMTS_DB=db, AFMTS_FASTCGI_TIMEOUT="1")
+env.pop("GATEWAY_INTERFACE", None)
+proc = subprocess.Popen([exe], stdin=lsock.fileno(), env=env)
+
+def rec(t, rid, content=b""):
+    return struct.pack(">BBHHBB", 1, t, rid, len(content), 0, 0) + content
+
+def nv(name, value):
+    def ln(n):
+        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+    return ln(len(name)) + ln(len(value)) + name + value
+
+def answer(env, rid=1):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    p = b"".join(nv(k.encode(), v.encode()) for k, v in env.items())
+    s.sendall(rec(1, rid, struct.pack(">HB5x", 1, 0))
+              + b"".join(rec(4, rid, p[i:i + 60000]) for i in range(0, len(p), 60000))
+              + rec(4, rid) + rec(5, rid))
+    s.settimeout(5)
+    buf = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    out, i = b"", 0
+    while i + 8 <= len(buf):
+        v, t, r, n, pad, _ = struct.unpack(">BBHHBB", buf[i:i + 8])
+        if t == 6:
+            out += buf[i + 8:i + 8 + n]
+        i += 8 + n + pad
+    return out
+
+try:
+    get = {"REQUEST_METHOD": "GET", "PATH_INFO": "/status"}
+    # Parameters over 64 KiB (the query cut would be another request): 414.
+    out = answer(dict(get, HTTP_X_PAD="x" * 70000, QUERY_STRING="need=tools"))
+    assert out.startswith(b"Status: 414"), out[:200]
+    assert out.startswith(b"Status: 200") is False
+    out = answer(get)
+    assert out.startswith(b"Status: 200"), out[:200]
+    # A request without any PARAMS record: nothing of the last one is left.
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.sendall(rec(1, 1, struct.pack(">HB5x", 1, 0)) + rec(5, 1))
+    s.settimeout(5)
+    buf = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    assert b"Status: 404" in buf, buf[:200]
+    # A peer that sends 3 bytes of a header and waits is dropped: the next is served.
+    stall = socket.socket(socket.AF_UNIX)
+    stall.connect(path)
+    stall.sendall(b"\x01\x01\x00")
+    t0 = time.monotonic()
+    out = answer(get)
+    took = time.monotonic() - t0
+    assert out.startswith(b"Status: 200"), out[:200]
+    assert 0.5 < took < 4, took
+    # The stalled connection was closed by the responder.
+    stall.settimeout(2)
+    assert stall.recv(100) == b""
+    # So is a peer that trickles a request a byte at a time past the deadline.
+    slow = socket.socket(socket.AF_UNIX)
+    slow.connect(path)
+    t0 = time.monotonic()
+    closed = False
+    for b in rec(1, 1, struct.pack(">HB5x", 1, 0)) + rec(4, 1, nv(b"PATH_INFO", b"/status")):
+        try:
+            slow.sendall(bytes([b]))
+        except OSError:
+            closed = True
+            break
+        time.sleep(0.1)
+    assert closed or time.monotonic() - t0 > 1
+    out = answer(get)
+    assert out.startswith(b"Status: 200"), out[:200]
     assert proc.poll() is None, "afmts-route died"
 finally:
     proc.kill()

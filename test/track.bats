@@ -44,6 +44,19 @@ raw_sets() {
 	[ "$(sqlite3 "$AFMTS_DB" "select count(*) from changes where run = 1 and event = 'added'")" -eq "$(jq '.data | length' "$OR/roo-code-2025-04-24.json")" ]
 }
 
+@test "a new catalog, its WAL files and its route snapshot are private to their owner" {
+	umask 022
+	db="$BATS_TEST_TMPDIR/new/dir/catalog.db"
+	snapshot_catalog "$db"
+	[ "$(stat -c %a "$db")" = 600 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/new/dir")" = 700 ]
+	AFMTS_DB="$db" afmts-route --refresh > /dev/null
+	for f in "$db" "$db-wal" "$db-shm" "$db.route"; do
+		[ ! -e "$f" ] || [ "$(stat -c %a "$f")" = 600 ]
+	done
+	[ -e "$db.route" ]
+}
+
 @test "replaying the same input writes no row and prints no change" {
 	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
 	afmts-track < "$BATS_TEST_TMPDIR/b.jsonl" > /dev/null

@@ -33,6 +33,19 @@ test_escape_csv_html_and_md(void)
 	CHECK(strcmp(escaped(escape_csv, "a,b \"c\"\r\nd"), "\"a,b \"\"c\"\"\r\nd\"") == 0);
 	CHECK(strcmp(escaped(escape_csv, "x\"y"), "\"x\"\"y\"") == 0);
 	CHECK(strcmp(escaped(escape_csv, "bad\xff"), "bad\xef\xbf\xbd") == 0);
+	/* Formulas stay text; numbers stay numbers. */
+	CHECK(strcmp(escaped(escape_csv, "=HYPERLINK(\"http://x\",\"y\")"),
+	    "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"") == 0);
+	CHECK(strcmp(escaped(escape_csv, "=1+2"), "'=1+2") == 0);
+	CHECK(strcmp(escaped(escape_csv, "+cmd"), "'+cmd") == 0);
+	CHECK(strcmp(escaped(escape_csv, "-2+3"), "'-2+3") == 0);
+	CHECK(strcmp(escaped(escape_csv, "@SUM(A1)"), "'@SUM(A1)") == 0);
+	CHECK(strcmp(escaped(escape_csv, "\tx"), "'\tx") == 0);
+	CHECK(strcmp(escaped(escape_csv, "\rx"), "\"'\rx\"") == 0);
+	CHECK(strcmp(escaped(escape_csv, "-0.5"), "-0.5") == 0);
+	CHECK(strcmp(escaped(escape_csv, "-12"), "-12") == 0);
+	CHECK(strcmp(escaped(escape_csv, "+3e2"), "+3e2") == 0);
+	CHECK(strcmp(escaped(escape_csv, "a=b"), "a=b") == 0);
 	CHECK(strcmp(escaped(escape_html, "<script>alert(1)</script>\"',&"),
 	    "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;,&amp;") == 0);
 	CHECK(strcmp(escaped(escape_html, "caf\xc3\xa9\x01\xc0\xaf"),

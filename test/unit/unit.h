@@ -50,7 +50,8 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(figure_writes_money_durations_and_percentages) \
 	X(column_labels_and_units_by_machine_name) \
 	X(sha256_matches_the_standard_vectors) \
-	X(usage_plain_reader_agrees_with_libjq)
+	X(usage_plain_reader_agrees_with_libjq) \
+	X(form_pairs_without_equals_have_an_empty_value)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)
