@@ -47,14 +47,14 @@ UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
 # Shared code, one module an idea.
 CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o \
              lib/strset.o
-PARSE_OBJS = lib/registry.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
+PARSE_OBJS = lib/registry.o lib/pagerule.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
              lib/parse.o
 
 FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchive.o \
-             lib/registry.o
+             lib/registry.o lib/pagerule.o lib/pages.o
 
 TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/model.o \
-             lib/modelscan.o lib/registry.o lib/routesnap.o
+             lib/modelscan.o lib/registry.o lib/pagerule.o lib/routesnap.o
 
 # The decision path: SQLite and our own code only (no libjq, no libcurl).
 ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
@@ -116,7 +116,7 @@ bin/afmts-gateway: bin/afmts-gateway.o $(GATEWAY_OBJS)
 bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
 
-UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/condcache.o lib/escape.o lib/table.o \
+UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/pages.o lib/condcache.o lib/escape.o lib/table.o \
                 lib/column.o lib/figure.o \
                 lib/period.o lib/chart.o lib/jsonw.o lib/sha256.o \
                 lib/usage.o lib/usagerow.o lib/catalog.o lib/latency.o lib/modelscan.o lib/form.o

@@ -3,14 +3,17 @@
  *
  * The plan is made from the descriptors: URL (with ${VAR} taken from the
  * environment), the key from the variable the descriptor names, the
- * validators of the last good answer.  Each answer, as soon as it is in, is
- * archived raw, turned into a fetch record, written and flushed, and its
- * validators saved: a slow provider never holds back the others.
+ * validators of the last good answer, the descriptor's extra headers.  Each
+ * answer, as soon as it is in, is archived raw, turned into a fetch record,
+ * written and flushed, and its validators saved: a slow provider never holds
+ * back the others.  A paged list (the descriptor's "pages") goes on page after
+ * page on the same transfer, and is written as one record once all are in.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
@@ -19,6 +22,7 @@
 #include "fetch.h"
 #include "fetchline.h"
 #include "jsonl.h"
+#include "pages.h"
 #include "paths.h"
 #include "registry.h"
 #include "runarchive.h"
@@ -36,6 +40,9 @@ struct target {
 	char *key_header;
 	char *key_scheme;
 	const char *key;		/* from getenv: not ours */
+	char **headers;			/* "Name: value" lines, NULL-terminated */
+	jv paging;			/* the descriptor's "pages", or null */
+	struct pages *pages;		/* its pages so far, while fetching */
 	struct condcache_entry cc;
 };
 
@@ -141,6 +148,51 @@ target_free(struct target *t)
 	free(t->key_env);
 	free(t->key_header);
 	free(t->key_scheme);
+	for (size_t i = 0; t->headers != NULL && t->headers[i] != NULL; i++)
+		free(t->headers[i]);
+	free(t->headers);
+	jv_free(t->paging);
+	pages_free(t->pages);
+}
+
+/*
+ * The descriptor's "headers" (checked when it was loaded) as "Name: value"
+ * lines; an Accept among them replaces the default.  0, or -1 out of memory.
+ */
+static int
+target_headers(struct target *t, jv d)
+{
+	jv h = jv_object_get(jv_copy(d), jv_string("headers")), keys;
+	int n, k = 0, rc = 0;
+
+	if (jv_get_kind(h) != JV_KIND_OBJECT) {
+		jv_free(h);
+		return 0;
+	}
+	keys = jv_keys(jv_copy(h));
+	n = jv_array_length(jv_copy(keys));
+	if ((t->headers = calloc((size_t)n + 1, sizeof *t->headers)) == NULL)
+		rc = -1;
+	for (int i = 0; i < n && rc == 0; i++) {
+		jv name = jv_array_get(jv_copy(keys), i);
+		jv v = jv_object_get(jv_copy(h), jv_copy(name));
+		const char *s = jv_string_value(name), *val = jv_string_value(v);
+		size_t len = strlen(s) + strlen(val) + 3;
+
+		if (strcasecmp(s, "accept") == 0) {
+			free(t->accept);
+			rc = (t->accept = strdup(val)) == NULL ? -1 : 0;
+		} else if ((t->headers[k] = malloc(len)) == NULL) {
+			rc = -1;
+		} else {
+			snprintf(t->headers[k++], len, "%s: %s", s, val);
+		}
+		jv_free(name);
+		jv_free(v);
+	}
+	jv_free(keys);
+	jv_free(h);
+	return rc;
 }
 
 /* 1 if a key can go in a header: printable, no spaces at the ends, bounded. */
@@ -169,6 +221,11 @@ target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 	int pub = flag(d, "public", 0);
 
 	memset(t, 0, sizeof *t);
+	t->paging = jv_object_get(jv_copy(d), jv_string("pages"));
+	if (jv_get_kind(t->paging) != JV_KIND_OBJECT) {
+		jv_free(t->paging);
+		t->paging = jv_null();
+	}
 	t->name = strdup(name);
 	t->accept = member(d, "accept");
 	if (jv_get_kind(auth) == JV_KIND_OBJECT) {
@@ -177,7 +234,7 @@ target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 		t->key_scheme = member(auth, "scheme");
 	}
 	jv_free(auth);
-	if (t->name == NULL || tmpl == NULL) {
+	if (t->name == NULL || tmpl == NULL || target_headers(t, d) == -1) {
 		free(tmpl);
 		return -1;
 	}
@@ -200,7 +257,8 @@ target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 		if (k != NULL && *k != '\0' && t->key_header != NULL)
 			t->key = k;
 	}
-	if (cache_dir != NULL)
+	/* One page's validators say nothing of the others: a paged list is asked whole. */
+	if (cache_dir != NULL && jv_get_kind(t->paging) != JV_KIND_OBJECT)
 		condcache_load(cache_dir, name, t->url, &t->cc);
 	return 1;
 }
@@ -248,6 +306,8 @@ plan(const struct fetch_config *c, const char *cache_dir, size_t *n, int *status
 		jv d = jv_object_get(jv_copy(reg), jv_copy(name));
 		int wanted = registry_only_has(only, jv_string_value(name)), rc = 0;
 
+		ts[*n].paging = jv_null();
+
 		/* Local servers ship disabled: asked for only by name. */
 		if (wanted && (jv_get_kind(only) == JV_KIND_ARRAY || flag(d, "enabled", 1)))
 			rc = target_make(&ts[*n], jv_string_value(name), d, cache_dir);
@@ -284,12 +344,17 @@ dry_run(const struct target *ts, size_t n, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		const struct target *t = &ts[i];
 
-		fprintf(out, "%s\t%s\t%s%s\t%s%s%s\n", t->name, t->url,
+		fprintf(out, "%s\t%s\t%s%s\t%s%s%s\t", t->name, t->url,
 		    t->key ? "key from " : t->key_env ? "anonymous, no " : "no key",
 		    t->key ? t->key_env : t->key_env ? t->key_env : "",
 		    t->cc.etag[0] ? "if-none-match " : "",
 		    t->cc.last_modified[0] ? "if-modified-since" : "",
-		    t->cc.etag[0] || t->cc.last_modified[0] ? "" : "unconditional");
+		    t->cc.etag[0] || t->cc.last_modified[0] ? "" :
+		    jv_get_kind(t->paging) == JV_KIND_OBJECT ? "unconditional, paged" : "unconditional");
+		fprintf(out, "Accept: %s", t->accept ? t->accept : "application/json");
+		for (size_t k = 0; t->headers != NULL && t->headers[k] != NULL; k++)
+			fprintf(out, "; %s", t->headers[k]);
+		fputc('\n', out);
 	}
 	fflush(out);
 }
@@ -315,35 +380,71 @@ say(const struct run *run, const char *name, const struct http_response *r, jv l
 	jv_free(e);
 }
 
-/* http_run's callback: archive, record, cache, write.  Owns r. */
+/*
+ * A page's meta as the archive keeps it: page 1 of a paged list carries the
+ * descriptor's rule (replay joins the pages by it), later pages their number.
+ */
+static jv
+page_meta(const struct target *t, jv meta, long page)
+{
+	if (page > 1)
+		return jv_object_set(meta, jv_string("page"), jv_number((double)page));
+	if (jv_get_kind(t->paging) == JV_KIND_OBJECT)
+		return jv_object_set(meta, jv_string("paging"), jv_copy(t->paging));
+	return meta;
+}
+
+/* Write a provider's record (consumed) once all its pages are in. */
 static void
+put_record(struct run *run, jv line)
+{
+	if (!fetchline_ok(line))
+		run->failures++;
+	if (jsonl_write(run->out, line) == -1)
+		run->local = 1;
+}
+
+/* http_run's callback: archive, record, cache, write; the next page's URL, or NULL.  Owns r. */
+static char *
 on_done(void *ctx, size_t i, struct http_response *r)
 {
 	struct run *run = ctx;
-	const struct target *t = &run->t[i];
-	char now[UTCTIME_LEN];
+	struct target *t = &run->t[i];
+	char now[UTCTIME_LEN], *next = NULL;
 	jv meta, line;
-	int ok;
 
 	utctime_format(utctime_now(), now);
-	meta = fetchline_meta(t->name, t->url, now, r);
-	if (run->archive != NULL && runarchive_add(run->archive, t->name, meta, r->body, r->len) == -1) {
+	meta = page_meta(t, fetchline_meta(t->name, r->url, now, r), r->page);
+	if (run->archive != NULL &&
+	    runarchive_add(run->archive, t->name, r->page, meta, r->body, r->len) == -1) {
 		runarchive_abort(run->archive);
 		run->archive = NULL;
 		run->local = 1;
 	}
-	line = fetchline_finish(jv_copy(meta), r->body, r->len);
-	ok = fetchline_ok(line);
+	if (t->pages == NULL && (t->pages = pages_new(jv_copy(t->paging))) == NULL) {
+		err_warn("out of memory");
+		run->local = 1;
+		jv_free(meta);
+		http_response_free(r);
+		return NULL;
+	}
+	if (pages_add(t->pages, meta, r->body, r->len, &next, &line) == 1) {
+		if (run->c->verbose)
+			err_warn("%s: page %ld: %ld in %ld ms, %zu bytes", t->name, r->page,
+			    r->status, r->elapsed_ms, r->len);
+		http_response_free(r);
+		return next;
+	}
 	say(run, t->name, r, line);
-	if (!ok)
-		run->failures++;
-	else if (run->cache_dir != NULL && r->status >= 200 && r->status <= 299 &&
+	if (fetchline_ok(line) && run->cache_dir != NULL && r->status >= 200 &&
+	    r->status <= 299 && jv_get_kind(t->paging) != JV_KIND_OBJECT &&
 	    condcache_save(run->cache_dir, t->name, t->url, r->headers, now) == -1)
 		run->local = 1;
-	if (jsonl_write(run->out, line) == -1)
-		run->local = 1;
-	jv_free(meta);
+	put_record(run, line);
+	pages_free(t->pages);
+	t->pages = NULL;
 	http_response_free(r);
+	return NULL;
 }
 
 static int
@@ -390,7 +491,8 @@ fetch_live(const struct fetch_config *c, FILE *out)
 
 		reqs[i] = (struct http_request){ t->name, t->url, t->accept, t->key, t->key_header,
 		    t->key_scheme, t->cc.etag[0] ? t->cc.etag : NULL,
-		    t->cc.last_modified[0] ? t->cc.last_modified : NULL };
+		    t->cc.last_modified[0] ? t->cc.last_modified : NULL,
+		    (const char *const *)t->headers };
 	}
 	if (c->archive_dir != NULL &&
 	    (run.archive = runarchive_create(c->archive_dir, utctime_now())) == NULL) {
@@ -412,25 +514,117 @@ out:
 	return status;
 }
 
+/* Most providers whose pages are being replayed at once (their pages interleave). */
+#define REPLAY_MAX_OPEN 256
+
+/* A provider whose pages are being replayed, and whether it is wanted. */
+struct replaying {
+	struct pages *pages;
+	char name[64];
+	int wanted;
+};
+
+/* The archive has no further page of rp's provider although one was wanted. */
+static void
+replay_cut(struct run *run, struct replaying *rp)
+{
+	char why[96];
+
+	if (rp->pages == NULL)
+		return;
+	snprintf(why, sizeof why, "page %ld: not in the archive", pages_count(rp->pages) + 1);
+	if (rp->wanted)
+		put_record(run, pages_cut(rp->pages, why));
+	pages_free(rp->pages);
+	rp->pages = NULL;
+}
+
+/* The open entry of provider name, or a free one (its name set) when page is 1; NULL when none. */
+static struct replaying *
+replay_slot(struct replaying *open, const char *name, long page)
+{
+	struct replaying *free_slot = NULL;
+
+	for (size_t i = 0; i < REPLAY_MAX_OPEN; i++) {
+		if (open[i].pages != NULL && strcmp(open[i].name, name) == 0)
+			return &open[i];
+		if (open[i].pages == NULL && free_slot == NULL)
+			free_slot = &open[i];
+	}
+	if (page != 1 || free_slot == NULL)
+		return NULL;
+	snprintf(free_slot->name, sizeof free_slot->name, "%s", name);
+	return free_slot;
+}
+
+/* One archived page (meta consumed) of its provider: the record once the provider's pages are in. */
+static void
+replay_page(struct run *run, struct replaying *open, jv only, jv meta, const char *body,
+    size_t len)
+{
+	jv p = jv_object_get(jv_copy(meta), jv_string("provider"));
+	jv pg = jv_object_get(jv_copy(meta), jv_string("page"));
+	long page = jv_get_kind(pg) == JV_KIND_NUMBER ? (long)jv_number_value(pg) : 1;
+	struct replaying *rp = replay_slot(open, jv_string_value(p), page);
+	char *next = NULL;
+	jv line;
+
+	jv_free(pg);
+	if (rp != NULL && rp->pages != NULL && page == 1)
+		replay_cut(run, rp);	/* the same provider again: a new list */
+	if (rp == NULL || (page > 1 && page != pages_count(rp->pages) + 1)) {
+		err_warn("%s: page %ld without the page before it, skipped", jv_string_value(p), page);
+		run->failures++;
+		jv_free(p);
+		jv_free(meta);
+		return;
+	}
+	jv_free(p);
+	if (page == 1) {
+		rp->wanted = registry_only_has(only, rp->name);
+		if ((rp->pages = pages_new(jv_object_get(jv_copy(meta), jv_string("paging")))) == NULL) {
+			err_warn("out of memory");
+			run->local = 1;
+			jv_free(meta);
+			return;
+		}
+	}
+	if (pages_add(rp->pages, meta, body, len, &next, &line) == 1) {
+		free(next);	/* the archive has the next page, if it came */
+		return;
+	}
+	if (rp->wanted)
+		put_record(run, line);
+	else
+		jv_free(line);
+	pages_free(rp->pages);
+	rp->pages = NULL;
+}
+
 int
 fetch_replay(const char *file, const struct fetch_config *c, FILE *out)
 {
 	struct runreplay *r = runreplay_open(file, (size_t)c->http.max_size);
 	struct run run = { .c = c, .out = out };
+	struct replaying *open = calloc(REPLAY_MAX_OPEN, sizeof *open);
 	jv only = jv_null(), meta;
 	char *body;
 	size_t len;
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL || open == NULL) {
+		if (open == NULL)
+			err_warn("out of memory");
+		runreplay_close(r);
+		free(open);
 		return FETCH_LOCAL;
+	}
 	if (c->only != NULL && !jv_is_valid(only = registry_only(c->only))) {
 		runreplay_close(r);
+		free(open);
 		return CLI_USAGE;
 	}
 	while ((rc = runreplay_next(r, &meta, &body, &len)) != 0) {
-		jv p, line;
-
 		if (rc == -2) {
 			run.local = 1;
 			break;
@@ -439,18 +633,12 @@ fetch_replay(const char *file, const struct fetch_config *c, FILE *out)
 			run.failures++;
 			continue;
 		}
-		p = jv_object_get(jv_copy(meta), jv_string("provider"));
-		if (registry_only_has(only, jv_string_value(p))) {
-			line = fetchline_finish(jv_copy(meta), body, len);
-			if (!fetchline_ok(line))
-				run.failures++;
-			if (jsonl_write(out, line) == -1)
-				run.local = 1;
-		}
-		jv_free(p);
-		jv_free(meta);
+		replay_page(&run, open, only, meta, body, len);
 		free(body);
 	}
+	for (size_t i = 0; i < REPLAY_MAX_OPEN; i++)
+		replay_cut(&run, &open[i]);
+	free(open);
 	jv_free(only);
 	runreplay_close(r);
 	return status_of(&run);

@@ -34,6 +34,8 @@ struct xfer {
 	CURL *easy;
 	struct curl_slist *sent;	/* request headers of the current attempt */
 	char *url;			/* current URL (changes on redirects) */
+	char *page_url;			/* the current page's URL as asked */
+	long page;
 	int with_key;			/* still on the key's own origin */
 	enum xstate state;
 	long long due;			/* monotonic ms when it may (re)start */
@@ -253,8 +255,8 @@ on_body(char *buf, size_t size, size_t n, void *p)
 }
 
 /* Scheme, host and port of u equal those of v (a key stays on its origin). */
-static int
-same_origin(const char *u, const char *v)
+int
+http_same_origin(const char *u, const char *v)
 {
 	CURLU *a = curl_url(), *b = curl_url();
 	static const CURLUPart parts[] = { CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT };
@@ -274,6 +276,55 @@ same_origin(const char *u, const char *v)
 	curl_url_cleanup(a);
 	curl_url_cleanup(b);
 	return same;
+}
+
+/* Only http and https: a next page named by a provider goes nowhere else. */
+static int
+http_scheme(CURLU *u)
+{
+	char *scheme = NULL;
+	int ok = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+
+	curl_free(scheme);
+	return ok;
+}
+
+char *
+http_resolve(const char *base, const char *ref)
+{
+	CURLU *u = curl_url();
+	char *got = NULL, *s = NULL;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK && http_scheme(u) &&
+	    curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK)
+		s = strdup(got);
+	curl_free(got);
+	curl_url_cleanup(u);
+	return s;
+}
+
+char *
+http_with_param(const char *url, const char *name, const char *value)
+{
+	CURLU *u = curl_url();
+	char *got = NULL, *s = NULL, *pair;
+	size_t n = strlen(name) + strlen(value) + 2;
+
+	if ((pair = malloc(n)) == NULL) {
+		curl_url_cleanup(u);
+		return NULL;
+	}
+	snprintf(pair, n, "%s=%s", name, value);
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_QUERY, pair, CURLU_APPENDQUERY | CURLU_URLENCODE) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK)
+		s = strdup(got);
+	free(pair);
+	curl_free(got);
+	curl_url_cleanup(u);
+	return s;
 }
 
 /* Free a header list after wiping it: one of its lines may hold the key. */
@@ -312,12 +363,20 @@ request_headers(const struct xfer *x)
 	struct curl_slist *l = NULL;
 	int bad = header_add(&l, "Accept", q->accept ? q->accept : "application/json", NULL);
 
+	for (size_t i = 0; !bad && q->headers != NULL && q->headers[i] != NULL; i++) {
+		struct curl_slist *t = curl_slist_append(l, q->headers[i]);
+
+		if (t == NULL)
+			bad = 1;
+		else
+			l = t;
+	}
 	if (!bad && q->key != NULL && x->with_key)
 		bad = q->key_scheme ? header_add(&l, q->key_header, q->key_scheme, q->key) :
 		    header_add(&l, q->key_header, q->key, NULL);
-	if (!bad && q->etag != NULL)
+	if (!bad && q->etag != NULL && x->page == 1)
 		bad = header_add(&l, "If-None-Match", q->etag, NULL);
-	if (!bad && q->last_modified != NULL)
+	if (!bad && q->last_modified != NULL && x->page == 1)
 		bad = header_add(&l, "If-Modified-Since", q->last_modified, NULL);
 	if (bad) {
 		headers_free(l);
@@ -379,10 +438,28 @@ xfer_start(struct xfer *x, CURLM *multi, const struct http_options *o, long long
 	return 0;
 }
 
-/* Hand x over to the caller and forget its response. */
+/* Go on with the next page of x, at url (taken over), from now. */
+static void
+xfer_next_page(struct xfer *x, char *url, long long now)
+{
+	free(x->url);
+	free(x->page_url);
+	x->url = url;
+	x->page_url = strdup(url);
+	x->with_key = http_same_origin(x->req->url, url);
+	x->page++;
+	x->started = 0;
+	x->r.headers = jv_object();
+	x->state = X_WAITING;
+	x->due = now;
+}
+
+/* Hand a page of x over to the caller and forget it; go on if asked to. */
 static void
 xfer_finish(struct xfer *x, long long now, http_done_fn *done, void *ctx)
 {
+	char *next;
+
 	x->r.elapsed_ms = (long)(now - x->first_start);
 	if (x->r.body != NULL)
 		http_redact(x->r.body, x->r.len, x->req->key);
@@ -394,10 +471,14 @@ xfer_finish(struct xfer *x, long long now, http_done_fn *done, void *ctx)
 	}
 	headers_free(x->sent);
 	x->sent = NULL;
-	done(ctx, x->index, &x->r);
+	x->r.url = x->page_url != NULL ? x->page_url : x->url;
+	x->r.page = x->page;
+	next = done(ctx, x->index, &x->r);
 	memset(&x->r, 0, sizeof x->r);
 	x->r.headers = jv_invalid();
 	x->cap = 0;
+	if (next != NULL)
+		xfer_next_page(x, next, now);
 }
 
 static void
@@ -482,7 +563,7 @@ redirect(struct xfer *x, const struct http_options *o, long long now)
 		xfer_fail(x, "network", "%s", "out of memory");
 		return 0;
 	}
-	if (x->with_key && !same_origin(x->req->url, copy))
+	if (x->with_key && !http_same_origin(x->req->url, copy))
 		x->with_key = 0;	/* never hand a key to another origin */
 	free(x->url);
 	x->url = copy;
@@ -545,6 +626,7 @@ xfers_free(struct xfer *xs, size_t n)
 			curl_easy_cleanup(xs[i].easy);
 		headers_free(xs[i].sent);
 		free(xs[i].url);
+		free(xs[i].page_url);
 		http_response_free(&xs[i].r);
 	}
 	free(xs);
@@ -594,11 +676,13 @@ http_run(const struct http_request *reqs, size_t n, const struct http_options *o
 		xs[i].req = &reqs[i];
 		xs[i].index = i;
 		xs[i].url = strdup(reqs[i].url);
+		xs[i].page_url = strdup(reqs[i].url);
+		xs[i].page = 1;
 		xs[i].with_key = 1;
 		xs[i].max_size = o->max_size;
 		xs[i].r.headers = jv_object();
 		xs[i].state = X_WAITING;
-		if (xs[i].url == NULL) {
+		if (xs[i].url == NULL || xs[i].page_url == NULL) {
 			err_warn("out of memory");
 			xfers_free(xs, n);
 			curl_multi_cleanup(multi);

@@ -8,7 +8,9 @@
  * date) and retry-after-ms up to a cap.  Redirects are followed here, not by
  * libcurl, so that a key is never sent to another origin than the one it was
  * meant for.  Every occurrence of a request's key in what came back is
- * overwritten before anyone sees the response.
+ * overwritten before anyone sees the response.  A request may go on over
+ * several pages: the callback names the next page's URL, which is fetched
+ * with the same key, headers and retry rules.
  */
 #ifndef AFMTS_HTTP_H
 #define AFMTS_HTTP_H
@@ -26,7 +28,8 @@ struct http_request {
 	const char *key_header;		/* header carrying it ("Authorization") */
 	const char *key_scheme;		/* "Bearer", or NULL for the bare key */
 	const char *etag;		/* validators of the last good answer, or NULL */
-	const char *last_modified;
+	const char *last_modified;	/* (sent with the first page only) */
+	const char *const *headers;	/* more "Name: value" lines, NULL-terminated; or NULL */
 };
 
 struct http_options {
@@ -44,6 +47,8 @@ struct http_options {
 
 /* What came back for one request, after retries and redirects. */
 struct http_response {
+	const char *url;		/* the URL asked for (borrowed: valid in the callback) */
+	long page;			/* 1, then 2... when the callback asked for more */
 	long status;			/* last HTTP status, 0 when none */
 	long elapsed_ms;		/* from the first attempt to the end */
 	long attempts;
@@ -57,10 +62,13 @@ struct http_response {
 };
 
 /*
- * Called once per request as soon as it is over; the callback owns r's
- * headers, content_type and body (http_response_free releases them).
+ * Called once per page of a request as soon as it is over; the callback owns
+ * r's headers, content_type and body (http_response_free releases them).  It
+ * returns NULL when the request is over, or the URL of its next page
+ * (malloc'ed; http_run frees it), which the key reaches only if it is on the
+ * request's own origin.
  */
-typedef void http_done_fn(void *ctx, size_t index, struct http_response *r);
+typedef char *http_done_fn(void *ctx, size_t index, struct http_response *r);
 
 /*
  * Fetch reqs[0..n) and call done for each.  Returns 0, or -1 when libcurl
@@ -89,5 +97,16 @@ long http_retry_after(const char *value, long now);
 
 /* Milliseconds on the monotonic clock: for deadlines and elapsed times. */
 long long http_clock_ms(void);
+
+/* 1 if the scheme, host and port of URLs u and v are the same. */
+int http_same_origin(const char *u, const char *v);
+
+/* ref (absolute, or relative such as "/v1/models?offset=500") resolved
+ * against base: a new http(s) URL (caller frees), or NULL. */
+char *http_resolve(const char *base, const char *ref);
+
+/* url with the query parameter name=value appended, value URL-encoded: a new
+ * URL (caller frees), or NULL. */
+char *http_with_param(const char *url, const char *name, const char *value);
 
 #endif

@@ -5,10 +5,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
+#include "pagerule.h"
 #include "paths.h"
 #include "registry.h"
 
@@ -64,6 +67,86 @@ valid_url(const char *s)
 	    strpbrk(s, " \t\r\n") == NULL;
 }
 
+/*
+ * The "headers" member: fixed request headers, by name.  Never the key's
+ * header nor Authorization (the key goes only where "auth" says), nor what
+ * frames the request; values printable ASCII, no CR or LF.  NULL if fine.
+ */
+static const char *
+check_headers(jv h, const char *key_header)
+{
+	static const char *const reserved[] = {
+		"authorization", "proxy-authorization", "host", "content-length",
+		"transfer-encoding", "connection", "cookie", "if-none-match", "if-modified-since",
+		NULL
+	};
+	const char *why = NULL;
+	jv keys;
+	int n;
+
+	if (jv_get_kind(h) == JV_KIND_INVALID || jv_get_kind(h) == JV_KIND_NULL)
+		return NULL;
+	if (jv_get_kind(h) != JV_KIND_OBJECT)
+		return "\"headers\" must be an object of header names and values";
+	keys = jv_keys(jv_copy(h));
+	if ((n = jv_array_length(jv_copy(keys))) > 16)
+		why = "\"headers\" has more than 16 headers";
+	for (int i = 0; i < n && why == NULL; i++) {
+		jv k = jv_array_get(jv_copy(keys), i), v = jv_object_get(jv_copy(h), jv_copy(k));
+		const char *name = jv_string_value(k), *s;
+		size_t len;
+
+		if (!valid_header_name(name))
+			why = "\"headers\": a name is not an HTTP header name";
+		for (int j = 0; why == NULL && reserved[j] != NULL; j++)
+			if (strcasecmp(name, reserved[j]) == 0)
+				why = "\"headers\" may not set Authorization, the key's header, "
+				    "Host, cookies, validators or framing headers";
+		if (why == NULL && key_header != NULL && strcasecmp(name, key_header) == 0)
+			why = "\"headers\" may not set the key's header (\"auth.header\")";
+		if (why == NULL && jv_get_kind(v) != JV_KIND_STRING)
+			why = "\"headers\": a value is not a string";
+		if (why == NULL) {
+			s = jv_string_value(v);
+			len = strlen(s);
+			if (len == 0 || len > 1024 || s[0] == ' ' || s[len - 1] == ' ' ||
+			    (size_t)jv_string_length_bytes(jv_copy(v)) != len)
+				why = "\"headers\": a value is empty, too long or has a NUL byte";
+			for (size_t b = 0; why == NULL && b < len; b++)
+				if ((unsigned char)s[b] < 0x20 || (unsigned char)s[b] > 0x7e)
+					why = "\"headers\": a value has a control character "
+					    "(CR, LF...) or a byte outside printable ASCII";
+		}
+		jv_free(k);
+		jv_free(v);
+	}
+	jv_free(keys);
+	return why;
+}
+
+/* "retired": a day (YYYY-MM-DD) the provider's endpoint ended; "retired_source": a URL. */
+static const char *
+check_retired(jv d)
+{
+	jv r = jv_object_get(jv_copy(d), jv_string("retired"));
+	jv src = jv_object_get(jv_copy(d), jv_string("retired_source"));
+	const char *why = NULL, *s;
+	int y, m, dd, end = 0;
+
+	if (jv_get_kind(r) != JV_KIND_INVALID && jv_get_kind(r) != JV_KIND_NULL) {
+		s = jv_get_kind(r) == JV_KIND_STRING ? jv_string_value(r) : "";
+		if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &dd, &end) != 3 || end != 10 ||
+		    strlen(s) != 10 || m < 1 || m > 12 || dd < 1 || dd > 31)
+			why = "\"retired\" must be a day, YYYY-MM-DD";
+	}
+	if (why == NULL && jv_get_kind(src) != JV_KIND_INVALID && jv_get_kind(src) != JV_KIND_NULL &&
+	    (jv_get_kind(src) != JV_KIND_STRING || !valid_url(jv_string_value(src))))
+		why = "\"retired_source\" must be an http(s) URL";
+	jv_free(r);
+	jv_free(src);
+	return why;
+}
+
 /* The string field k of d, or NULL when absent or not a string. */
 static const char *
 str_field(jv d, const char *k, jv *hold)
@@ -102,6 +185,22 @@ registry_check(jv d)
 			why = "\"auth\" must be an object";
 		}
 	}
+	if (why == NULL) {
+		jv h = jv_object_get(jv_copy(d), jv_string("headers"));
+
+		why = check_headers(h, jv_get_kind(header) == JV_KIND_STRING ?
+		    jv_string_value(header) : NULL);
+		jv_free(h);
+	}
+	if (why == NULL) {
+		jv p = jv_object_get(jv_copy(d), jv_string("pages"));
+
+		if (jv_get_kind(p) != JV_KIND_INVALID && jv_get_kind(p) != JV_KIND_NULL)
+			why = pagerule_check(p);
+		jv_free(p);
+	}
+	if (why == NULL)
+		why = check_retired(d);
 	jv_free(name);
 	jv_free(dialect);
 	jv_free(url);

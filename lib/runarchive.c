@@ -98,19 +98,30 @@ put(struct runarchive *r, const char *path, const char *data, size_t len)
 	return 0;
 }
 
-int
-runarchive_add(struct runarchive *r, const char *provider, jv meta, const char *body,
-    size_t len)
+/* "NAME/" for page 1, "NAME/page-K/" after: where a page's entries go. */
+static void
+page_dir(char *dir, size_t n, const char *provider, long page)
 {
-	char path[128];
+	if (page <= 1)
+		snprintf(dir, n, "%s/", provider);
+	else
+		snprintf(dir, n, "%s/page-%ld/", provider, page);
+}
+
+int
+runarchive_add(struct runarchive *r, const char *provider, long page, jv meta,
+    const char *body, size_t len)
+{
+	char dir[96], path[128];
 	jv text = jv_dump_string(jv_copy(meta), 0);
 	int rc;
 
-	snprintf(path, sizeof path, "%s/response.json", provider);
+	page_dir(dir, sizeof dir, provider, page);
+	snprintf(path, sizeof path, "%sresponse.json", dir);
 	rc = put(r, path, jv_string_value(text), (size_t)jv_string_length_bytes(jv_copy(text)));
 	jv_free(text);
 	if (rc == 0 && body != NULL && len > 0) {
-		snprintf(path, sizeof path, "%s/body", provider);
+		snprintf(path, sizeof path, "%sbody", dir);
 		rc = put(r, path, body, len);
 	}
 	return rc;
@@ -304,11 +315,31 @@ read_meta(struct runreplay *r, const char *name)
 	return m;
 }
 
+/* The page of an entry's part: 1 for "response.json" or "body", K for
+ * "page-K/..."; *leaf is what follows.  0 when it is not a part of ours. */
+static long
+entry_page(const char *part, const char **leaf)
+{
+	char *end;
+	long k;
+
+	if (strncmp(part, "page-", 5) != 0) {
+		*leaf = part;
+		return 1;
+	}
+	k = strtol(part + 5, &end, 10);
+	if (k < 2 || k > 100000 || *end != '/')
+		return 0;
+	*leaf = end + 1;
+	return k;
+}
+
 int
 runreplay_next(struct runreplay *r, jv *meta, char **body, size_t *len)
 {
 	char name[64], next[64];
-	const char *part;
+	const char *part, *leaf;
+	long page;
 	int rc;
 
 	*body = NULL;
@@ -316,7 +347,7 @@ runreplay_next(struct runreplay *r, jv *meta, char **body, size_t *len)
 	if ((rc = advance(r)) <= 0)
 		return rc;
 	if (entry_name(archive_entry_pathname(r->entry), name, &part) == -1 ||
-	    strcmp(part, "response.json") != 0) {
+	    (page = entry_page(part, &leaf)) == 0 || strcmp(leaf, "response.json") != 0) {
 		err_warn("%s: %s: unexpected entry, skipped", r->file,
 		    archive_entry_pathname(r->entry));
 		return -1;
@@ -324,6 +355,9 @@ runreplay_next(struct runreplay *r, jv *meta, char **body, size_t *len)
 	*meta = read_meta(r, name);
 	if (!jv_is_valid(*meta))
 		return -1;
+	/* Which page it is, the entry's name says. */
+	*meta = page > 1 ? jv_object_set(*meta, jv_string("page"), jv_number((double)page)) :
+	    jv_object_delete(*meta, jv_string("page"));
 	if ((rc = advance(r)) < 0) {
 		jv_free(*meta);
 		return rc;
@@ -331,7 +365,7 @@ runreplay_next(struct runreplay *r, jv *meta, char **body, size_t *len)
 	if (rc == 0)
 		return 1;
 	if (entry_name(archive_entry_pathname(r->entry), next, &part) == 0 &&
-	    strcmp(next, name) == 0 && strcmp(part, "body") == 0) {
+	    strcmp(next, name) == 0 && entry_page(part, &leaf) == page && strcmp(leaf, "body") == 0) {
 		if ((*body = entry_data(r, r->max_body, len)) == NULL) {
 			jv_free(*meta);
 			return -1;
