@@ -106,6 +106,18 @@ setup() {
 	[ "$(models | jq -c 'map([.model, .context_length, .limits])')" = '[["a",128000,{"rpm":30,"rpd":1000}],["b",1500000,{"rpm":2,"rpd":14400}],["c",8000,{"rpm":60,"rpd":1000}],["d",2048,{"rpd":500}],["e",1048576,{"rpm":10}]]' ]
 }
 
+@test "OpenRouter: pricing.overrides become price_tiers, per million, ascending, unrestated prices inherited" {
+	run parse_one openrouter "$SYN/openrouter-overrides.json"
+	[ "$status" -eq 0 ]
+	[ "$(field google/gemini-2.5-pro-preview price_tiers)" = '[{"min_prompt_tokens":200000,"input_price":2.5,"output_price":15}]' ]
+	[ "$(field google/gemini-2.5-pro-preview input_price)" = 1.25 ]
+	[ "$(field example/two-tiers price_tiers)" = '[{"min_prompt_tokens":32000,"input_price":2,"output_price":6},{"min_prompt_tokens":128000,"input_price":2,"output_price":8}]' ]
+	# a time-window override is a promotion, not a tier; no overrides, no member
+	[ "$(field example/promotion price_tiers)" = null ]
+	[ "$(field example/flat:free price_tiers)" = null ]
+	[ "$(models | jq length)" -eq 4 ]
+}
+
 @test "XML bodies never load external entities" {
 	cat > "$BATS_TEST_TMPDIR/x.xml" <<'XML'
 <?xml version="1.0"?>

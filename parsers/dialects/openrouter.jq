@@ -3,6 +3,19 @@
 # descriptor's price_unit "token"); "-1" means a variable price (routers),
 # which afmts-parse records as unknown with price_variable: true.  Kept lean:
 # this runs once per model of the largest list there is.
+#
+# pricing.overrides (OpenRouter's PricingOverride) are conditional prices: an
+# entry with min_prompt_tokens prices a whole request whose prompt reaches it;
+# a price it does not restate is inherited (from the tier below, else the
+# base price).  Entries with a time window (utc_start, utc_end) are
+# promotions, not tiers: left out.
+def or_tiers($base):
+  [.[]? | objects | select(.min_prompt_tokens != null and .utc_start == null and .utc_end == null)]
+  | sort_by(.min_prompt_tokens | afmts_num)
+  | reduce .[] as $o ({p: $base.prompt, c: $base.completion, t: []};
+      .p = ($o.prompt // .p) | .c = ($o.completion // .c)
+      | .t += [{min_prompt_tokens: $o.min_prompt_tokens, input_price: .p, output_price: .c}])
+  | .t;
 $in.body | afmts_entries
 | {model: .id,
    name,
@@ -10,6 +23,7 @@ $in.body | afmts_entries
    max_output_tokens: (.top_provider.max_completion_tokens // .max_output_length),
    input_price: .pricing.prompt,
    output_price: .pricing.completion,
+   price_tiers: (if .pricing.overrides then .pricing as $p | $p.overrides | or_tiers($p) else null end),
    modalities: (.architecture
                 | if .input_modalities then {input: .input_modalities, output: .output_modalities}
                   elif (.modality | type) == "string" and (.modality | contains("->")) then
