@@ -4,18 +4,20 @@
 # which afmts-parse records as unknown with price_variable: true.  Kept lean:
 # this runs once per model of the largest list there is.
 #
-# pricing.overrides (OpenRouter's PricingOverride) are conditional prices: an
-# entry with min_prompt_tokens prices a whole request whose prompt reaches it;
-# a price it does not restate is inherited (from the tier below, else the
-# base price).  Entries with a time window (utc_start, utc_end) are
-# promotions, not tiers: left out.
+# pricing.overrides (OpenRouter's PricingOverride) are conditional prices:
+# an entry applies when the prompt reaches its min_prompt_tokens; among the
+# entries that apply, later ones win per price, and a price none restates is
+# the base price.  So each threshold is a tier: a whole request whose prompt
+# reaches it (and not the next) pays what those rules give there.  Entries
+# with a time window (utc_start, utc_end) are promotions, not tiers: left out.
 def or_tiers($base):
-  [.[]? | objects | select(.min_prompt_tokens != null and .utc_start == null and .utc_end == null)]
-  | sort_by(.min_prompt_tokens | afmts_num)
-  | reduce .[] as $o ({p: $base.prompt, c: $base.completion, t: []};
-      .p = ($o.prompt // .p) | .c = ($o.completion // .c)
-      | .t += [{min_prompt_tokens: $o.min_prompt_tokens, input_price: .p, output_price: .c}])
-  | .t;
+  [.[]? | objects | select(.utc_start == null and .utc_end == null)
+   | . + {m: (.min_prompt_tokens | afmts_num)} | select(.m != null)] as $o
+  | [$o[].m] | unique
+  | map(. as $t | [$o[] | select(.m <= $t)] as $a
+        | {min_prompt_tokens: $t,
+           input_price: ([$base.prompt] + [$a[].prompt | select(. != null)] | last),
+           output_price: ([$base.completion] + [$a[].completion | select(. != null)] | last)});
 $in.body | afmts_entries
 | {model: .id,
    name,
