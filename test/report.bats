@@ -425,3 +425,41 @@ PY
 	# A tier made a difference: at base prices the Gemini model would cost less.
 	[ "$(jq -r 'select(.model == "google/gemini-2.5-pro-preview" and .prompt_tokens >= 200000)' "$BATS_TEST_TMPDIR/u.jsonl" | jq -s length)" -eq 2 ]
 }
+
+@test "a reference price from LiteLLM with a long-prompt tier prices savings at it, as python over LiteLLM's raw list says" {
+	export AFMTS_DB="$BATS_TEST_TMPDIR/ref.db"
+	m=anthropic/claude-sonnet-4-5-20250929:free
+	jq -n -c --arg m "$m" '{type: "model", provider: "openrouter", model: $m, name: "x",
+		input_price: 0, output_price: 0, free: true, observed_at: "2026-01-01T00:00:00Z"}' | afmts-track > /dev/null
+	jq -n -c --arg m "$m" '[1000, 200000, 200001, 250000] | to_entries[] | .key as $i | .value as $p
+		| {type: "usage", ts: "2026-01-02T12:1\($i):00Z",
+		   provider: "openrouter", model: $m, prompt_tokens: $p, completion_tokens: 2000,
+		   latency_ms: 100, status: 200, request_id: "r\($p)"}' > "$BATS_TEST_TMPDIR/u.jsonl"
+	afmts-track < "$BATS_TEST_TMPDIR/u.jsonl" > /dev/null
+	want=$(python3 - "$REAL/reference/litellm-model_prices_and_context_window.json" "$BATS_TEST_TMPDIR/u.jsonl" <<'PY'
+import json, re, sys
+lit = json.load(open(sys.argv[1]))
+base = "claude-sonnet-4-5-20250929"
+cands = sorted((v["input_cost_per_token"] + v["output_cost_per_token"], k) for k, v in lit.items()
+    if isinstance(v, dict) and v.get("mode") == "chat" and k.lower().split("/")[-1] == base
+    and isinstance(v.get("input_cost_per_token"), (int, float))
+    and isinstance(v.get("output_cost_per_token"), (int, float)))
+v = lit[cands[0][1]]
+total = 0.0
+for line in open(sys.argv[2]):
+    u = json.loads(line)
+    i, o, best = v["input_cost_per_token"], v["output_cost_per_token"], -1
+    for key in v:
+        m = re.fullmatch(r"input_cost_per_token_above_(\d+)k_tokens", key)
+        if m and u["prompt_tokens"] > int(m.group(1)) * 1000 and int(m.group(1)) > best:
+            best = int(m.group(1))
+            i, o = v[key], v["output_cost_per_token_above_%sk_tokens" % m.group(1)]
+    total += u["prompt_tokens"] * i + u["completion_tokens"] * o
+print("%.6f" % total)
+PY
+)
+	got=$(afmts-report --day 2026-01-02 --format json --section cost | jq -r '.savings_usd')
+	python3 -c 'import sys; assert abs(float(sys.argv[1]) - float(sys.argv[2])) < 2e-6, sys.argv' "$want" "$got"
+	# At the base price alone the two requests above 200k would be cheaper.
+	[ "$(afmts-report --day 2026-01-02 --format json --section cost | jq -r '.reference')" != null ]
+}
