@@ -20,7 +20,7 @@
 #include "utctime.h"
 
 static const char synopsis[] =
-    "[--db PATH] [--need LIST] [--min-context N] [--modality LIST]\n"
+    "[--db PATH] [--need LIST] [--min-context N] [--prompt-tokens N] [--modality LIST]\n"
     "       [--family NAME] [--model ID] [--provider LIST] [--exclude-provider LIST]\n"
     "       [--max-price USD] [--strategy NAME] [--count N] [--all]\n"
     "       [--format json|jsonl|tsv|env]\n"
@@ -37,13 +37,15 @@ static const char options[] =
     "  --db PATH               the catalog (default $AFMTS_DB, else the XDG state dir)\n"
     "  --need LIST             features every candidate has: tools,vision,json_mode,...\n"
     "  --min-context N         at least N tokens of context\n"
+    "  --prompt-tokens N       the prompt's size, for --max-price (default: --min-context)\n"
     "  --modality LIST         input modalities (image, audio ...); out:M for outputs\n"
     "  --family NAME           only this model family (llama, qwen, gemma ...)\n"
     "  --model ID              only this catalog model (is it usable now?)\n"
     "  --provider LIST         only these providers\n"
     "  --exclude-provider LIST never these providers\n"
     "  --max-price USD         allow paid models up to USD per million tokens\n"
-    "                          (input and output each); default: free models only\n"
+    "                          (input and output each, at the price tier the prompt\n"
+    "                          reaches); default: free models only\n"
     "  --strategy NAME         free-first (default), cheapest, fastest, least-used,\n"
     "                          round-robin, random\n"
     "  --count N               at most N candidates (default 1)\n"
@@ -70,7 +72,7 @@ static const char options[] =
     "2 usage, 3 catalog missing or busy, 4 catalog error.\n";
 
 enum {
-	OPT_NEED = 0x200, OPT_MIN_CONTEXT, OPT_MODALITY, OPT_FAMILY, OPT_MODEL, OPT_PROVIDER, OPT_EXCLUDE,
+	OPT_NEED = 0x200, OPT_MIN_CONTEXT, OPT_PROMPT_TOKENS, OPT_MODALITY, OPT_FAMILY, OPT_MODEL, OPT_PROVIDER, OPT_EXCLUDE,
 	OPT_MAX_PRICE, OPT_STRATEGY, OPT_COUNT, OPT_ALL, OPT_FORMAT, OPT_SEED, OPT_DB,
 	OPT_REPORT, OPT_STATUS, OPT_LATENCY, OPT_TOKENS, OPT_RETRY_AFTER, OPT_HEADER,
 	OPT_REQUEST_ID, OPT_CLIENT, OPT_ERROR, OPT_STATE, OPT_REFRESH
@@ -81,6 +83,7 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "need", required_argument, NULL, OPT_NEED },
 	{ "min-context", required_argument, NULL, OPT_MIN_CONTEXT },
+	{ "prompt-tokens", required_argument, NULL, OPT_PROMPT_TOKENS },
 	{ "modality", required_argument, NULL, OPT_MODALITY },
 	{ "family", required_argument, NULL, OPT_FAMILY },
 	{ "model", required_argument, NULL, OPT_MODEL },
@@ -109,6 +112,7 @@ static const struct option longopts[] = {
 /* The option spelling of each query parameter and outcome field. */
 static const char *const route_names[] = {
 	[OPT_NEED - OPT_NEED] = "need", [OPT_MIN_CONTEXT - OPT_NEED] = "min_context",
+	[OPT_PROMPT_TOKENS - OPT_NEED] = "prompt_tokens",
 	[OPT_MODALITY - OPT_NEED] = "modality", [OPT_FAMILY - OPT_NEED] = "family",
 	[OPT_MODEL - OPT_NEED] = "model",
 	[OPT_PROVIDER - OPT_NEED] = "provider", [OPT_EXCLUDE - OPT_NEED] = "exclude_provider",

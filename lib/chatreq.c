@@ -139,6 +139,8 @@ requirements(struct chatreq *r)
 	    number_field(r->body, "max_tokens") + number_field(r->body, "max_completion_tokens");
 	if (why == NULL && tokens > r->q.min_context)
 		r->q.min_context = (long long)tokens;
+	/* The prompt alone decides the price tier a request reaches. */
+	r->q.prompt_tokens = (long long)(chars / CHARS_A_TOKEN + n * TOKENS_A_MESSAGE);
 	jv_free(messages);
 	jv_free(tools);
 	jv_free(format);

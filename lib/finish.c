@@ -29,13 +29,15 @@ enum rule { RULE_NONE, RULE_ALL, RULE_ZERO_PRICE, RULE_MATCH, RULE_DIALECT };
 enum key {
 	K_TYPE, K_PROVIDER, K_MODEL, K_NAME, K_FAMILY, K_CONTEXT, K_OUTPUT, K_IN_PRICE,
 	K_OUT_PRICE, K_FREE, K_FREE_REASON, K_MODALITIES, K_FEATURES, K_LIMITS, K_BASE_URL,
-	K_KEY_ENV, K_OBSERVED_AT, K_PRICE_VARIABLE, K_INPUT, K_OUTPUT_MODS, K_MODEL_VALUE, K_COUNT
+	K_KEY_ENV, K_OBSERVED_AT, K_PRICE_VARIABLE, K_INPUT, K_OUTPUT_MODS, K_MODEL_VALUE,
+	K_PRICE_TIERS, K_MIN_PROMPT, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"type", "provider", "model", "name", "family", "context_length", "max_output_tokens",
 	"input_price", "output_price", "free", "free_reason", "modalities", "features", "limits",
-	"base_url", "key_env", "observed_at", "price_variable", "input", "output", "model"
+	"base_url", "key_env", "observed_at", "price_variable", "input", "output", "model",
+	"price_tiers", "min_prompt_tokens"
 };
 
 struct finisher {
@@ -190,6 +192,85 @@ price_of(jv v, double scale)
 	return jv_number(round(d * 1e6) / 1e6);
 }
 
+/* Tiers a record may carry before model_check refuses it: more are not sorted. */
+#define TIERS_MAX 64
+
+static int
+by_min(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * The price tiers a dialect gave (v consumed: an array of {min_prompt_tokens,
+ * input_price, output_price}, prices in the provider's unit) as a record's
+ * price_tiers: prices scaled like the base prices, ascending by
+ * min_prompt_tokens, one tier per threshold (the last given wins).  A tier
+ * without a whole threshold of 1 or more or without both prices known is
+ * left out: it cannot be priced.  Null when none is left.
+ */
+static jv
+tiers_of(const struct finisher *f, jv v, double scale)
+{
+	double t[TIERS_MAX][3];
+	int n = 0, over = 0;
+	jv out;
+
+	if (jv_get_kind(v) != JV_KIND_ARRAY) {
+		jv_free(v);
+		return jv_null();
+	}
+	jv_array_foreach(v, i, x) {
+		if (jv_get_kind(x) == JV_KIND_OBJECT && n < TIERS_MAX) {
+			double min = number_of(get(x, "min_prompt_tokens"));
+			jv in = price_of(get(x, "input_price"), scale);
+			jv out1 = price_of(get(x, "output_price"), scale);
+
+			if (isfinite(min) && min >= 1 && min == floor(min) &&
+			    jv_get_kind(in) == JV_KIND_NUMBER && jv_get_kind(out1) == JV_KIND_NUMBER) {
+				t[n][0] = min;
+				t[n][1] = jv_number_value(in);
+				t[n][2] = jv_number_value(out1);
+				n++;
+			}
+			jv_free(in);
+			jv_free(out1);
+		} else if (jv_get_kind(x) == JV_KIND_OBJECT) {
+			over = 1;	/* too many: model_check says so */
+		}
+		jv_free(x);
+		(void)i;
+	}
+	jv_free(v);
+	/* Stable for equal thresholds: insertion sort keeps the given order. */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && by_min(t[j - 1], t[j]) > 0; j--) {
+			double s[3];
+
+			memcpy(s, t[j], sizeof s);
+			memcpy(t[j], t[j - 1], sizeof s);
+			memcpy(t[j - 1], s, sizeof s);
+		}
+	out = jv_array();
+	for (int i = 0; i < n; i++) {
+		if (i + 1 < n && t[i + 1][0] == t[i][0])
+			continue;	/* the same threshold again: the later one wins */
+		out = jv_array_append(out, jv_object_set(jv_object_set(jv_object_set(jv_object(),
+		    jv_copy(f->keys[K_MIN_PROMPT]), jv_number(t[i][0])),
+		    jv_copy(f->keys[K_IN_PRICE]), jv_number(t[i][1])),
+		    jv_copy(f->keys[K_OUT_PRICE]), jv_number(t[i][2])));
+	}
+	if (over)	/* over the bound: a tier that is none, so that the record is refused */
+		out = jv_array_append(out, jv_null());
+	if (jv_array_length(jv_copy(out)) == 0) {
+		jv_free(out);
+		return jv_null();
+	}
+	return out;
+}
+
 /* The price scale a price_unit names: "token", "mtok" or a multiplier. */
 static int
 scale_of(jv unit, double *scale)
@@ -334,13 +415,14 @@ free_rule(const struct finisher *f, jv mfree, jv mreason, jv model, jv in, jv ou
 /* The fields of dialect output that finishing reads; the rest are carried. */
 enum field {
 	F_MODEL, F_NAME, F_FAMILY, F_CONTEXT, F_OUTPUT, F_IN_PRICE, F_OUT_PRICE, F_UNIT,
-	F_FREE, F_FREE_REASON, F_MODALITIES, F_FEATURES, F_LIMITS, F_BASE_URL, F_EXTRA, F_COUNT
+	F_FREE, F_FREE_REASON, F_MODALITIES, F_FEATURES, F_LIMITS, F_BASE_URL, F_EXTRA,
+	F_PRICE_TIERS, F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
 	"model", "name", "family", "context_length", "max_output_tokens", "input_price",
 	"output_price", "price_unit", "free", "free_reason", "modalities", "features",
-	"limits", "base_url", "extra"
+	"limits", "base_url", "extra", "price_tiers"
 };
 
 static int
@@ -389,7 +471,7 @@ is_negative(jv v)
 jv
 finish_model(const struct finisher *f, jv m, const char *observed_at)
 {
-	jv v[F_COUNT], rest = jv_object(), r, mods, in, out, limits, feats, reason, input;
+	jv v[F_COUNT], rest = jv_object(), r, mods, in, out, limits, feats, reason, input, tiers;
 	double scale = f->price_scale;
 	const char *fam;
 	int free, variable;
@@ -446,6 +528,9 @@ finish_model(const struct finisher *f, jv m, const char *observed_at)
 	SET(K_OUTPUT, count_of(jv_copy(v[F_OUTPUT])));
 	SET(K_IN_PRICE, in);
 	SET(K_OUT_PRICE, out);
+	tiers = tiers_of(f, jv_copy(v[F_PRICE_TIERS]), scale);
+	if (jv_get_kind(tiers) != JV_KIND_NULL)
+		SET(K_PRICE_TIERS, tiers);
 	SET(K_FREE, jv_bool(free));
 	SET(K_FREE_REASON, reason);
 	input = jv_object_get(jv_copy(mods), jv_copy(f->keys[K_INPUT]));

@@ -19,7 +19,7 @@ model_clean_text(const char *s, int n)
 	return 1;
 }
 
-enum kind { PROVIDER, ID, TEXT, WHOLE, PRICE, BOOL, MODALITIES, WORDS, LIMITS, TIME };
+enum kind { PROVIDER, ID, TEXT, WHOLE, PRICE, BOOL, MODALITIES, WORDS, LIMITS, TIME, TIERS };
 
 static const struct {
 	const char	*field;
@@ -53,6 +53,9 @@ static const struct {
 	[MODEL_LIMITS] = { "limits", LIMITS, 0, 0,
 	    "\"limits\" must hold whole numbers rpm, rpd, tpm, tpd" },
 	[MODEL_OBSERVED_AT] = { "observed_at", TIME, 0, 1, "\"observed_at\" must be an RFC 3339 time" },
+	[MODEL_PRICE_TIERS] = { "price_tiers", TIERS, MODEL_MAX_TIERS, 0,
+	    "\"price_tiers\" must be 1 to 8 {min_prompt_tokens, input_price, output_price}, "
+	    "thresholds ascending" },
 };
 
 int
@@ -136,6 +139,7 @@ model_scalar_ok(int member, const struct model_value *v)
 	case MODALITIES:
 	case WORDS:
 	case LIMITS:
+	case TIERS:
 		break;
 	}
 	return -1;
@@ -255,6 +259,40 @@ check_modalities(jv v)
 	return bad ? -1 : 0;
 }
 
+/* 0 if v (borrowed) is absent or good price_tiers (model.h). */
+static int
+check_tiers(jv v)
+{
+	static const int members[3] = { MODEL_CONTEXT, MODEL_INPUT_PRICE, MODEL_INPUT_PRICE };
+	static const char *const keys[3] = { "min_prompt_tokens", "input_price", "output_price" };
+	double last = 0;
+	int n, bad = 0;
+
+	if (absent(v))
+		return 0;
+	if (jv_get_kind(v) != JV_KIND_ARRAY || (n = jv_array_length(jv_copy(v))) < 1 ||
+	    n > MODEL_MAX_TIERS)
+		return -1;
+	for (int i = 0; i < n && !bad; i++) {
+		jv t = jv_array_get(jv_copy(v), i);
+
+		bad = jv_get_kind(t) != JV_KIND_OBJECT || jv_object_length(jv_copy(t)) != 3;
+		for (int k = 0; k < 3 && !bad; k++) {
+			jv x = jv_object_get(jv_copy(t), jv_string(keys[k]));
+			struct model_value mv = view(x);
+
+			/* Each present, a number: a threshold as a context length, a price as one. */
+			bad = mv.kind != MV_NUMBER || model_scalar_ok(members[k], &mv) != 0 ||
+			    (k == 0 && (mv.d < 1 || mv.d <= last));
+			if (k == 0)
+				last = mv.d;
+			jv_free(x);
+		}
+		jv_free(t);
+	}
+	return bad ? -1 : 0;
+}
+
 /* 0 if val (borrowed) is a good value of member i. */
 static int
 check_member(int i, jv val)
@@ -268,6 +306,8 @@ check_member(int i, jv val)
 		return check_words(val, (int)rules[i].max);
 	case LIMITS:
 		return check_limits(val);
+	case TIERS:
+		return check_tiers(val);
 	default:
 		mv = view(val);
 		return model_scalar_ok(i, &mv);

@@ -27,7 +27,8 @@ const char *model_check(jv m);
 enum model_member {
 	MODEL_PROVIDER, MODEL_ID, MODEL_NAME, MODEL_FAMILY, MODEL_FREE_REASON, MODEL_BASE_URL,
 	MODEL_CONTEXT, MODEL_MAX_OUTPUT, MODEL_INPUT_PRICE, MODEL_OUTPUT_PRICE, MODEL_FREE,
-	MODEL_MODALITIES, MODEL_FEATURES, MODEL_LIMITS, MODEL_OBSERVED_AT, MODEL_NMEMBERS
+	MODEL_MODALITIES, MODEL_FEATURES, MODEL_LIMITS, MODEL_OBSERVED_AT, MODEL_PRICE_TIERS,
+	MODEL_NMEMBERS
 };
 
 /* A value as a reader saw it: libjq, or the bytes of a plain line (modelscan.h). */
@@ -49,7 +50,7 @@ const char *model_why(int member);
 
 /*
  * The check of a member whose value is a scalar (every member but
- * modalities, features and limits): 0 when v is fine, -1 when not.
+ * modalities, features, limits and price_tiers): 0 when v is fine, -1 when not.
  */
 int model_scalar_ok(int member, const struct model_value *v);
 
@@ -62,6 +63,16 @@ int model_word_ok(const struct model_value *v);
 
 /* A value of limits: 0 or -1 (rpm, rpd, tpm, tpd are whole numbers; others anything). */
 int model_limit_ok(const char *key, size_t n, const struct model_value *v);
+
+/*
+ * price_tiers: 1 to MODEL_MAX_TIERS objects {min_prompt_tokens, input_price,
+ * output_price} and nothing else, thresholds whole, from 1 to 1e8 and
+ * strictly ascending, prices as input_price.  A request whose prompt reaches
+ * a tier's min_prompt_tokens is priced, whole, at the highest tier it reaches.
+ */
+#define MODEL_MAX_TIERS 8
+/* Bytes of a price_tiers member's JSON text at most (jsonl_number numbers). */
+#define MODEL_TIERS_TEXT (2 + MODEL_MAX_TIERS * (56 + 3 * 32))
 
 /* 1 if s (n bytes) has no control characters; JSON strings are UTF-8 already. */
 int model_clean_text(const char *s, int n);

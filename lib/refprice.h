@@ -17,7 +17,7 @@
 int refprice_register(sqlite3 *db);
 
 /*
- * Run add (bound :source, :input, :output) once for each price line of the
+ * Run add (bound :source, :input, :output, :tiers) once for each price line of the
  * file at path.  Returns the number of prices, or -1 after reporting.
  */
 long refprice_load(sqlite3_stmt *add, const char *path);

@@ -122,6 +122,27 @@ load_reference_prices(struct report *r)
 	return n < 0 ? -1 : 0;
 }
 
+/* The CTEs @USAGE@ stands for: the period's usage, then its costs (usage_costs). */
+static char *
+usage_ctes(struct report *r)
+{
+	char *u = reportsql_get(&r->sql, r->usage_source, NULL);
+	char *c = u ? reportsql_get(&r->sql, "usage_costs", NULL) : NULL;
+	char *both = NULL;
+	size_t n;
+
+	if (c != NULL) {
+		n = strlen(u) + strlen(c) + 3;
+		if ((both = malloc(n)) != NULL)
+			snprintf(both, n, "%s,\n%s", u, c);
+		else
+			err_warn("out of memory");
+	}
+	free(u);
+	free(c);
+	return both;
+}
+
 int
 report_begin(struct report *r, sqlite3 *db, const struct period *p, int from_rows)
 {
@@ -131,11 +152,11 @@ report_begin(struct report *r, sqlite3 *db, const struct period *p, int from_row
 	r->usage_source = p->aligned && !from_rows ? "usage_from_rollups" : "usage_from_rows";
 	if (reportsql_load(&r->sql) == -1)
 		return -1;
-	if ((r->usage = reportsql_get(&r->sql, r->usage_source, NULL)) == NULL ||
+	if ((r->usage = usage_ctes(r)) == NULL ||
 	    refprice_register(db) == -1 || catalog_exec(db, "BEGIN") != CATALOG_OK)
 		return -1;
 	return load_reference_prices(r) == -1 || run(r, "free_delta") == -1 ||
-	    run(r, "pricing") == -1 ? -1 : 0;
+	    run(r, "pricing") == -1 || run(r, "price_bands") == -1 ? -1 : 0;
 }
 
 int

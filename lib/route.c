@@ -165,6 +165,12 @@ route_param(struct route_query *q, const char *name, const char *value)
 		q->min_context = (long long)d;
 		return NULL;
 	}
+	if (strcmp(name, "prompt_tokens") == 0) {
+		if (number(value, 0, 1e12, &d) == -1 || d != floor(d))
+			return "prompt_tokens must be a whole number of tokens";
+		q->prompt_tokens = (long long)d;
+		return NULL;
+	}
 	if (strcmp(name, "max_price") == 0) {
 		if (number(value, 0, 1e6, &d) == -1)
 			return "max_price must be USD per million tokens, from 0 to 1e6";
@@ -203,13 +209,14 @@ enum cond_kind {
 
 struct sqlq {
 	struct cond {
-		char	 sql[160];
+		char	 sql[400];
 		char	 label[128];
 		enum cond_kind kind;
 		const char *word;	/* model, family, or a "quoted" modality or feature */
 		const char *const *list;	/* providers */
 		int	 nlist;
 		double	 num;		/* max_price, min_context */
+		double	 prompt;	/* max_price: the prompt's tokens, 0: the base price */
 	}		 c[MAX_CONDS];
 	int		 nc;
 	struct param {
@@ -287,11 +294,22 @@ constraints(struct sqlq *b, const struct route_query *q)
 	if (q->max_price < 0) {
 		snprintf(c->sql, sizeof c->sql, "free = 1");
 		snprintf(c->label, sizeof c->label, "free models only");
-	} else {
+	} else if ((c->prompt = (double)(q->prompt_tokens > 0 ? q->prompt_tokens :
+	    q->min_context)) <= 0) {
 		p = param_num(b, q->max_price);
 		snprintf(c->sql, sizeof c->sql,
 		    "(free = 1 OR (input_price <= ?%d AND output_price <= ?%d))", p, p);
 		snprintf(c->label, sizeof c->label, "--max-price %g", q->max_price);
+	} else {
+		/* The prices of the highest tier the prompt reaches, else the base prices. */
+		p = param_num(b, q->max_price);
+		snprintf(c->sql, sizeof c->sql, "(free = 1 OR coalesce((SELECT max("
+		    "json_extract(value, '$.input_price'), json_extract(value, '$.output_price')) "
+		    "FROM json_each(price_tiers) WHERE json_extract(value, '$.min_prompt_tokens') <= ?%d "
+		    "ORDER BY json_extract(value, '$.min_prompt_tokens') DESC LIMIT 1), "
+		    "max(input_price, output_price)) <= ?%d)", param_num(b, c->prompt), p);
+		snprintf(c->label, sizeof c->label, "--max-price %g at a %.0f-token prompt",
+		    q->max_price, c->prompt);
 	}
 	if (q->nprovider > 0)
 		in_list(b, q->provider, q->nprovider, 0, "--provider");
@@ -828,6 +846,50 @@ out:
 
 /* --- selection from the route snapshot ----------------------------------- */
 
+/*
+ * The prices of the highest of tiers (price_tiers JSON text, as stored) whose
+ * min_prompt_tokens a prompt of n tokens reaches, into *in and *out: 1; 0
+ * when it reaches none (or there are none).
+ */
+static int
+tier_reached(const char *tiers, double n, double *in, double *out)
+{
+	static const char *const keys[3] = {
+		"\"min_prompt_tokens\":", "\"input_price\":", "\"output_price\":"
+	};
+	double best = -1;
+	const char *p = tiers;
+
+	while (p != NULL && (p = strchr(p, '{')) != NULL) {
+		const char *close = strchr(p, '}');
+		char obj[256];
+		double v[3];
+		int ok = 1;
+
+		if (close == NULL || (size_t)(close - p) >= sizeof obj)
+			break;
+		memcpy(obj, p, (size_t)(close - p));
+		obj[close - p] = '\0';
+		for (int k = 0; k < 3 && ok; k++) {
+			const char *at = strstr(obj, keys[k]);
+			char *end;
+
+			ok = at != NULL;
+			if (ok) {
+				v[k] = strtod(at + strlen(keys[k]), &end);
+				ok = end != at + strlen(keys[k]);
+			}
+		}
+		if (ok && v[0] <= n && v[0] > best) {
+			best = v[0];
+			*in = v[1];
+			*out = v[2];
+		}
+		p = close + 1;
+	}
+	return best >= 0;
+}
+
 /* c holds for entry i, as its SQL would for the row the entry was made from. */
 static int
 fits(const struct routesnap *s, size_t i, const struct cond *c)
@@ -840,8 +902,16 @@ fits(const struct routesnap *s, size_t i, const struct cond *c)
 	case C_FREE:
 		return e->free_value == 1;
 	case C_MAX_PRICE:
-		return e->free_value == 1 || ((e->flags & RSF_IN_PRICE) && (e->flags & RSF_OUT_PRICE) &&
-		    e->input_price <= c->num && e->output_price <= c->num);
+		if (e->free_value == 1)
+			return 1;
+		if (c->prompt > 0 && (t = routesnap_str(s, i, RS_PRICE_TIERS)) != NULL) {
+			double in, out;
+
+			if (tier_reached(t, c->prompt, &in, &out))
+				return in <= c->num && out <= c->num;
+		}
+		return (e->flags & RSF_IN_PRICE) && (e->flags & RSF_OUT_PRICE) &&
+		    e->input_price <= c->num && e->output_price <= c->num;
 	case C_PROVIDER_IN:
 	case C_PROVIDER_NOT_IN:
 		if ((t = routesnap_str(s, i, RS_PROVIDER)) == NULL)

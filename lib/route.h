@@ -33,7 +33,7 @@ enum route_strategy {
 	ROUTE_ROUND_ROBIN, ROUTE_RANDOM, ROUTE_NSTRATEGIES
 };
 
-#define ROUTE_SCHEMA 6		/* catalog version the decision path reads and writes */
+#define ROUTE_SCHEMA 7		/* catalog version the decision path reads and writes */
 #define ROUTE_MAX_TERMS 16	/* items of one list (needs, providers ...) */
 #define ROUTE_MAX_COUNT 1000
 
@@ -46,7 +46,9 @@ struct route_query {
 	const char	*family;
 	const char	*model;		/* one catalog id (a pinned model); NULL: any */
 	long long	 min_context;	/* 0: any */
-	double		 max_price;	/* USD per million tokens; < 0: free models only */
+	long long	 prompt_tokens;	/* the request's prompt, 0: not known (then min_context) */
+	double		 max_price;	/* USD per million tokens, at the price tier the prompt
+					   reaches; < 0: free models only */
 	enum route_strategy strategy;
 	int		 count;		/* candidates wanted; 0: all */
 	int		 all;		/* keep models that cannot take a request now */
@@ -84,8 +86,8 @@ void route_query_init(struct route_query *q, time_t now);
 
 /*
  * Apply one parameter (name as in the CGI query string: need, min_context,
- * modality, family, model, provider, exclude_provider, max_price, strategy,
- * count, seed) to q.  Returns NULL, or a static message saying what is wrong.
+ * prompt_tokens, modality, family, model, provider, exclude_provider,
+ * max_price, strategy, count, seed) to q.  Returns NULL, or a static message saying what is wrong.
  */
 const char *route_param(struct route_query *q, const char *name, const char *value);
 

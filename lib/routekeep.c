@@ -15,7 +15,7 @@
 /* The present models in free-first order, with what the constraints test beyond ITEM_COLUMNS. */
 static const char build_sql[] =
     "SELECT " ITEM_COLUMNS ", features, json_extract(modalities, '$.input'), "
-    "json_extract(modalities, '$.output'), modalities IS NOT NULL "
+    "json_extract(modalities, '$.output'), modalities IS NOT NULL, price_tiers "
     "FROM models WHERE present = 1 ORDER BY free DESC, context_length DESC, provider, model";
 
 /*
@@ -84,6 +84,7 @@ add_entry(struct routesnap_builder *b, sqlite3_stmt *st, const struct item *it)
 		[RS_FEATURES] = (const char *)sqlite3_column_text(st, ITEM_NCOLUMNS),
 		[RS_MOD_IN] = (const char *)sqlite3_column_text(st, ITEM_NCOLUMNS + 1),
 		[RS_MOD_OUT] = (const char *)sqlite3_column_text(st, ITEM_NCOLUMNS + 2),
+		[RS_PRICE_TIERS] = (const char *)sqlite3_column_text(st, ITEM_NCOLUMNS + 4),
 	};
 	struct routesnap_entry *e = routesnap_builder_add(b, str);
 

@@ -15,7 +15,7 @@
 #include "routesnap.h"
 
 #define MAGIC "AFMTSRS"
-#define VERSION 1
+#define VERSION 2	/* 2: price_tiers */
 #define NULL_LEN UINT32_MAX
 #define MAX_ENTRIES (1u << 22)
 

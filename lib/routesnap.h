@@ -28,6 +28,7 @@ enum routesnap_string {
 	RS_PROVIDER, RS_MODEL, RS_BASE_URL, RS_KEY_ENV, RS_FAMILY,
 	RS_FEATURES,		/* models.features, JSON text */
 	RS_MOD_IN, RS_MOD_OUT,	/* json_extract(modalities, '$.input' / '$.output') */
+	RS_PRICE_TIERS,		/* models.price_tiers, JSON text */
 	RS_NSTRINGS
 };
 

@@ -35,17 +35,18 @@ enum stmt {
 
 static const char *const sql[S_COUNT] = {
 	[S_GET_MODEL] = "SELECT present, free, input_price, output_price, context_length, "
-	    "record, last_seen FROM models WHERE provider = ?1 AND model = ?2",
+	    "record, last_seen, price_tiers FROM models WHERE provider = ?1 AND model = ?2",
 	[S_INSERT_MODEL] = "INSERT INTO models (provider, model, name, family, context_length, "
 	    "max_output_tokens, input_price, output_price, free, free_reason, modalities, "
 	    "features, limits, base_url, key_env, record, present, first_seen, last_seen, "
-	    "line_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	    "?15, ?16, 1, ?17, ?17, ?18)",
+	    "line_digest, price_tiers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    "?13, ?14, ?15, ?16, 1, ?17, ?17, ?18, ?19)",
 	[S_UPDATE_MODEL] = "UPDATE models SET name = ?3, family = ?4, context_length = ?5, "
 	    "max_output_tokens = ?6, input_price = ?7, output_price = ?8, free = ?9, "
 	    "free_reason = ?10, modalities = ?11, features = ?12, limits = ?13, base_url = ?14, "
 	    "key_env = ?15, record = ?16, present = 1, removed_at = NULL, "
-	    "last_seen = max(last_seen, ?17), line_digest = ?18 WHERE provider = ?1 AND model = ?2",
+	    "last_seen = max(last_seen, ?17), line_digest = ?18, price_tiers = ?19 "
+	    "WHERE provider = ?1 AND model = ?2",
 	[S_TOUCH_MODEL] = "UPDATE models SET last_seen = ?3, line_digest = ?4 "
 	    "WHERE provider = ?1 AND model = ?2",
 	[S_REMOVE_MODEL] = "UPDATE models SET present = 0, removed_at = ?3 "
@@ -104,6 +105,7 @@ struct state {
 	int	 has_in, has_out, has_ctx;
 	double	 in, out;
 	long long ctx;
+	char	 tiers[MODEL_TIERS_TEXT];	/* price_tiers as JSON text; "" when none */
 };
 
 static int
@@ -148,6 +150,7 @@ struct prep {
 	const char	*why;		/* why it is refused, or NULL */
 	char		*text;		/* a model record without observed_at, as stored */
 	char		*json[3];	/* its modalities, features, limits as JSON, or NULL */
+	char		*tiers;		/* its price_tiers as JSON, or NULL */
 	struct fields	 f;		/* a model record's columns (provider only when refused) */
 	char		*strings;	/* where f's strings are kept */
 	struct usage	 usage;
@@ -267,6 +270,14 @@ prepare(void *arg, jv *vp)
 				else
 					jv_free(x);
 			}
+			{
+				jv x = jv_object_get(jv_copy(v), jv_string("price_tiers"));
+
+				if (jv_get_kind(x) == JV_KIND_ARRAY)
+					p->tiers = jsonl_text(x, NULL);
+				else
+					jv_free(x);
+			}
 			copy_numbers(&p->f, v);
 		}
 		/* Everything the consumer needs is in p now: the value goes here. */
@@ -291,6 +302,7 @@ discard(void *prepared)
 		free(p->text);
 		for (int i = 0; i < 3; i++)
 			free(p->json[i]);
+		free(p->tiers);
 		free(p->strings);
 	}
 	free(p);
@@ -577,7 +589,7 @@ mark_incomplete(struct tracker *t, const char *provider, const char *why)
 enum shown { ALL, PRICES, CONTEXT };
 
 /* Bytes a shown state takes as JSON text, with its NUL. */
-#define STATE_TEXT (80 + 3 * JSONL_NUMBER_MAX)
+#define STATE_TEXT (100 + 3 * JSONL_NUMBER_MAX + MODEL_TIERS_TEXT)
 
 /* "name":number (or null), after a comma unless first. */
 static char *
@@ -589,9 +601,13 @@ member(char *p, const char *name, int first, int has, double d)
 	return p + jsonl_number(p, d);
 }
 
-/* A state as the JSON object a change record shows, in buf (STATE_TEXT bytes). */
+/*
+ * A state as the JSON object a change record shows, in buf (STATE_TEXT
+ * bytes).  Its price_tiers are shown when it has some, or (tiers set) when
+ * the other side of a change has.
+ */
 static const char *
-state_text(char *buf, const struct state *s, enum shown what)
+state_text_tiers(char *buf, const struct state *s, enum shown what, int tiers)
 {
 	char *p = buf;
 
@@ -601,11 +617,21 @@ state_text(char *buf, const struct state *s, enum shown what)
 	if (what != CONTEXT) {
 		p = member(p, "input_price", what == PRICES, s->has_in, s->in);
 		p = member(p, "output_price", 0, s->has_out, s->out);
+		if (s->tiers[0] != '\0')
+			p += sprintf(p, ",\"price_tiers\":%s", s->tiers);
+		else if (tiers)
+			p += sprintf(p, ",\"price_tiers\":null");
 	}
 	if (what != PRICES)
 		p = member(p, "context_length", what == CONTEXT, s->has_ctx, (double)s->ctx);
 	strcpy(p, "}");
 	return buf;
+}
+
+static const char *
+state_text(char *buf, const struct state *s, enum shown what)
+{
+	return state_text_tiers(buf, s, what, 0);
 }
 
 /* Print and store one change; before and after are JSON text, or NULL for null. */
@@ -657,6 +683,17 @@ read_state(sqlite3_stmt *st, int first, int has_present, struct state *s)
 	s->out = sqlite3_column_double(st, c++);
 	s->has_ctx = sqlite3_column_type(st, c) != SQLITE_NULL;
 	s->ctx = sqlite3_column_int64(st, c);
+	s->tiers[0] = '\0';
+}
+
+/* A state's tiers from a price_tiers column (NULL: none); too long for a record: dropped. */
+static void
+read_tiers(struct state *s, const char *text)
+{
+	if (text == NULL || strlen(text) >= sizeof s->tiers)
+		s->tiers[0] = '\0';
+	else
+		strcpy(s->tiers, text);
 }
 
 static int
@@ -752,6 +789,7 @@ bind_model(sqlite3_stmt *st, struct prep *p, const char *record, uint64_t digest
 	s->in = f->in;
 	s->has_out = f->has_out;
 	s->out = f->out;
+	read_tiers(s, p->tiers);
 	sqlite3_bind_text(st, 1, f->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->model, -1, SQLITE_STATIC);
 	catalog_bind_text(st, 3, f->name);
@@ -775,6 +813,7 @@ bind_model(sqlite3_stmt *st, struct prep *p, const char *record, uint64_t digest
 	sqlite3_bind_text(st, 16, record, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 17, f->at, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 18, (sqlite3_int64)digest);
+	catalog_bind_text(st, 19, p->tiers);
 }
 
 /* The events between two states of a model, printed and stored (none if they agree). */
@@ -791,9 +830,13 @@ diff(struct tracker *t, const char *provider, const char *model, const char *at,
 		rc |= change(t, now->free ? "became_free" : "became_paid", provider, model, at,
 		    state_text(b, was, ALL), state_text(a, now, ALL));
 	if (!same_number(was->has_in, was->in, now->has_in, now->in) ||
-	    !same_number(was->has_out, was->out, now->has_out, now->out))
-		rc |= change(t, "price_changed", provider, model, at, state_text(b, was, PRICES),
-		    state_text(a, now, PRICES));
+	    !same_number(was->has_out, was->out, now->has_out, now->out) ||
+	    strcmp(was->tiers, now->tiers) != 0) {
+		int tiers = was->tiers[0] != '\0' || now->tiers[0] != '\0';
+
+		rc |= change(t, "price_changed", provider, model, at,
+		    state_text_tiers(b, was, PRICES, tiers), state_text_tiers(a, now, PRICES, tiers));
+	}
 	if (!same_number(was->has_ctx, (double)was->ctx, now->has_ctx, (double)now->ctx))
 		rc |= change(t, "context_changed", provider, model, at, state_text(b, was, CONTEXT),
 		    state_text(a, now, CONTEXT));
@@ -871,6 +914,7 @@ track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *wher
 		int newer = strcmp(at, last) > 0;
 
 		read_state(st, 0, 1, &was);
+		read_tiers(&was, (const char *)sqlite3_column_text(st, 7));
 		sqlite3_reset(st);
 		if (older) {
 			/* History is not rewritten backwards: refused, counted, reported at the end. */

@@ -29,6 +29,18 @@ def afmts_num:
   elif type == "string" then (tonumber? // null)
   else null end;
 
+# The number a table cell writes: "128,000", "14 400", "32k", "1.5M" (k or K
+# thousands, M millions).  Separators inside a number group thousands only, so
+# two numbers are never glued into one.  When a cell writes one quantity twice
+# ("32k tokens: 32768"), the exact figure (no suffix) wins; otherwise the first.
+# Null when the cell has no number.
+def afmts_cell_num:
+  [scan("(?<![0-9A-Za-z.,])([0-9]{1,3}(?:[, \u00a0\u202f][0-9]{3})+|[0-9]+)(\\.[0-9]+)?([kKM])?(?![0-9A-Za-z]|\\.[0-9])")
+   | {exact: (.[2] == null),
+      n: (((.[0] | gsub("[^0-9]"; "")) + (.[1] // "") | tonumber)
+          * ({"k": 1000, "K": 1000, "M": 1000000}[.[2] // ""] // 1) | round)}]
+  | (map(select(.exact)) + map(select(.exact | not)))[0].n;
+
 # Does the array hold $x?  (jq 1.6's index/1 on arrays leaks memory: not used.)
 def afmts_has($x): any(.[]?; . == $x);
 

@@ -13,21 +13,28 @@
 -- whose cumulative count reaches p% of the model's successful requests with a
 -- latency.  The afmts_* functions are registered by afmts-report.
 -- Money is USD; prices are USD per million tokens.
+--
+-- A model's price_tiers (and a reference's tiers) price a whole request at
+-- the highest tier its prompt reaches: the requests of a tiered model that
+-- reach a tier are costed one by one from the usage rows (x, in @USAGE@),
+-- the others at the base price from the totals.
 
 -- name: refprice_table
 CREATE TEMP TABLE refprice (
 	name		TEXT PRIMARY KEY,	-- afmts_base() of the reference's model id
 	source		TEXT NOT NULL,		-- its key in the reference table
 	input_price	REAL NOT NULL,
-	output_price	REAL NOT NULL
+	output_price	REAL NOT NULL,
+	tiers		TEXT			-- JSON, as models.price_tiers, or NULL
 ) WITHOUT ROWID;
 
 -- name: refprice_add
 -- Several references may share a base name: the cheapest wins, so savings are
 -- never overstated.
-INSERT INTO refprice VALUES (afmts_base(:source), :source, :input, :output)
+INSERT INTO refprice VALUES (afmts_base(:source), :source, :input, :output, :tiers)
 ON CONFLICT (name) DO UPDATE SET source = excluded.source,
-	input_price = excluded.input_price, output_price = excluded.output_price
+	input_price = excluded.input_price, output_price = excluded.output_price,
+	tiers = excluded.tiers
 WHERE excluded.input_price + excluded.output_price < input_price + output_price;
 
 -- name: free_delta
@@ -67,13 +74,58 @@ SELECT k.provider, k.model, m.free AS free,
 	     WHEN v.model IS NOT NULL THEN v.input_price ELSE r.input_price END AS ref_input,
 	CASE WHEN m.free = 0 AND m.input_price IS NOT NULL AND m.output_price IS NOT NULL
 		THEN m.output_price
-	     WHEN v.model IS NOT NULL THEN v.output_price ELSE r.output_price END AS ref_output
+	     WHEN v.model IS NOT NULL THEN v.output_price ELSE r.output_price END AS ref_output,
+	CASE WHEN m.free THEN NULL ELSE m.price_tiers END AS tiers,
+	CASE WHEN m.free = 0 AND m.input_price IS NOT NULL AND m.output_price IS NOT NULL
+		THEN m.price_tiers
+	     WHEN v.model IS NOT NULL THEN v.price_tiers ELSE r.tiers END AS ref_tiers
   FROM k
   LEFT JOIN models m ON m.provider = k.provider AND m.model = k.model
   LEFT JOIN models v ON v.provider = k.provider AND k.model LIKE '%:free'
 	AND v.model = substr(k.model, 1, length(k.model) - 5) AND v.free = 0
 	AND v.input_price IS NOT NULL AND v.output_price IS NOT NULL
   LEFT JOIN refprice r ON r.name = afmts_base(k.model);
+
+-- name: price_bands
+-- The tiers of every model priced, as prompt-size bands: kind 'cost' (what it
+-- cost) or 'ref' (what it would have cost), lo <= prompt_tokens < hi (hi NULL:
+-- no upper end), with the usage_models id the usage rows name it by.
+CREATE TEMP TABLE price_band AS
+WITH t AS (SELECT p.provider, p.model, 'cost' AS kind,
+		  json_extract(j.value, '$.min_prompt_tokens') AS lo,
+		  json_extract(j.value, '$.input_price') AS input_price,
+		  json_extract(j.value, '$.output_price') AS output_price
+	     FROM pricing p, json_each(p.tiers) j
+	   UNION ALL
+	   SELECT p.provider, p.model, 'ref', json_extract(j.value, '$.min_prompt_tokens'),
+		  json_extract(j.value, '$.input_price'), json_extract(j.value, '$.output_price')
+	     FROM pricing p, json_each(p.ref_tiers) j)
+SELECT um.id AS mid, t.provider, t.model, t.kind, t.lo,
+	lead(t.lo) OVER (PARTITION BY t.provider, t.model, t.kind ORDER BY t.lo) AS hi,
+	t.input_price, t.output_price
+  FROM t JOIN usage_models um ON um.provider = t.provider AND um.model = t.model;
+
+-- name: usage_costs
+-- Appended to @USAGE@: x, per model and kind, the requests of the period that
+-- reached a tier (their tokens, and their cost at their tier, in USD times
+-- 1e6); uc, u with what its tokens cost and would have cost.
+x AS (SELECT b.provider, b.model, b.kind,
+	     sum(r.prompt_tokens) AS prompt_tokens, sum(r.completion_tokens) AS completion_tokens,
+	     sum(r.prompt_tokens * b.input_price + r.completion_tokens * b.output_price) AS usd_m
+	FROM price_band b
+	JOIN usage r ON r.mid = b.mid AND r.ts >= unixepoch(:from) AND r.ts < unixepoch(:to)
+	 AND r.prompt_tokens >= b.lo AND (b.hi IS NULL OR r.prompt_tokens < b.hi)
+       GROUP BY b.provider, b.model, b.kind),
+uc AS (SELECT u.*, p.free, p.reference, p.ref_input, p.ref_output,
+	      ((u.prompt_tokens - coalesce(xc.prompt_tokens, 0)) * p.input_price
+	       + (u.completion_tokens - coalesce(xc.completion_tokens, 0)) * p.output_price
+	       + coalesce(xc.usd_m, 0)) / 1e6 AS cost,
+	      ((u.prompt_tokens - coalesce(xr.prompt_tokens, 0)) * p.ref_input
+	       + (u.completion_tokens - coalesce(xr.completion_tokens, 0)) * p.ref_output
+	       + coalesce(xr.usd_m, 0)) / 1e6 AS ref_cost
+	 FROM u LEFT JOIN pricing p USING (provider, model)
+	 LEFT JOIN x xc ON xc.provider = u.provider AND xc.model = u.model AND xc.kind = 'cost'
+	 LEFT JOIN x xr ON xr.provider = u.provider AND xr.model = u.model AND xr.kind = 'ref')
 
 -- name: usage_from_rollups
 u AS (SELECT provider, model, sum(requests) AS requests, sum(errors) AS errors,
@@ -106,14 +158,9 @@ later AS (SELECT sum(CASE WHEN at >= :to THEN dp END) AS dp_to,
 		 sum(CASE WHEN at >= :to THEN df END) AS df_to,
 		 sum(df) AS df_from
 	    FROM free_delta WHERE at >= :from),
-cost AS (SELECT sum(u.requests) AS requests,
-		sum(u.prompt_tokens + u.completion_tokens) AS tokens,
-		sum((u.prompt_tokens * p.input_price + u.completion_tokens * p.output_price) / 1e6)
-			AS cost,
-		sum((u.prompt_tokens * p.ref_input + u.completion_tokens * p.ref_output) / 1e6
-		    - (u.prompt_tokens * p.input_price + u.completion_tokens * p.output_price) / 1e6)
-			AS savings
-	   FROM u LEFT JOIN pricing p USING (provider, model))
+cost AS (SELECT sum(requests) AS requests, sum(prompt_tokens + completion_tokens) AS tokens,
+		sum(cost) AS cost, sum(ref_cost - cost) AS savings
+	   FROM uc)
 SELECT coalesce(now.models, 0) - coalesce(later.dp_to, 0) AS models,
 	coalesce(now.free, 0) - coalesce(later.df_to, 0) AS free_models,
 	coalesce(later.df_from, 0) - coalesce(later.df_to, 0) AS free_change,
@@ -155,18 +202,13 @@ SELECT u.provider, u.model, u.requests, u.errors,
  ORDER BY u.provider, u.model;
 
 -- name: cost
+-- The reference prices shown are the base ones; costs apply the tiers.
 WITH @USAGE@
-SELECT u.provider, u.model, p.free, u.prompt_tokens, u.completion_tokens,
-	round((u.prompt_tokens * p.input_price + u.completion_tokens * p.output_price) / 1e6, 6)
-		AS cost_usd,
-	p.reference, p.ref_input AS reference_input_price, p.ref_output AS reference_output_price,
-	round((u.prompt_tokens * p.ref_input + u.completion_tokens * p.ref_output) / 1e6, 6)
-		AS reference_cost_usd,
-	round((u.prompt_tokens * p.ref_input + u.completion_tokens * p.ref_output) / 1e6
-	      - (u.prompt_tokens * p.input_price + u.completion_tokens * p.output_price) / 1e6, 6)
-		AS savings_usd
-  FROM u LEFT JOIN pricing p USING (provider, model)
- ORDER BY u.provider, u.model;
+SELECT provider, model, free, prompt_tokens, completion_tokens, round(cost, 6) AS cost_usd,
+	reference, ref_input AS reference_input_price, ref_output AS reference_output_price,
+	round(ref_cost, 6) AS reference_cost_usd, round(ref_cost - cost, 6) AS savings_usd
+  FROM uc
+ ORDER BY provider, model;
 
 -- name: trend
 -- Free models per provider at the end of each UTC day of the 30 days ending
@@ -186,19 +228,38 @@ SELECT days.day, now.provider,
  ORDER BY days.day, now.provider;
 
 -- name: daily
--- The 30 UTC days ending :trend_to: requests, tokens, cost and savings.
+-- The 30 UTC days ending :trend_to: requests, tokens, cost and savings (the
+-- requests that reached a price tier costed one by one, as in usage_costs).
 WITH RECURSIVE days(day) AS (
 	SELECT date(:trend_to, '-29 days')
-	UNION ALL SELECT date(day, '+1 day') FROM days WHERE day < :trend_to)
-SELECT days.day, coalesce(sum(d.requests), 0) AS requests,
-	coalesce(sum(d.prompt_tokens), 0) AS prompt_tokens,
-	coalesce(sum(d.completion_tokens), 0) AS completion_tokens,
-	round(coalesce(sum((d.prompt_tokens * p.input_price
-			    + d.completion_tokens * p.output_price) / 1e6), 0), 6) AS cost_usd,
-	round(coalesce(sum((d.prompt_tokens * p.ref_input + d.completion_tokens * p.ref_output) / 1e6
-			   - (d.prompt_tokens * p.input_price
-			      + d.completion_tokens * p.output_price) / 1e6), 0), 6) AS savings_usd
+	UNION ALL SELECT date(day, '+1 day') FROM days WHERE day < :trend_to),
+x AS (SELECT date(r.ts, 'unixepoch') AS day, b.provider, b.model, b.kind,
+	     sum(r.prompt_tokens) AS prompt_tokens, sum(r.completion_tokens) AS completion_tokens,
+	     sum(r.prompt_tokens * b.input_price + r.completion_tokens * b.output_price) AS usd_m
+	FROM price_band b
+	JOIN usage r ON r.mid = b.mid AND r.ts >= unixepoch(date(:trend_to, '-29 days'))
+	 AND r.ts < unixepoch(date(:trend_to, '+1 day'))
+	 AND r.prompt_tokens >= b.lo AND (b.hi IS NULL OR r.prompt_tokens < b.hi)
+       GROUP BY 1, 2, 3, 4),
+c AS (SELECT d.day, d.requests, d.prompt_tokens, d.completion_tokens,
+	     ((d.prompt_tokens - coalesce(xc.prompt_tokens, 0)) * p.input_price
+	      + (d.completion_tokens - coalesce(xc.completion_tokens, 0)) * p.output_price
+	      + coalesce(xc.usd_m, 0)) / 1e6 AS cost,
+	     ((d.prompt_tokens - coalesce(xr.prompt_tokens, 0)) * p.ref_input
+	      + (d.completion_tokens - coalesce(xr.completion_tokens, 0)) * p.ref_output
+	      + coalesce(xr.usd_m, 0)) / 1e6 AS ref_cost
+	FROM usage_daily d
+	LEFT JOIN pricing p ON p.provider = d.provider AND p.model = d.model
+	LEFT JOIN x xc ON xc.day = d.day AND xc.provider = d.provider AND xc.model = d.model
+	 AND xc.kind = 'cost'
+	LEFT JOIN x xr ON xr.day = d.day AND xr.provider = d.provider AND xr.model = d.model
+	 AND xr.kind = 'ref'
+       WHERE d.day BETWEEN date(:trend_to, '-29 days') AND :trend_to)
+SELECT days.day, coalesce(sum(c.requests), 0) AS requests,
+	coalesce(sum(c.prompt_tokens), 0) AS prompt_tokens,
+	coalesce(sum(c.completion_tokens), 0) AS completion_tokens,
+	round(coalesce(sum(c.cost), 0), 6) AS cost_usd,
+	round(coalesce(sum(c.ref_cost - c.cost), 0), 6) AS savings_usd
   FROM days
-  LEFT JOIN usage_daily d ON d.day = days.day
-  LEFT JOIN pricing p ON p.provider = d.provider AND p.model = d.model
+  LEFT JOIN c ON c.day = days.day
  GROUP BY days.day ORDER BY days.day;

@@ -82,6 +82,42 @@ setup() {
 	[ "$(field llama-3.3-70b free)" = true ]
 }
 
+@test "html-table: a cell writing a context twice (\"32k tokens: 32768\") is read as the exact figure, not 3232768" {
+	jq -Rs -c '{type: "fetch", provider: "htmlprov", fetched_at: "2026-01-01T00:00:00Z",
+		status: 200, content_type: "text/html; charset=utf-8", body_text: .}' \
+		"$SYN/free-models-page.html" > "$BATS_TEST_TMPDIR/page.jsonl"
+	run afmts-parse --providers "$ROOT/test/fixtures/providers" "$BATS_TEST_TMPDIR/page.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(field qwen-3-32b context_length)" = 32768 ]
+}
+
+@test "html-table: a cell's number is the number written, k/K thousands, M millions, never two numbers glued" {
+	{
+		echo '<table><tr><th>Model ID</th><th>Context</th><th>Requests / minute</th><th>Requests / day</th></tr>'
+		echo '<tr><td>a</td><td>128K</td><td>30 per minute</td><td>1,000</td></tr>'
+		echo '<tr><td>b</td><td>1.5M</td><td>2</td><td>14&#160;400</td></tr>'
+		echo '<tr><td>c</td><td>8k / 32k</td><td>60 (1 per second)</td><td>1k</td></tr>'
+		echo '<tr><td>d</td><td>2048 tokens (2k)</td><td>none</td><td>v2: 500</td></tr>'
+		echo '<tr><td>e</td><td>1,048,576</td><td>10</td><td>1.000.000</td></tr>'
+		echo '</table>'
+	} > "$BATS_TEST_TMPDIR/cells.html"
+	run afmts-parse --providers "$ROOT/test/fixtures/providers" --dialect html-table --provider htmlprov < "$BATS_TEST_TMPDIR/cells.html"
+	[ "$status" -eq 0 ]
+	[ "$(models | jq -c 'map([.model, .context_length, .limits])')" = '[["a",128000,{"rpm":30,"rpd":1000}],["b",1500000,{"rpm":2,"rpd":14400}],["c",8000,{"rpm":60,"rpd":1000}],["d",2048,{"rpd":500}],["e",1048576,{"rpm":10}]]' ]
+}
+
+@test "OpenRouter: pricing.overrides become price_tiers, per million, ascending, unrestated prices inherited" {
+	run parse_one openrouter "$SYN/openrouter-overrides.json"
+	[ "$status" -eq 0 ]
+	[ "$(field google/gemini-2.5-pro-preview price_tiers)" = '[{"min_prompt_tokens":200000,"input_price":2.5,"output_price":15}]' ]
+	[ "$(field google/gemini-2.5-pro-preview input_price)" = 1.25 ]
+	[ "$(field example/two-tiers price_tiers)" = '[{"min_prompt_tokens":32000,"input_price":2,"output_price":6},{"min_prompt_tokens":128000,"input_price":2,"output_price":8}]' ]
+	# a time-window override is a promotion, not a tier; no overrides, no member
+	[ "$(field example/promotion price_tiers)" = null ]
+	[ "$(field example/flat:free price_tiers)" = null ]
+	[ "$(models | jq length)" -eq 4 ]
+}
+
 @test "XML bodies never load external entities" {
 	cat > "$BATS_TEST_TMPDIR/x.xml" <<'XML'
 <?xml version="1.0"?>

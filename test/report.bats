@@ -324,7 +324,7 @@ PY
 	sqlite3 "$BATS_TEST_TMPDIR/old.db" 'pragma user_version = 3; create table t (x)'
 	run afmts-report --day 2025-05-23 --db "$BATS_TEST_TMPDIR/old.db"
 	[ "$status" -eq 4 ]
-	[[ "$output" == *"schema version 3, this program needs 4: run afmts-track once to upgrade it"* ]]
+	[[ "$output" == *"schema version 3, this program needs 7: run afmts-track once to upgrade it"* ]]
 	run afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/no/such/dir/r.html"
 	[ "$status" -eq 4 ]
 	# A broken template fails the run and leaves no output file behind.
@@ -374,4 +374,111 @@ PY
 		--status 200 --latency 1 --tokens 1,1
 	p50=$(afmts-report --day 2025-05-23 --format json --section usage | jq -r 'select(.model == "llama-3.3-70b-versatile") | .requests')
 	[ "$p50" -eq "$(( $(printf '%s\n' "$one" | grep '^groq,llama-3.3' | cut -d, -f3) + 1 ))" ]
+}
+
+@test "tiered prices: each request is costed whole at the tier its prompt reaches, equal to python over the raw list and usage lines, below, at and above each boundary" {
+	export AFMTS_DB="$BATS_TEST_TMPDIR/tiers.db"
+	# The synthetic OpenRouter list, plus a free variant of the tiered Gemini model.
+	jq '.data += [.data[0] | .id += ":free" | .pricing = {prompt: "0", completion: "0"}]' \
+		"$ROOT/test/fixtures/synthetic/openrouter-overrides.json" > "$BATS_TEST_TMPDIR/list.json"
+	parse_to openrouter "$BATS_TEST_TMPDIR/list.json" 2026-01-01T00:00:00Z "$BATS_TEST_TMPDIR/m.jsonl"
+	afmts-track < "$BATS_TEST_TMPDIR/m.jsonl" > /dev/null
+	jq -n -c '[31999, 32000, 32001, 127999, 128000, 128001, 199999, 200000, 200001, 500] as $p
+		| ["google/gemini-2.5-pro-preview", "google/gemini-2.5-pro-preview:free", "example/two-tiers",
+		   "example/promotion"] as $m
+		| range(0; $m | length) as $j | range(0; $p | length) as $i
+		| {type: "usage", ts: "2026-01-02T\(10 + $j):\(10 + $i):00Z", provider: "openrouter",
+		   model: $m[$j], prompt_tokens: $p[$i], completion_tokens: (1000 + 37 * $i),
+		   latency_ms: 100, status: 200, request_id: "t\($j)-\($i)"}' > "$BATS_TEST_TMPDIR/u.jsonl"
+	afmts-track < "$BATS_TEST_TMPDIR/u.jsonl" > /dev/null
+	# Independently: OpenRouter's rule over the raw list (the overrides whose
+	# min_prompt_tokens the prompt reaches apply, later ones win per price,
+	# the whole request at those prices), per-token prices, summed per model.
+	python3 - "$BATS_TEST_TMPDIR/list.json" "$BATS_TEST_TMPDIR/u.jsonl" > "$BATS_TEST_TMPDIR/want" <<'PY'
+import json, sys
+models = {m["id"]: m["pricing"] for m in json.load(open(sys.argv[1]))["data"]}
+def price(p, prompt):
+    i, o = float(p["prompt"]), float(p["completion"])
+    for ov in p.get("overrides", []):
+        if "utc_start" in ov or ov.get("min_prompt_tokens", 10**12) > prompt:
+            continue
+        i = float(ov.get("prompt", i)) if "prompt" in ov else i
+        o = float(ov.get("completion", o)) if "completion" in ov else o
+    return i, o
+tot = {}
+for line in open(sys.argv[2]):
+    u = json.loads(line)
+    m, pt, ct = u["model"], u["prompt_tokens"], u["completion_tokens"]
+    i, o = price(models[m], pt)
+    paid = models[m[:-5]] if m.endswith(":free") else models[m]
+    ri, ro = price(paid, pt)
+    c, r = tot.get(m, (0.0, 0.0))
+    tot[m] = (c + pt * i + ct * o, r + pt * ri + ct * ro)
+for m in sorted(tot):
+    print(m, "%.6f" % tot[m][0], "%.6f" % tot[m][1])
+print("total", "%.6f" % sum(c for c, r in tot.values()), "%.6f" % sum(r - c for c, r in tot.values()))
+PY
+	for src in "" --from-usage; do
+		# shellcheck disable=SC2086
+		afmts-report --day 2026-01-02 --format json $src | jq -r '
+			select(.section == "cost") | [.model, .cost_usd, .reference_cost_usd] | @tsv' |
+			LC_ALL=C sort > "$BATS_TEST_TMPDIR/got"
+		# shellcheck disable=SC2086
+		afmts-report --day 2026-01-02 --format json $src | jq -r '
+			select(.section == "headline") | ["total", .cost_usd, .savings_usd] | @tsv' >> "$BATS_TEST_TMPDIR/got"
+		python3 - "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got" <<'PY'
+import sys
+want = [l.split() for l in open(sys.argv[1])]
+got = [l.split() for l in open(sys.argv[2])]
+assert [w[0] for w in want] == [g[0] for g in got], (want, got)
+for w, g in zip(want, got):
+    for a, b in zip(w[1:], g[1:]):
+        assert abs(float(a) - float(b)) < 2e-6, (w, g)
+PY
+	done
+	# The day's line of the daily chart agrees with the headline.
+	afmts-report --day 2026-01-02 --format json | jq -e -s '
+		(map(select(.section == "headline"))[0]) as $h
+		| (map(select(.section == "daily" and .day == "2026-01-02"))[0]) as $d
+		| ($d.cost_usd - $h.cost_usd | fabs) < 2e-6 and ($d.savings_usd - $h.savings_usd | fabs) < 2e-6'
+	# A tier made a difference: at base prices the Gemini model would cost less.
+	[ "$(jq -r 'select(.model == "google/gemini-2.5-pro-preview" and .prompt_tokens >= 200000)' "$BATS_TEST_TMPDIR/u.jsonl" | jq -s length)" -eq 2 ]
+}
+
+@test "a reference price from LiteLLM with a long-prompt tier prices savings at it, as python over LiteLLM's raw list says" {
+	export AFMTS_DB="$BATS_TEST_TMPDIR/ref.db"
+	m=anthropic/claude-sonnet-4-5-20250929:free
+	jq -n -c --arg m "$m" '{type: "model", provider: "openrouter", model: $m, name: "x",
+		input_price: 0, output_price: 0, free: true, observed_at: "2026-01-01T00:00:00Z"}' | afmts-track > /dev/null
+	jq -n -c --arg m "$m" '[1000, 200000, 200001, 250000] | to_entries[] | .key as $i | .value as $p
+		| {type: "usage", ts: "2026-01-02T12:1\($i):00Z",
+		   provider: "openrouter", model: $m, prompt_tokens: $p, completion_tokens: 2000,
+		   latency_ms: 100, status: 200, request_id: "r\($p)"}' > "$BATS_TEST_TMPDIR/u.jsonl"
+	afmts-track < "$BATS_TEST_TMPDIR/u.jsonl" > /dev/null
+	want=$(python3 - "$REAL/reference/litellm-model_prices_and_context_window.json" "$BATS_TEST_TMPDIR/u.jsonl" <<'PY'
+import json, re, sys
+lit = json.load(open(sys.argv[1]))
+base = "claude-sonnet-4-5-20250929"
+cands = sorted((v["input_cost_per_token"] + v["output_cost_per_token"], k) for k, v in lit.items()
+    if isinstance(v, dict) and v.get("mode") == "chat" and k.lower().split("/")[-1] == base
+    and isinstance(v.get("input_cost_per_token"), (int, float))
+    and isinstance(v.get("output_cost_per_token"), (int, float)))
+v = lit[cands[0][1]]
+total = 0.0
+for line in open(sys.argv[2]):
+    u = json.loads(line)
+    i, o, best = v["input_cost_per_token"], v["output_cost_per_token"], -1
+    for key in v:
+        m = re.fullmatch(r"input_cost_per_token_above_(\d+)k_tokens", key)
+        if m and u["prompt_tokens"] > int(m.group(1)) * 1000 and int(m.group(1)) > best:
+            best = int(m.group(1))
+            i, o = v[key], v["output_cost_per_token_above_%sk_tokens" % m.group(1)]
+    total += u["prompt_tokens"] * i + u["completion_tokens"] * o
+print("%.6f" % total)
+PY
+)
+	got=$(afmts-report --day 2026-01-02 --format json --section cost | jq -r '.savings_usd')
+	python3 -c 'import sys; assert abs(float(sys.argv[1]) - float(sys.argv[2])) < 2e-6, sys.argv' "$want" "$got"
+	# At the base price alone the two requests above 200k would be cheaper.
+	[ "$(afmts-report --day 2026-01-02 --format json --section cost | jq -r '.reference')" != null ]
 }

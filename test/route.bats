@@ -383,3 +383,39 @@ body_of() { printf '%s\n' "$output" | sed '1,/^\r*$/d'; }
 	[ "$(status_of)" = 200 ]
 	body_of | jq -e '.candidates == [] and (.message | test("min-context"))'
 }
+
+# tier_fits MAX N: "provider<TAB>model" of the synthetic OpenRouter models
+# whose price at a prompt of N tokens is at most MAX, computed by jq from the
+# raw list: OpenRouter's rule (the overrides whose min_prompt_tokens N
+# reaches apply, later ones winning per price; time windows left out).
+tier_fits() {
+	jq -r --argjson max "$1" --argjson n "$2" '.data[]
+		| .pricing as $p
+		| [$p.overrides[]? | select(.utc_start == null and .min_prompt_tokens <= $n)] as $a
+		| ([$p.prompt] + [$a[].prompt // empty] | last | tonumber * 1e6) as $in
+		| ([$p.completion] + [$a[].completion // empty] | last | tonumber * 1e6) as $out
+		| select(($in == 0 and $out == 0) or ($in <= $max and $out <= $max))
+		| "openrouter\t\(.id)"' "$ROOT/test/fixtures/synthetic/openrouter-overrides.json" | sort
+}
+
+@test "--max-price judges a request at the price tier its prompt reaches, just below, at and above each boundary, from the catalog and the snapshot" {
+	DB="$BATS_TEST_TMPDIR/tiers.db"
+	parse_to openrouter "$ROOT/test/fixtures/synthetic/openrouter-overrides.json" 2026-11-23T00:00:00Z "$BATS_TEST_TMPDIR/t.jsonl"
+	afmts-track --db "$DB" < "$BATS_TEST_TMPDIR/t.jsonl" > /dev/null
+	afmts-route --db "$DB" --refresh
+	for max in 6 12; do
+		for n in 0 31999 32000 32001 127999 128000 128001 199999 200000 200001; do
+			want=$(tier_fits "$max" "$n")
+			for how in off only; do
+				got=$(AFMTS_ROUTE_SNAPSHOT=$how afmts-route --db "$DB" --format tsv --count 10 \
+					--max-price "$max" --prompt-tokens "$n" | cut -f 2,3 | sort)
+				[ "$got" = "$want" ] || { echo "max $max prompt $n ($how): got '$got' want '$want'"; false; }
+			done
+		done
+	done
+	# Without --prompt-tokens, the context asked for is the prompt judged.
+	[ "$(afmts-route --db "$DB" --format tsv --count 10 --max-price 12 --min-context 200000 | cut -f 3 | sort)" = "example/two-tiers" ]
+	[ "$(afmts-route --db "$DB" --format tsv --count 10 --max-price 12 --min-context 199999 | cut -f 3 | sort | tr '\n' ' ')" = "example/two-tiers google/gemini-2.5-pro-preview " ]
+	run afmts-route --db "$DB" --prompt-tokens -1
+	[ "$status" -eq 2 ]
+}

@@ -168,6 +168,36 @@ raw_sets() {
 	[ "$(printf '%s\n' "$output" | jq -c 'select(.event == "context_changed") | [.before, .after]')" = '[{"context_length":1047576},{"context_length":4096}]' ]
 }
 
+@test "price tiers are stored, a change of tiers alone is a price_changed event, and the same tiers again change nothing" {
+	parse_to openrouter "$ROOT/test/fixtures/synthetic/openrouter-overrides.json" 2026-01-01T00:00:00Z "$BATS_TEST_TMPDIR/t1.jsonl"
+	run afmts-track < "$BATS_TEST_TMPDIR/t1.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -c 'select(.model == "example/two-tiers") | .after')" = '{"free":false,"input_price":1,"output_price":4,"price_tiers":[{"min_prompt_tokens":32000,"input_price":2,"output_price":6},{"min_prompt_tokens":128000,"input_price":2,"output_price":8}],"context_length":262144}' ]
+	[ "$(sqlite3 "$AFMTS_DB" "select price_tiers from models where model = 'google/gemini-2.5-pro-preview'")" = '[{"min_prompt_tokens":200000,"input_price":2.5,"output_price":15}]' ]
+	[ "$(sqlite3 "$AFMTS_DB" "select count(*) from models where price_tiers is null")" -eq 2 ]
+	# The same list later: nothing changes.
+	parse_to openrouter "$ROOT/test/fixtures/synthetic/openrouter-overrides.json" 2026-01-02T00:00:00Z "$BATS_TEST_TMPDIR/t2.jsonl"
+	run afmts-track < "$BATS_TEST_TMPDIR/t2.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	# The Gemini tier moves, the base prices stay; the second model loses its tiers.
+	jq '(.data[0].pricing.overrides[0].min_prompt_tokens) = 128000 | del(.data[1].pricing.overrides)' \
+		"$ROOT/test/fixtures/synthetic/openrouter-overrides.json" > "$BATS_TEST_TMPDIR/moved.json"
+	parse_to openrouter "$BATS_TEST_TMPDIR/moved.json" 2026-01-03T00:00:00Z "$BATS_TEST_TMPDIR/t3.jsonl"
+	run afmts-track < "$BATS_TEST_TMPDIR/t3.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -r '.event + " " + .model' | sort | tr '\n' ' ')" = "price_changed example/two-tiers price_changed google/gemini-2.5-pro-preview " ]
+	[ "$(printf '%s\n' "$output" | jq -c 'select(.model == "google/gemini-2.5-pro-preview") | [.before, .after]')" = '[{"input_price":1.25,"output_price":10,"price_tiers":[{"min_prompt_tokens":200000,"input_price":2.5,"output_price":15}]},{"input_price":1.25,"output_price":10,"price_tiers":[{"min_prompt_tokens":128000,"input_price":2.5,"output_price":15}]}]' ]
+	[ "$(printf '%s\n' "$output" | jq -c 'select(.model == "example/two-tiers") | .after')" = '{"input_price":1,"output_price":4,"price_tiers":null}' ]
+	[ "$(sqlite3 "$AFMTS_DB" "select count(*) from models where price_tiers is null")" -eq 3 ]
+	# The export carries them, and reads back as no change.
+	afmts-track --export > "$BATS_TEST_TMPDIR/export.jsonl"
+	[ "$(jq -c 'select(.model == "google/gemini-2.5-pro-preview") | .price_tiers' "$BATS_TEST_TMPDIR/export.jsonl")" = '[{"min_prompt_tokens":128000,"input_price":2.5,"output_price":15}]' ]
+	run afmts-track < "$BATS_TEST_TMPDIR/export.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+}
+
 @test "an empty raw response through afmts-parse --dialect removes nothing" {
 	afmts-track < "$BATS_TEST_TMPDIR/a.jsonl" > /dev/null
 	n=$(sqlite3 "$AFMTS_DB" 'select count(*) from models where present = 1')

@@ -17,7 +17,7 @@ $in.provider.columns as $cols
 | . as $r
 | {model: $r[$at.model],
    name: (if $at.name != null then $r[$at.name] else null end),
-   context_length: (if $at.context_length != null then ($r[$at.context_length] | gsub("[^0-9]"; "")) else null end),
+   context_length: (if $at.context_length != null then ($r[$at.context_length] | afmts_cell_num) else null end),
    limits: ({rpm: $at.rpm, rpd: $at.rpd, tpm: $at.tpm, tpd: $at.tpd}
-            | with_entries(select(.value != null) | .value = ($r[.value] | gsub("[^0-9]"; "") | afmts_num)))}
+            | with_entries(select(.value != null) | .value = ($r[.value] | afmts_cell_num)))}
 | select(.model != null and .model != "")

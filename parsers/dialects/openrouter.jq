@@ -3,6 +3,21 @@
 # descriptor's price_unit "token"); "-1" means a variable price (routers),
 # which afmts-parse records as unknown with price_variable: true.  Kept lean:
 # this runs once per model of the largest list there is.
+#
+# pricing.overrides (OpenRouter's PricingOverride) are conditional prices:
+# an entry applies when the prompt reaches its min_prompt_tokens; among the
+# entries that apply, later ones win per price, and a price none restates is
+# the base price.  So each threshold is a tier: a whole request whose prompt
+# reaches it (and not the next) pays what those rules give there.  Entries
+# with a time window (utc_start, utc_end) are promotions, not tiers: left out.
+def or_tiers($base):
+  [.[]? | objects | select(.utc_start == null and .utc_end == null)
+   | . + {m: (.min_prompt_tokens | afmts_num)} | select(.m != null)] as $o
+  | [$o[].m] | unique
+  | map(. as $t | [$o[] | select(.m <= $t)] as $a
+        | {min_prompt_tokens: $t,
+           input_price: ([$base.prompt] + [$a[].prompt | select(. != null)] | last),
+           output_price: ([$base.completion] + [$a[].completion | select(. != null)] | last)});
 $in.body | afmts_entries
 | {model: .id,
    name,
@@ -10,6 +25,7 @@ $in.body | afmts_entries
    max_output_tokens: (.top_provider.max_completion_tokens // .max_output_length),
    input_price: .pricing.prompt,
    output_price: .pricing.completion,
+   price_tiers: (if .pricing.overrides then .pricing as $p | $p.overrides | or_tiers($p) else null end),
    modalities: (.architecture
                 | if .input_modalities then {input: .input_modalities, output: .output_modalities}
                   elif (.modality | type) == "string" and (.modality | contains("->")) then

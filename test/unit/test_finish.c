@@ -57,6 +57,28 @@ finished(const char *d, const char *m, const char *k)
 	return out;
 }
 
+/* 1 when finishing dialect output `m` under descriptor `d` leaves member k out. */
+static int
+left_out(const char *d, const char *m, const char *k)
+{
+	const char *why = NULL;
+	char buf[256];
+	jv dj = jv_parse(d), r;
+	struct finisher *f;
+	int out;
+
+	load_tables();
+	f = finish_new(dj, fs, fam, buf, sizeof buf, &why);
+	jv_free(dj);
+	if (f == NULL)
+		return 0;
+	r = finish_model(f, jv_parse(m), "2026-01-01T00:00:00Z");
+	finish_free(f);
+	out = jv_get_kind(r) == JV_KIND_OBJECT && !jv_object_has(jv_copy(r), jv_string(k));
+	jv_free(r);
+	return out;
+}
+
 #define D_ALL "{\"name\":\"p\",\"base_url\":\"https://p/v1\",\"auth\":{\"key_env\":\"P_KEY\",\"header\":\"Authorization\"},\"free\":{\"rule\":\"all\",\"reason\":\"tier\"},\"limits\":{\"rpm\":10,\"tpm\":null},\"model_limits\":{\"m\":{\"rpd\":5}}}"
 #define D_ZERO "{\"name\":\"p\",\"price_unit\":\"token\",\"free\":{\"rule\":\"zero_price\",\"variant_suffix\":\":free\"}}"
 #define D_MATCH "{\"name\":\"p\",\"free\":{\"rule\":\"match\",\"pattern\":\"^(a|b)-\",\"exclude\":\"tts\"}}"
@@ -74,6 +96,27 @@ test_finish_scales_prices_and_counts(void)
 	CHECK(strcmp(finished(D_ALL, "{\"model\":\"m\",\"context_length\":-5}", "context_length"), "null") == 0);
 	CHECK(strcmp(finished(D_ALL, "{\"model\":\"m\",\"max_output_tokens\":100.7}", "max_output_tokens"), "100") == 0);
 	CHECK(strncmp(finished("{\"name\":\"p\",\"price_unit\":\"cents\"}", "{\"model\":\"m\"}", "x"), "ERROR price_unit", 16) == 0);
+}
+
+void
+test_finish_scales_sorts_and_drops_price_tiers(void)
+{
+	/* Per-token strings to per million, ascending, the later of two equal thresholds. */
+	CHECK(strcmp(finished(D_ZERO, "{\"model\":\"m\",\"price_tiers\":["
+	    "{\"min_prompt_tokens\":128000,\"input_price\":\"0.000004\",\"output_price\":\"0.00002\"},"
+	    "{\"min_prompt_tokens\":\"32000\",\"input_price\":\"0.000001\",\"output_price\":0.000003},"
+	    "{\"min_prompt_tokens\":128000,\"input_price\":\"0.000005\",\"output_price\":\"0.00002\"}]}",
+	    "price_tiers"),
+	    "[{\"min_prompt_tokens\":32000,\"input_price\":1,\"output_price\":3},"
+	    "{\"min_prompt_tokens\":128000,\"input_price\":5,\"output_price\":20}]") == 0);
+	/* A tier that cannot be priced (no threshold, a variable price) is left out. */
+	CHECK(left_out(D_ZERO, "{\"model\":\"m\",\"price_tiers\":["
+	    "{\"input_price\":\"1\",\"output_price\":\"1\"},"
+	    "{\"min_prompt_tokens\":0,\"input_price\":\"1\",\"output_price\":\"1\"},"
+	    "{\"min_prompt_tokens\":10,\"input_price\":\"-1\",\"output_price\":\"1\"}]}",
+	    "price_tiers"));
+	CHECK(left_out(D_ZERO, "{\"model\":\"m\",\"price_tiers\":\"none\"}", "price_tiers"));
+	CHECK(left_out(D_ZERO, "{\"model\":\"m\"}", "price_tiers"));
 }
 
 void

@@ -38,6 +38,41 @@ test_model_accepts_a_good_record(void)
 	CHECK(check_with("context_length", "null") == NULL);
 	CHECK(check_with("free", "false") == NULL);
 	CHECK(check_with("extra_field", "{\"anything\":[1]}") == NULL);
+	CHECK(check_with("price_tiers", "null") == NULL);
+	CHECK(check_with("price_tiers", "[{\"min_prompt_tokens\":32000,\"input_price\":2,"
+	    "\"output_price\":4},{\"min_prompt_tokens\":128000,\"input_price\":0,\"output_price\":8}]") == NULL);
+}
+
+/* Tiers are bounded, whole, ascending, and hold nothing but their three numbers. */
+void
+test_model_checks_price_tiers(void)
+{
+	static const char *const bad[] = {
+		"[]", "{}", "[null]", "[1]",
+		"[{\"min_prompt_tokens\":0,\"input_price\":1,\"output_price\":1}]",
+		"[{\"min_prompt_tokens\":1.5,\"input_price\":1,\"output_price\":1}]",
+		"[{\"min_prompt_tokens\":1e9,\"input_price\":1,\"output_price\":1}]",
+		"[{\"min_prompt_tokens\":\"32000\",\"input_price\":1,\"output_price\":1}]",
+		"[{\"min_prompt_tokens\":100,\"input_price\":-1,\"output_price\":1}]",
+		"[{\"min_prompt_tokens\":100,\"input_price\":null,\"output_price\":1}]",
+		"[{\"min_prompt_tokens\":100,\"input_price\":1}]",
+		"[{\"min_prompt_tokens\":100,\"input_price\":1,\"output_price\":1,\"x\":1}]",
+		"[{\"min_prompt_tokens\":100,\"input_price\":1,\"output_price\":1},"
+		    "{\"min_prompt_tokens\":100,\"input_price\":2,\"output_price\":2}]",
+		"[{\"min_prompt_tokens\":200,\"input_price\":1,\"output_price\":1},"
+		    "{\"min_prompt_tokens\":100,\"input_price\":2,\"output_price\":2}]",
+	};
+	char many[1024];
+	size_t len = 0;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(check_with("price_tiers", bad[i]) != NULL);
+	len += (size_t)snprintf(many, sizeof many, "[");
+	for (int i = 1; i <= MODEL_MAX_TIERS + 1; i++)
+		len += (size_t)snprintf(many + len, sizeof many - len, "%s{\"min_prompt_tokens\":%d,"
+		    "\"input_price\":1,\"output_price\":1}", i > 1 ? "," : "", i);
+	snprintf(many + len, sizeof many - len, "]");
+	CHECK(check_with("price_tiers", many) != NULL);
 }
 
 void

@@ -10,7 +10,7 @@
 static const char *const names[MODEL_NMEMBERS] = {
 	"provider", "model", "name", "family", "free_reason", "base_url", "context_length",
 	"max_output_tokens", "input_price", "output_price", "free", "modalities", "features",
-	"limits", "observed_at",
+	"limits", "observed_at", "price_tiers",
 };
 
 /* 1 when value x (borrowed) of the libjq path is what the plain reader saw as v. */
@@ -137,6 +137,11 @@ test_model_plain_reader_agrees_with_libjq(void)
 		HEAD "\"limits\":{\"rpm\":1,\"rpm\":2}," AT "}",
 		HEAD "\"limits\":{\"nested\":{}}," AT "}",
 		HEAD "\"key_env\":1," AT "}",
+		/* price_tiers, good or bad, is left to libjq and model_check */
+		HEAD "\"price_tiers\":[{\"min_prompt_tokens\":200000,\"input_price\":2.5,"
+		    "\"output_price\":15}]," AT "}",
+		HEAD "\"price_tiers\":[{\"min_prompt_tokens\":0,\"input_price\":1,\"output_price\":1}]," AT "}",
+		HEAD "\"price_tiers\":null," AT "}",
 		HEAD AT "} x",
 		HEAD AT ",}",
 		HEAD AT,

@@ -31,10 +31,12 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(model_plain_reader_agrees_with_libjq) \
 	X(model_plain_reader_reads_numbers_as_written) \
 	X(model_rejects_each_bad_field) \
+	X(model_checks_price_tiers) \
 	X(registry_checks_names_and_descriptors) \
 	X(finish_scales_prices_and_counts) \
 	X(finish_applies_each_free_rule) \
 	X(finish_merges_limits_features_and_fields) \
+	X(finish_scales_sorts_and_drops_price_tiers) \
 	X(strset_adds_finds_and_grows) \
 	X(strset_keeps_a_value_per_string_and_clears) \
 	X(http_redacts_every_copy_of_a_key) \
