@@ -35,6 +35,7 @@ static const struct column columns[] = {
 	{ "reference_cost_usd", "At paid prices", COLUMN_USD },
 	{ "savings_usd", "Saved", COLUMN_USD },
 	{ "day", "Day", COLUMN_TIME },
+	{ "retired", "Retired since", COLUMN_TIME },
 };
 
 const struct column *

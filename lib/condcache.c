@@ -56,7 +56,7 @@ condcache_load(const char *dir, const char *provider, const char *url,
 	size_t n;
 	jv v, u;
 
-	e->etag[0] = e->last_modified[0] = '\0';
+	e->etag[0] = e->last_modified[0] = e->gone[0] = '\0';
 	if (path == NULL || (fp = fopen(path, "r")) == NULL) {
 		free(path);
 		return;
@@ -73,44 +73,32 @@ condcache_load(const char *dir, const char *provider, const char *url,
 	free(path);
 	u = jv_object_get(jv_copy(v), jv_string("url"));
 	if (jv_get_kind(u) == JV_KIND_STRING && strcmp(jv_string_value(u), url) == 0) {
+		jv g = jv_object_get(jv_copy(v), jv_string("gone"));
+
 		take(v, "etag", e->etag);
 		take(v, "last_modified", e->last_modified);
+		if (jv_get_kind(g) == JV_KIND_STRING && strlen(jv_string_value(g)) == 10 &&
+		    strspn(jv_string_value(g), "0123456789-") == 10)
+			strcpy(e->gone, jv_string_value(g));
+		jv_free(g);
 	}
 	jv_free(u);
 	jv_free(v);
 }
 
-int
-condcache_save(const char *dir, const char *provider, const char *url, jv headers,
-    const char *saved_at)
+/* Write provider's entry rec (consumed) in place of the old one.  0, or -1 (reported). */
+static int
+write_entry(const char *dir, const char *provider, jv rec)
 {
 	char *path = file_of(dir, provider, ""), *tmp = file_of(dir, provider, ".tmp");
-	struct condcache_entry e = { "", "" };
-	jv rec;
 	char *text = NULL;
 	FILE *fp = NULL;
 	int rc = -1, ok;
 
-	if (path == NULL || tmp == NULL)
-		goto out;
-	take(headers, "etag", e.etag);
-	take(headers, "last-modified", e.last_modified);
-	if (e.etag[0] == '\0' && e.last_modified[0] == '\0') {
-		if (unlink(path) == -1 && errno != ENOENT)
-			err_warn("%s: %s", path, strerror(errno));
-		rc = 0;
-		goto out;
-	}
-	rec = jv_object_set(jv_object(), jv_string("url"), jv_string(url));
-	if (e.etag[0])
-		rec = jv_object_set(rec, jv_string("etag"), jv_string(e.etag));
-	if (e.last_modified[0])
-		rec = jv_object_set(rec, jv_string("last_modified"), jv_string(e.last_modified));
-	rec = jv_object_set(rec, jv_string("saved_at"), jv_string(saved_at));
 	rec = jv_dump_string(rec, 0);
 	text = strdup(jv_string_value(rec));
 	jv_free(rec);
-	if (text == NULL)
+	if (path == NULL || tmp == NULL || text == NULL)
 		goto out;
 	if (paths_mkdirs(dir) == -1 || (fp = fopen(tmp, "w")) == NULL) {
 		err_warn("%s: cannot save the cache: %s", dir, strerror(errno));
@@ -130,4 +118,41 @@ out:
 	free(path);
 	free(tmp);
 	return rc;
+}
+
+int
+condcache_save(const char *dir, const char *provider, const char *url, jv headers,
+    const char *saved_at)
+{
+	struct condcache_entry e = { "", "", "" };
+	jv rec;
+
+	take(headers, "etag", e.etag);
+	take(headers, "last-modified", e.last_modified);
+	if (e.etag[0] == '\0' && e.last_modified[0] == '\0') {
+		char *path = file_of(dir, provider, "");
+
+		if (path != NULL && unlink(path) == -1 && errno != ENOENT)
+			err_warn("%s: %s", path, strerror(errno));
+		free(path);
+		return path == NULL ? -1 : 0;
+	}
+	rec = jv_object_set(jv_object(), jv_string("url"), jv_string(url));
+	if (e.etag[0])
+		rec = jv_object_set(rec, jv_string("etag"), jv_string(e.etag));
+	if (e.last_modified[0])
+		rec = jv_object_set(rec, jv_string("last_modified"), jv_string(e.last_modified));
+	rec = jv_object_set(rec, jv_string("saved_at"), jv_string(saved_at));
+	return write_entry(dir, provider, rec);
+}
+
+int
+condcache_save_gone(const char *dir, const char *provider, const char *url, const char *day,
+    const char *saved_at)
+{
+	jv rec = jv_object_set(jv_object(), jv_string("url"), jv_string(url));
+
+	rec = jv_object_set(rec, jv_string("gone"), jv_string(day));
+	return write_entry(dir, provider, jv_object_set(rec, jv_string("saved_at"),
+	    jv_string(saved_at)));
 }

@@ -5,7 +5,8 @@
  * One small JSON file per provider, DIR/NAME.json: {"url","etag",
  * "last_modified","saved_at"}.  It is only written after a 2xx whose body
  * made a good fetch record, so a broken answer is fetched again in full next
- * time.  Values come from servers: only printable ASCII up to
+ * time.  After a 410 it says {"url","gone": DAY}: the list at that URL is
+ * gone for good, and is not asked again.  Values come from servers: only printable ASCII up to
  * CONDCACHE_MAX_VALUE bytes is kept (they go back out as request headers).
  */
 #ifndef AFMTS_CONDCACHE_H
@@ -18,6 +19,7 @@
 struct condcache_entry {
 	char etag[CONDCACHE_MAX_VALUE + 1];
 	char last_modified[CONDCACHE_MAX_VALUE + 1];
+	char gone[11];			/* the day the URL answered 410, or "" */
 };
 
 /*
@@ -34,6 +36,10 @@ void condcache_load(const char *dir, const char *provider, const char *url,
  */
 int condcache_save(const char *dir, const char *provider, const char *url, jv headers,
     const char *saved_at);
+
+/* Remember that provider's list at url answered 410 Gone on day.  0, or -1 (reported). */
+int condcache_save_gone(const char *dir, const char *provider, const char *url,
+    const char *day, const char *saved_at);
 
 /* 1 if s may be sent back as a header value. */
 int condcache_value_ok(const char *s);

@@ -41,6 +41,7 @@ struct target {
 	char *key_scheme;
 	const char *key;		/* from getenv: not ours */
 	char **headers;			/* "Name: value" lines, NULL-terminated */
+	jv retired;			/* why it is not asked (see fetchline_retirement), or null */
 	jv paging;			/* the descriptor's "pages", or null */
 	struct pages *pages;		/* its pages so far, while fetching */
 	struct condcache_entry cc;
@@ -49,6 +50,7 @@ struct target {
 struct run {
 	const struct fetch_config *c;
 	struct target *t;
+	size_t *asked;			/* request i is target asked[i] */
 	FILE *out;
 	struct runarchive *archive;
 	char *cache_dir;
@@ -152,6 +154,7 @@ target_free(struct target *t)
 		free(t->headers[i]);
 	free(t->headers);
 	jv_free(t->paging);
+	jv_free(t->retired);
 	pages_free(t->pages);
 }
 
@@ -217,10 +220,11 @@ static int
 target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 {
 	jv auth = jv_object_get(jv_copy(d), jv_string("auth"));
-	char *tmpl = member(d, "models_url");
+	char *tmpl = member(d, "models_url"), *since;
 	int pub = flag(d, "public", 0);
 
 	memset(t, 0, sizeof *t);
+	t->retired = jv_null();
 	t->paging = jv_object_get(jv_copy(d), jv_string("pages"));
 	if (jv_get_kind(t->paging) != JV_KIND_OBJECT) {
 		jv_free(t->paging);
@@ -242,6 +246,15 @@ target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 	free(tmpl);
 	if (t->url == NULL)
 		return 0;
+	/* A retired provider is not asked: no key needed, no failure, no noise. */
+	if ((since = member(d, "retired")) != NULL) {
+		char *source = member(d, "retired_source");
+
+		t->retired = fetchline_retirement(since, "provider retired", source);
+		free(since);
+		free(source);
+		return 1;
+	}
 	if (t->key_env != NULL) {
 		const char *k = getenv(t->key_env);
 
@@ -257,9 +270,14 @@ target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 		if (k != NULL && *k != '\0' && t->key_header != NULL)
 			t->key = k;
 	}
-	/* One page's validators say nothing of the others: a paged list is asked whole. */
-	if (cache_dir != NULL && jv_get_kind(t->paging) != JV_KIND_OBJECT)
+	if (cache_dir != NULL)
 		condcache_load(cache_dir, name, t->url, &t->cc);
+	/* A list that answered 410 Gone is not asked again (until its URL changes). */
+	if (t->cc.gone[0] != '\0')
+		t->retired = fetchline_retirement(t->cc.gone, "gone (410)", NULL);
+	/* One page's validators say nothing of the others: a paged list is asked whole. */
+	if (jv_get_kind(t->paging) == JV_KIND_OBJECT)
+		t->cc.etag[0] = t->cc.last_modified[0] = '\0';
 	return 1;
 }
 
@@ -306,7 +324,7 @@ plan(const struct fetch_config *c, const char *cache_dir, size_t *n, int *status
 		jv d = jv_object_get(jv_copy(reg), jv_copy(name));
 		int wanted = registry_only_has(only, jv_string_value(name)), rc = 0;
 
-		ts[*n].paging = jv_null();
+		ts[*n].paging = ts[*n].retired = jv_null();
 
 		/* Local servers ship disabled: asked for only by name. */
 		if (wanted && (jv_get_kind(only) == JV_KIND_ARRAY || flag(d, "enabled", 1)))
@@ -344,6 +362,16 @@ dry_run(const struct target *ts, size_t n, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		const struct target *t = &ts[i];
 
+		if (jv_get_kind(t->retired) == JV_KIND_OBJECT) {
+			jv since = jv_object_get(jv_copy(t->retired), jv_string("since"));
+			jv why = jv_object_get(jv_copy(t->retired), jv_string("reason"));
+
+			fprintf(out, "%s\t%s\tnot fetched\tretired since %s: %s\t\n", t->name, t->url,
+			    jv_string_value(since), jv_string_value(why));
+			jv_free(since);
+			jv_free(why);
+			continue;
+		}
 		fprintf(out, "%s\t%s\t%s%s\t%s%s%s\t", t->name, t->url,
 		    t->key ? "key from " : t->key_env ? "anonymous, no " : "no key",
 		    t->key ? t->key_env : t->key_env ? t->key_env : "",
@@ -404,12 +432,31 @@ put_record(struct run *run, jv line)
 		run->local = 1;
 }
 
+/* The record of a provider not asked because it is retired: archived and written. */
+static void
+retired(struct run *run, const struct target *t)
+{
+	char now[UTCTIME_LEN];
+	jv line;
+
+	utctime_format(utctime_now(), now);
+	line = fetchline_retired(t->name, t->url, now, jv_copy(t->retired));
+	if (run->c->verbose)
+		err_warn("%s: retired, not fetched", t->name);
+	if (run->archive != NULL && runarchive_add(run->archive, t->name, 1, line, NULL, 0) == -1) {
+		runarchive_abort(run->archive);
+		run->archive = NULL;
+		run->local = 1;
+	}
+	put_record(run, line);
+}
+
 /* http_run's callback: archive, record, cache, write; the next page's URL, or NULL.  Owns r. */
 static char *
 on_done(void *ctx, size_t i, struct http_response *r)
 {
 	struct run *run = ctx;
-	struct target *t = &run->t[i];
+	struct target *t = &run->t[run->asked[i]];
 	char now[UTCTIME_LEN], *next = NULL;
 	jv meta, line;
 
@@ -440,6 +487,13 @@ on_done(void *ctx, size_t i, struct http_response *r)
 	    r->status <= 299 && jv_get_kind(t->paging) != JV_KIND_OBJECT &&
 	    condcache_save(run->cache_dir, t->name, t->url, r->headers, now) == -1)
 		run->local = 1;
+	if (r->status == 410 && r->page == 1 && run->cache_dir != NULL) {
+		char day[11];
+
+		snprintf(day, sizeof day, "%.10s", now);
+		if (condcache_save_gone(run->cache_dir, t->name, t->url, day, now) == -1)
+			run->local = 1;
+	}
 	put_record(run, line);
 	pages_free(t->pages);
 	t->pages = NULL;
@@ -458,7 +512,7 @@ fetch_live(const struct fetch_config *c, FILE *out)
 {
 	struct run run = { .c = c, .out = out };
 	struct http_request *reqs = NULL;
-	size_t n = 0;
+	size_t n = 0, asked = 0;
 	int status = 0;
 
 	if (c->use_cache) {
@@ -481,25 +535,31 @@ fetch_live(const struct fetch_config *c, FILE *out)
 		dry_run(run.t, n, out);
 		goto out;
 	}
-	if ((reqs = calloc(n ? n : 1, sizeof *reqs)) == NULL) {
+	if ((reqs = calloc(n ? n : 1, sizeof *reqs)) == NULL ||
+	    (run.asked = calloc(n ? n : 1, sizeof *run.asked)) == NULL) {
 		err_warn("out of memory");
 		status = FETCH_LOCAL;
 		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct target *t = &run.t[i];
-
-		reqs[i] = (struct http_request){ t->name, t->url, t->accept, t->key, t->key_header,
-		    t->key_scheme, t->cc.etag[0] ? t->cc.etag : NULL,
-		    t->cc.last_modified[0] ? t->cc.last_modified : NULL,
-		    (const char *const *)t->headers };
 	}
 	if (c->archive_dir != NULL &&
 	    (run.archive = runarchive_create(c->archive_dir, utctime_now())) == NULL) {
 		status = FETCH_LOCAL;
 		goto out;
 	}
-	if (http_run(reqs, n, &c->http, on_done, &run) == -1)
+	for (size_t i = 0; i < n; i++) {
+		const struct target *t = &run.t[i];
+
+		if (jv_get_kind(t->retired) == JV_KIND_OBJECT) {
+			retired(&run, t);
+			continue;
+		}
+		run.asked[asked] = i;
+		reqs[asked++] = (struct http_request){ t->name, t->url, t->accept, t->key,
+		    t->key_header, t->key_scheme, t->cc.etag[0] ? t->cc.etag : NULL,
+		    t->cc.last_modified[0] ? t->cc.last_modified : NULL,
+		    (const char *const *)t->headers };
+	}
+	if (http_run(reqs, asked, &c->http, on_done, &run) == -1)
 		run.local = 1;
 	if (run.archive != NULL && runarchive_close(run.archive) == -1)
 		run.local = 1;
@@ -509,6 +569,7 @@ out:
 	for (size_t i = 0; run.t != NULL && i < n; i++)
 		target_free(&run.t[i]);
 	free(run.t);
+	free(run.asked);
 	free(reqs);
 	free(run.cache_dir);
 	return status;

@@ -142,13 +142,26 @@ fetchline_finish(jv meta, const char *body, size_t len)
 
 	jv_free(e);
 	jv_free(st);
-	if (has_error) {
+	/* A retired provider's record was whole when it was made (replayed as it is). */
+	if (has_error || jv_object_has(jv_copy(meta), jv_string("retired"))) {
 		jv_free(ct);
 		return meta;
 	}
 	if (status == 304) {
 		jv_free(ct);
 		return jv_object_set(meta, jv_string("not_modified"), jv_true());
+	}
+	if (status == 410) {
+		/* Gone, for good: not a failure of this run but the end of the provider's list. */
+		jv at = jv_object_get(jv_copy(meta), jv_string("fetched_at"));
+		char day[11] = "";
+
+		if (jv_get_kind(at) == JV_KIND_STRING)
+			snprintf(day, sizeof day, "%.10s", jv_string_value(at));
+		jv_free(at);
+		jv_free(ct);
+		return jv_object_set(meta, jv_string("retired"), fetchline_retirement(day,
+		    "gone (410)", NULL));
 	}
 	if (status < 200 || status > 299) {
 		char what[32];
@@ -180,6 +193,27 @@ fetchline_finish(jv meta, const char *body, size_t len)
 	}
 	jv_free(ct);
 	return jv_object_set(meta, jv_string("body_text"), jv_string_sized(body, (int)len));
+}
+
+jv
+fetchline_retirement(const char *since, const char *reason, const char *source)
+{
+	jv r = jv_object_set(jv_object(), jv_string("since"), jv_string(since));
+
+	r = jv_object_set(r, jv_string("reason"), jv_string(reason));
+	return source != NULL ? jv_object_set(r, jv_string("source"), jv_string(source)) : r;
+}
+
+jv
+fetchline_retired(const char *provider, const char *url, const char *fetched_at, jv retirement)
+{
+	jv m = jv_object();
+
+	m = jv_object_set(m, jv_string("type"), jv_string("fetch"));
+	m = jv_object_set(m, jv_string("provider"), jv_string(provider));
+	m = jv_object_set(m, jv_string("url"), jv_string(url));
+	m = jv_object_set(m, jv_string("fetched_at"), jv_string(fetched_at));
+	return jv_object_set(m, jv_string("retired"), retirement);
 }
 
 int

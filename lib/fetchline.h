@@ -6,8 +6,8 @@
  * provider, URL, time, status, headers, transport error) is what the archive
  * stores beside the raw body bytes, and fetchline_finish turns meta and body
  * into the line, deciding between "body" (parsed JSON), "body_text" (HTML or
- * other text), "not_modified" (a 304) and an "error" derived from the status
- * or the body.
+ * other text), "not_modified" (a 304), "retired" (a 410: the list is gone)
+ * and an "error" derived from the status or the body.
  */
 #ifndef AFMTS_FETCHLINE_H
 #define AFMTS_FETCHLINE_H
@@ -28,7 +28,14 @@ jv fetchline_meta(const char *provider, const char *url, const char *fetched_at,
 /* The fetch line for meta (consumed) and body[0..len) (borrowed; may be NULL). */
 jv fetchline_finish(jv meta, const char *body, size_t len);
 
-/* 1 if the line (borrowed) reports a success, a 304 included. */
+/* A "retired" member: {since: DAY, reason, source (when not NULL)}. */
+jv fetchline_retirement(const char *since, const char *reason, const char *source);
+
+/* The line of a provider not asked because it is retired (retirement consumed). */
+jv fetchline_retired(const char *provider, const char *url, const char *fetched_at,
+    jv retirement);
+
+/* 1 if the line (borrowed) reports a success, a 304 and a retirement included. */
 int fetchline_ok(jv line);
 
 #endif

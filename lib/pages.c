@@ -238,7 +238,8 @@ pages_add(struct pages *p, jv meta, const char *body, size_t len, char **next, j
 	p->count++;
 	p->bytes += len;
 	line = fetchline_finish(meta, body, len);
-	if (jv_get_kind(p->rule) != JV_KIND_OBJECT || (p->count == 1 && !fetchline_ok(line))) {
+	if (jv_get_kind(p->rule) != JV_KIND_OBJECT || (p->count == 1 && (!fetchline_ok(line) ||
+	    jv_object_has(jv_copy(line), jv_string("retired"))))) {
 		*record = plain(line);
 		jv_free(url);
 		return 0;

@@ -473,6 +473,15 @@ handle_fetch(struct parser *p, const char *where, jv line, FILE *out)
 		status_fail(p, provider, "unknown_provider", "no descriptor for this provider");
 		goto done;
 	}
+	if (jv_object_has(jv_copy(line), jv_string("retired"))) {
+		/* A retired provider offers nothing: a complete observation of no model. */
+		jv s = status_get(p, provider);
+
+		s = jv_object_set(s, jv_string("retired"),
+		    jv_object_get(jv_copy(line), jv_string("retired")));
+		status_put(p, provider, s);
+		goto done;
+	}
 	if ((why = fetch_failure(line, buf, sizeof buf, &kind)) != NULL) {
 		err_warn("%s: provider %s: %s", where, provider, why);
 		status_fail(p, provider, kind, why);

@@ -19,7 +19,7 @@
 #include "reportsql.h"
 #include "table.h"
 
-#define REPORT_SCHEMA 7		/* catalog version afmts-report reads */
+#define REPORT_SCHEMA 8		/* catalog version afmts-report reads */
 
 struct report {
 	sqlite3		*db;

@@ -60,7 +60,7 @@ providers_part(sqlite3 *db, FILE *f)
 	    "p.last_error_at, p.last_error_kind, p.last_error, p.failures, "
 	    "(SELECT count(*) FROM models m WHERE m.provider = p.name AND m.present = 1), "
 	    "(SELECT count(*) FROM models m WHERE m.provider = p.name AND m.present = 1 "
-	    "AND m.free = 1) FROM providers p ORDER BY p.name");
+	    "AND m.free = 1), p.retired_at, p.retired_reason FROM providers p ORDER BY p.name");
 	static const char *const keys[] = { "name", "last_observed_at", "last_ok_at",
 	    "last_error_at", "last_error_kind", "last_error" };
 	int rc, n = 0;
@@ -80,6 +80,17 @@ providers_part(sqlite3 *db, FILE *f)
 		jsonw_num(f, (double)sqlite3_column_int64(st, 7));
 		jsonw_key(f, "free_models", 0);
 		jsonw_num(f, (double)sqlite3_column_int64(st, 8));
+		jsonw_key(f, "retired", 0);
+		if (sqlite3_column_type(st, 9) == SQLITE_NULL) {
+			fputs("null", f);
+		} else {
+			putc('{', f);
+			jsonw_key(f, "since", 1);
+			text_or_null(f, st, 9);
+			jsonw_key(f, "reason", 0);
+			text_or_null(f, st, 10);
+			putc('}', f);
+		}
 		putc('}', f);
 	}
 	putc(']', f);

@@ -30,7 +30,7 @@ enum stmt {
 	S_GET_MODEL, S_INSERT_MODEL, S_UPDATE_MODEL, S_TOUCH_MODEL, S_REMOVE_MODEL,
 	S_INSERT_CHANGE, S_INSERT_RUN, S_UPDATE_RUN, S_GONE,
 	S_COUNT_PRESENT, S_GET_PROVIDER, S_INSERT_PROVIDER, S_PROVIDER_META, S_PROVIDER_OK, S_PROVIDER_FAIL,
-	S_PROVIDER_RUN, S_INSERT_USAGE, S_COUNT
+	S_PROVIDER_RUN, S_PROVIDER_RETIRE, S_PROVIDER_BACK, S_INSERT_USAGE, S_COUNT
 };
 
 static const char *const sql[S_COUNT] = {
@@ -69,6 +69,10 @@ static const char *const sql[S_COUNT] = {
 	    "last_error_kind = ?3, last_error = ?4, failures = failures + 1 WHERE name = ?1",
 	[S_PROVIDER_RUN] = "INSERT OR IGNORE INTO provider_runs (provider, observed_at, ok, "
 	    "not_modified, models, error_kind, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_PROVIDER_RETIRE] = "UPDATE providers SET retired_at = ?2, retired_reason = ?3 "
+	    "WHERE name = ?1 AND (retired_at IS NOT ?2 OR retired_reason IS NOT ?3)",
+	[S_PROVIDER_BACK] = "UPDATE providers SET retired_at = NULL, retired_reason = NULL "
+	    "WHERE name = ?1 AND retired_at IS NOT NULL",
 	[S_INSERT_USAGE] = USAGEROW_INSERT,
 };
 
@@ -1041,14 +1045,19 @@ track_item(struct tracker *t, struct prefetch_item *it, const char *where)
 	return rc;
 }
 
-/* Mark removed every model a completely observed provider no longer lists. */
+/*
+ * Mark removed every model a completely observed provider no longer lists;
+ * or, when retired is its reason (the change's "after"), every model it has.
+ */
 static int
-remove_missing(struct tracker *t, const char *provider, const char *at)
+remove_missing(struct tracker *t, const char *provider, const char *at, const char *retired)
 {
 	sqlite3_stmt *st = t->st[S_COUNT_PRESENT], *rm = t->st[S_REMOVE_MODEL];
 	jv gone = jv_array();
 	int rc = 0, n;
 
+	if (retired != NULL)
+		goto remove;
 	/* Every model seen is present: as many present as seen means none is missing. */
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -1066,6 +1075,7 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 		jv_free(gone);
 		return 0;
 	}
+remove:
 	st = t->st[S_GONE];
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1097,7 +1107,7 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 		sqlite3_bind_text(rm, 3, at, -1, SQLITE_TRANSIENT);
 		rc = ensure_run(t) == -1 || step_done(t, rm, "remove a model") == -1 ||
 		    change(t, "removed", provider, jv_string_value(model), at,
-		    jv_string_value(before), NULL) == -1
+		    jv_string_value(before), retired) == -1
 		    ? -1 : 0;
 		jv_free(model);
 		jv_free(before);
@@ -1105,6 +1115,69 @@ remove_missing(struct tracker *t, const char *provider, const char *at)
 	}
 	jv_free(gone);
 	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * The "after" of the removals a provider record's "retired" asks for, as JSON
+ * text {"reason","since"} in buf; NULL when it has none, or a bad one (said).
+ */
+static const char *
+retirement_of(struct tracker *t, const char *name, jv p, char *buf, size_t n)
+{
+	jv r = jv_object_get(jv_copy(p), jv_string("retired")), since, reason, text;
+	const char *s, *w, *out = NULL;
+
+	if (jv_get_kind(r) != JV_KIND_OBJECT) {
+		if (jv_get_kind(r) != JV_KIND_INVALID && jv_get_kind(r) != JV_KIND_NULL) {
+			err_warn("provider %s: \"retired\" must be an object: nothing removed", name);
+			t->problems++;
+		}
+		jv_free(r);
+		return NULL;
+	}
+	since = jv_object_get(jv_copy(r), jv_string("since"));
+	reason = jv_object_get(jv_copy(r), jv_string("reason"));
+	s = jv_get_kind(since) == JV_KIND_STRING ? jv_string_value(since) : "";
+	w = jv_get_kind(reason) == JV_KIND_STRING ? jv_string_value(reason) : "";
+	if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 || *w == '\0' || strlen(w) > 64 ||
+	    strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ()-_.,:") !=
+	    strlen(w)) {
+		err_warn("provider %s: \"retired\" needs a day \"since\" and a short \"reason\": "
+		    "nothing removed", name);
+		t->problems++;
+	} else {
+		text = jv_dump_string(jv_object_set(jv_object_set(jv_object(), jv_string("reason"),
+		    jv_string(w)), jv_string("since"), jv_string(s)), 0);
+		if ((size_t)jv_string_length_bytes(jv_copy(text)) < n) {
+			snprintf(buf, n, "%s", jv_string_value(text));
+			out = buf;
+		}
+		jv_free(text);
+	}
+	jv_free(since);
+	jv_free(reason);
+	jv_free(r);
+	return out;
+}
+
+/* Note in the catalog that provider name is retired, as record p says. */
+static int
+provider_retire(struct tracker *t, const char *name, jv p)
+{
+	jv r = jv_object_get(jv_copy(p), jv_string("retired"));
+	jv since = jv_object_get(jv_copy(r), jv_string("since"));
+	jv reason = jv_object_get(jv_copy(r), jv_string("reason"));
+	sqlite3_stmt *st = t->st[S_PROVIDER_RETIRE];
+	int rc;
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, jv_string_value(since), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, jv_string_value(reason), -1, SQLITE_TRANSIENT);
+	rc = step_done(t, st, "record a retired provider");
+	jv_free(r);
+	jv_free(since);
+	jv_free(reason);
+	return rc;
 }
 
 /* Apply one provider's outcome of this run. */
@@ -1119,6 +1192,8 @@ apply_provider(struct tracker *t, const char *name, jv p)
 	jv mv = jv_object_get(jv_copy(p), jv_string("models"));
 	int ok = jv_get_kind(okv) == JV_KIND_TRUE, nm = jv_get_kind(nmv) == JV_KIND_TRUE;
 	int failures = 0, rc = 0, known;
+	char retired_buf[256];
+	const char *retirement = retirement_of(t, name, p, retired_buf, sizeof retired_buf);
 	char *last_s = NULL, *last_err_s = NULL;
 	sqlite3_stmt *st;
 
@@ -1191,8 +1266,18 @@ apply_provider(struct tracker *t, const char *name, jv p)
 		    jv_get_kind(mv) == JV_KIND_NUMBER ? jv_number_value(mv) : -1,
 		    number_field(t->seen, name, NULL));
 		t->problems++;
-	} else if (!nm && remove_missing(t, name, at) == -1) {
+	} else if (!nm && retirement != NULL) {
+		if (remove_missing(t, name, at, retirement) == -1 ||
+		    provider_retire(t, name, p) == -1)
+			goto fail;
+	} else if (!nm && remove_missing(t, name, at, NULL) == -1) {
 		goto fail;
+	} else if (!nm && jv_get_kind(mv) == JV_KIND_NUMBER && jv_number_value(mv) > 0) {
+		/* A provider that lists models again is back. */
+		st = t->st[S_PROVIDER_BACK];
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		if (step_done(t, st, "record a provider") == -1)
+			goto fail;
 	}
 	if (last_s == NULL || strcmp(last_s, at) != 0 || failures != 0) {
 		st = t->st[S_PROVIDER_OK];

@@ -170,7 +170,8 @@ SELECT coalesce(now.models, 0) - coalesce(later.dp_to, 0) AS models,
 
 -- name: summary
 -- Per provider at the end of the period: models offered, free models, free
--- models at its start (the end of the previous day), and the change.
+-- models at its start (the end of the previous day), the change, and the day
+-- it was retired (its list gone) if it was by then.
 WITH now AS (SELECT provider, sum(present) AS models, sum(present AND free) AS free
 	       FROM models GROUP BY provider),
 later AS (SELECT provider, sum(CASE WHEN at >= :to THEN dp END) AS dp_to,
@@ -181,10 +182,12 @@ s AS (SELECT now.provider,
 	     now.free - coalesce(later.df_to, 0) AS free_models,
 	     now.free - coalesce(later.df_from, 0) AS free_models_before
 	FROM now LEFT JOIN later USING (provider))
-SELECT provider, models, free_models, free_models_before,
-	free_models - free_models_before AS free_change
-  FROM s WHERE models > 0 OR free_models_before > 0
- ORDER BY provider;
+SELECT s.provider, models, free_models, free_models_before,
+	free_models - free_models_before AS free_change,
+	CASE WHEN p.retired_at < :to THEN p.retired_at END AS retired
+  FROM s LEFT JOIN providers p ON p.name = s.provider
+ WHERE models > 0 OR free_models_before > 0
+ ORDER BY s.provider;
 
 -- name: changes
 SELECT at, event, provider, model, before, after

@@ -116,9 +116,9 @@ for r in rows:
 	[ "$free_a" -ne "$free_b" ]
 	run csv --day 2025-05-23 --section summary
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "provider,models,free_models,free_models_before,free_change" ]
-	[ "${lines[1]}" = "groq,$groq_n,$groq_n,0,$groq_n" ]
-	[ "${lines[2]}" = "openrouter,$all_b,$free_b,$free_a,$((free_b - free_a))" ]
+	[ "${lines[0]}" = "provider,models,free_models,free_models_before,free_change,retired" ]
+	[ "${lines[1]}" = "groq,$groq_n,$groq_n,0,$groq_n," ]
+	[ "${lines[2]}" = "openrouter,$all_b,$free_b,$free_a,$((free_b - free_a))," ]
 	# The trend: snapshot a's count until 2025-05-22, then b's.
 	run csv --day 2025-05-23 --section trend
 	[[ "$output" == *"2025-04-24,openrouter,$free_a"* ]]
@@ -127,7 +127,7 @@ for r in rows:
 	[[ "$output" != *"2025-04-23,"* ]]	# nothing before the first observation
 	# A day before the second snapshot sees the first.
 	run csv --day 2025-05-01 --section summary
-	[ "${lines[1]}" = "openrouter,$(jq '.data | length' "$OR/$OR_A"),$free_a,$free_a,0" ]
+	[ "${lines[1]}" = "openrouter,$(jq '.data | length' "$OR/$OR_A"),$free_a,$free_a,0," ]
 	# The changes section lists the second run's events of that day.
 	n=$(sqlite3 "$AFMTS_DB" "select count(*) from changes where at like '2025-05-23%'")
 	[ "$(afmts-report --day 2025-05-23 --format json --section changes | wc -l)" -eq "$n" ]
@@ -324,7 +324,7 @@ PY
 	sqlite3 "$BATS_TEST_TMPDIR/old.db" 'pragma user_version = 3; create table t (x)'
 	run afmts-report --day 2025-05-23 --db "$BATS_TEST_TMPDIR/old.db"
 	[ "$status" -eq 4 ]
-	[[ "$output" == *"schema version 3, this program needs 7: run afmts-track once to upgrade it"* ]]
+	[[ "$output" == *"schema version 3, this program needs 8: run afmts-track once to upgrade it"* ]]
 	run afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/no/such/dir/r.html"
 	[ "$status" -eq 4 ]
 	# A broken template fails the run and leaves no output file behind.
