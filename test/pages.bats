@@ -206,3 +206,19 @@ broken() {
 	[ "$status" -eq 1 ]
 	[[ "$output" != *"definitely lost"* && "$output" != *"Invalid"* ]]
 }
+
+@test "the shipped descriptors of OpenRouter, Gemini, Cohere and Anthropic page their lists" {
+	run env GEMINI_API_KEY=k-gemini-0123456789 COHERE_API_KEY=k-cohere-0123456789 \
+		ANTHROPIC_API_KEY=k-anthropic-0123456789 AFMTS_DATADIR="$ROOT" \
+		afmts-fetch --dry-run --only openrouter,gemini,cohere,anthropic
+	[ "$status" -eq 0 ]
+	[ "$(cut -f1,4 <<< "$output" | grep -c 'unconditional, paged$')" -eq 4 ]
+	grep -q $'^anthropic\thttps://api.anthropic.com/v1/models?limit=1000\tkey from ANTHROPIC_API_KEY\t.*\tAccept: application/json; anthropic-version: 2023-06-01$' <<< "$output"
+	# Anthropic's list, through the dialect it names: ids and names, nothing free.
+	jq -n -c '{type: "fetch", provider: "anthropic", url: "https://api.anthropic.com/v1/models",
+		fetched_at: "2026-11-29T00:00:00Z", status: 200, pages: 1, body: {data: [
+		{type: "model", id: "claude-sonnet-4-5", display_name: "Claude Sonnet 4.5",
+		 created_at: "2025-09-29T00:00:00Z"}], has_more: false}}' |
+		AFMTS_DATADIR="$ROOT" afmts-parse > "$OUT"
+	[ "$(jq -r 'select(.type == "model") | "\(.model) \(.name) \(.free)"' "$OUT")" = "claude-sonnet-4-5 Claude Sonnet 4.5 false" ]
+}

@@ -73,8 +73,10 @@ gone() {
 # SIGNAL with exit 0, leaving no process, no temporary file and a free port.
 stopped_by() {
 	pids=$(tree "$SERVE_PID")
-	[ "$(echo "$pids" | xargs ps -o comm= -p | grep -c '^afmts-gateway$')" -eq "$2" ]
-	echo "$pids" | xargs ps -o comm= -p | grep -qx lighttpd
+	httpd=$(echo "$pids" | xargs ps -o pid=,comm= -p | awk '$2 == "lighttpd" { print $1 }')
+	[ -n "$httpd" ]
+	# lighttpd started N gateways (each may run a worker of its own).
+	[ "$(ps -o comm= --ppid "$httpd" | grep -c '^afmts-gateway$')" -eq "$2" ]
 	kill -"$1" "$SERVE_PID"
 	rc=0
 	wait "$SERVE_PID" || rc=$?
