@@ -8,6 +8,8 @@
 #   make check      install missing packages, build, run every test
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make bench      the performance figures named in the issues
+#   make fuzz       each libFuzzer harness of test/fuzz for FUZZ_SECONDS (default 60),
+#                   failing on any finding (make check replays their corpora)
 #   make install    PREFIX=/usr/local DESTDIR= (make uninstall to undo)
 
 VERSION   = 0.1.0
@@ -35,7 +37,7 @@ XML_LIBS   = `pkg-config --libs libxml-2.0`
 BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
 TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium \
-             systemd
+             systemd clang libclang-rt-14-dev
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report \
         bin/afmts-gateway
@@ -83,7 +85,8 @@ MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-pars
        man/afmts-track.1
 MAN7 = man/afmts.7
 
-.PHONY: all deps run serve check test asan bench install uninstall clean lint
+.PHONY: all deps run serve check test asan bench install uninstall clean lint fuzz fuzzers \
+        fuzz-replay
 
 all: $(PROGS)
 
@@ -166,22 +169,70 @@ serve: deps
 	@sh schedule/afmts-serve --listen $(LISTEN) --db examples/out/catalog.db
 
 check: deps
-	$(MAKE) all test/unit/run
+	$(MAKE) all test/unit/run fuzz-replay
 	@sh test/run-all
 
 # What check runs, without installing anything.
-test: all test/unit/run
+test: all test/unit/run fuzz-replay
 	@sh test/run-all
 
 asan:
 	$(MAKE) clean
 	$(MAKE) OPTFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-		LDFLAGS='-fsanitize=address,undefined' ROUTE_STATIC= all test/unit/run
+		LDFLAGS='-fsanitize=address,undefined' ROUTE_STATIC= all test/unit/run fuzz-replay
 	@AFMTS_ASAN=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 sh test/run-all
 	$(MAKE) clean
 
 bench: all $(BENCH_PROGS)
 	@sh test/bench/run
+
+# Fuzzing (test/fuzz/README).  Each harness test/fuzz/NAME.c is built twice:
+# with clang and libFuzzer (test/fuzz/bin/NAME, for make fuzz), and with $(CC)
+# and replay.c's main (test/fuzz/bin/NAME-replay, which make check runs over
+# the seed corpora and saved crashes).  The clang objects of lib/ live in
+# test/fuzz/obj/, apart from the normal ones.
+FUZZ         = cgi chatreq clientkeys escape fastcgi forward htmltree jsonl routesnap runreplay
+FUZZ_SECONDS ?= 60
+FUZZ_CC      = clang
+FUZZ_CFLAGS  = -std=c11 -pthread -O1 -g -fno-omit-frame-pointer $(WARNINGS) \
+               -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_LIBS    = $(JQ_LIBS) $(XML_LIBS) `pkg-config --libs sqlite3 libcurl libarchive` -lm -pthread
+LIB_OBJS     = $(sort $(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) \
+               $(REPORT_OBJS))
+FUZZ_LIB_OBJS = $(LIB_OBJS:lib/%=test/fuzz/obj/lib/%)
+
+fuzzers: $(FUZZ:%=test/fuzz/bin/%)
+fuzz-replay: $(FUZZ:%=test/fuzz/bin/%-replay)
+
+fuzz: deps
+	$(MAKE) fuzzers
+	@sh test/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
+
+test/fuzz/obj/lib/%.o: lib/%.c lib/*.h
+	@mkdir -p test/fuzz/obj/lib
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(XML_CFLAGS) -c -o $@ $<
+
+test/fuzz/obj/%.o: test/fuzz/%.c test/fuzz/fuzz.h lib/*.h
+	@mkdir -p test/fuzz/obj
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(XML_CFLAGS) -c -o $@ $<
+
+# The linker takes from the archives only the modules a harness uses.
+test/fuzz/obj/libafmts.a: $(FUZZ_LIB_OBJS)
+	rm -f $@ && ar rc $@ $(FUZZ_LIB_OBJS)
+
+test/fuzz/libafmts.a: $(LIB_OBJS)
+	rm -f $@ && ar rc $@ $(LIB_OBJS)
+
+test/fuzz/bin/%: test/fuzz/obj/%.o test/fuzz/obj/libafmts.a
+	@mkdir -p test/fuzz/bin
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $< test/fuzz/obj/libafmts.a $(FUZZ_LIBS)
+
+test/fuzz/bin/%-replay: test/fuzz/%.o test/fuzz/replay.o test/fuzz/libafmts.a
+	@mkdir -p test/fuzz/bin
+	$(CC) $(LDFLAGS) -o $@ $< test/fuzz/replay.o test/fuzz/libafmts.a $(FUZZ_LIBS)
+
+$(FUZZ:%=test/fuzz/%.o) test/fuzz/replay.o: lib/*.h test/fuzz/fuzz.h
+.SECONDARY: $(FUZZ:%=test/fuzz/%.o) $(FUZZ:%=test/fuzz/obj/%.o)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/parsers/providers $(DESTDIR)$(DATADIR)/sql \
@@ -211,3 +262,4 @@ uninstall:
 
 clean:
 	rm -f bin/*.o lib/*.o test/unit/*.o test/bench/*.o $(PROGS) test/unit/run $(BENCH_PROGS)
+	rm -rf test/fuzz/*.o test/fuzz/libafmts.a test/fuzz/obj test/fuzz/bin test/fuzz/out

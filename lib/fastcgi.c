@@ -389,6 +389,20 @@ timeout_of_environment(void)
 	return v * 1000;
 }
 
+int
+fastcgi_connection(int fd, const char *const *names, size_t max_body, fastcgi_handler *handler,
+    void *arg)
+{
+	struct record *r = malloc(sizeof *r);
+	long left = -1;
+
+	if (r == NULL)
+		return -1;
+	serve_connection(fd, names, max_body, handler, arg, r, timeout_of_environment(), &left);
+	free(r);
+	return 0;
+}
+
 /* Accept and serve until left requests were answered (-1: no limit).  An exit status. */
 static int
 serve_loop(const char *const *names, size_t max_body, long left, fastcgi_handler *handler,

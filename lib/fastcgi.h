@@ -45,4 +45,12 @@ typedef void fastcgi_handler(void *arg, FILE *in, FILE *out);
 int fastcgi_serve(const char *const *names, size_t max_body, long max_requests,
     fastcgi_handler *handler, void *arg);
 
+/*
+ * Serve the requests of one connected socket, fd, until it closes or breaks,
+ * as fastcgi_serve does each connection it accepts (test/fuzz drives the
+ * record reader through it).  The caller keeps fd.  0, or -1 when out of memory.
+ */
+int fastcgi_connection(int fd, const char *const *names, size_t max_body,
+    fastcgi_handler *handler, void *arg);
+
 #endif

@@ -215,8 +215,8 @@ stream_out(struct attempt *a, const char *p, size_t n)
 	return 0;
 }
 
-static size_t
-on_body(char *p, size_t size, size_t nmemb, void *arg)
+size_t
+forward_body(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
 	size_t n = size * nmemb;
@@ -293,8 +293,8 @@ status_of(const char *line, size_t n)
 	return strtol(buf + v + 1, NULL, 10);
 }
 
-static size_t
-on_header(char *p, size_t size, size_t nmemb, void *arg)
+size_t
+forward_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
 	size_t n = size * nmemb;
@@ -331,13 +331,21 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+static const char *
+transfer(struct attempt *a);
 static int
-run(struct attempt *a);
+judge(struct attempt *a, const char *transport_error);
 
 int
 forward_run(struct attempt *a)
 {
-	int rc = run(a);
+	return forward_settle(a, transfer(a));
+}
+
+int
+forward_settle(struct attempt *a, const char *transport_error)
+{
+	int rc = judge(a, transport_error);
 
 	/* Whatever the provider echoed of the key goes no further. */
 	if (a->committed && a->nhold > 0) {
@@ -352,14 +360,14 @@ forward_run(struct attempt *a)
 	return rc;
 }
 
-static int
-run(struct attempt *a)
+/* Send a and take in the answer.  NULL, or libcurl's word for what failed. */
+static const char *
+transfer(struct attempt *a)
 {
 	struct curl_slist *h = NULL;
 	char auth[1024 + 32];
 	long long start = http_clock_ms();
 	CURLcode rc;
-	jv v;
 
 	a->status = 0;
 	a->retry_after = -1;
@@ -380,9 +388,9 @@ run(struct attempt *a)
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, a->timeout_ms < 10000 ? a->timeout_ms : 10000L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, a->timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, forward_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, forward_header);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, a);
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 	rc = curl_easy_perform(curl);
@@ -391,13 +399,22 @@ run(struct attempt *a)
 	curl_slist_free_all(h);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
 	a->latency_ms = (long)(http_clock_ms() - start);
+	return rc == CURLE_OK ? NULL : curl_easy_strerror(rc);
+}
+
+/* What came back: 0 for a usable completion, else -1 with a->error saying why. */
+static int
+judge(struct attempt *a, const char *transport_error)
+{
+	jv v;
+
 	if (a->committed) {
-		if (rc != CURLE_OK)
-			snprintf(a->error, sizeof a->error, "stream cut: %s", curl_easy_strerror(rc));
+		if (transport_error != NULL)
+			snprintf(a->error, sizeof a->error, "stream cut: %s", transport_error);
 		return 0;	/* whatever happened, the client has the answer */
 	}
-	if (rc != CURLE_OK) {
-		snprintf(a->error, sizeof a->error, "%s", curl_easy_strerror(rc));
+	if (transport_error != NULL) {
+		snprintf(a->error, sizeof a->error, "%s", transport_error);
 		a->status = 0;
 		return -1;
 	}

@@ -60,4 +60,17 @@ int forward_run(struct attempt *a);
 
 void forward_done(struct attempt *a);
 
+/*
+ * The parts of forward_run, so that test/fuzz can give them a provider's
+ * answer without a network: libcurl calls forward_header with each header
+ * line and forward_body with each piece of the body (arg is the attempt,
+ * whose status is 0 and retry_after -1 before the first call); then
+ * forward_settle judges what came back (transport_error NULL when the
+ * transfer completed, else what failed) and masks the key, and returns what
+ * forward_run returns.
+ */
+size_t forward_header(char *p, size_t size, size_t nmemb, void *arg);
+size_t forward_body(char *p, size_t size, size_t nmemb, void *arg);
+int forward_settle(struct attempt *a, const char *transport_error);
+
 #endif

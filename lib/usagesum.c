@@ -146,8 +146,8 @@ static const char *const sql[S_COUNT] = {
 	[S_LATENCY] = "INSERT INTO usage_latency VALUES (?1, ?2, ?3, ?4) "
 	    "ON CONFLICT (day, provider, model) DO UPDATE SET "
 	    "hist = afmts_hist_add(hist, excluded.hist)",
-	[S_CLIENT] = "INSERT INTO usage_clients VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT (client, day) DO UPDATE SET requests = requests + excluded.requests",
+	[S_CLIENT] = ("INSERT INTO usage_clients VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (client, day) DO UPDATE SET requests = requests + excluded.requests"),
 };
 
 static int
