@@ -191,7 +191,7 @@ bench: all $(BENCH_PROGS)
 # and replay.c's main (test/fuzz/bin/NAME-replay, which make check runs over
 # the seed corpora and saved crashes).  The clang objects of lib/ live in
 # test/fuzz/obj/, apart from the normal ones.
-FUZZ         = cgi chatreq clientkeys escape fastcgi forward htmltree jsonl routesnap runreplay
+FUZZ         = cgi chatreq clientkeys escape fastcgi forward htmltree jsonl pages routesnap runreplay
 FUZZ_SECONDS ?= 60
 FUZZ_CC      = clang
 FUZZ_CFLAGS  = -std=c11 -pthread -O1 -g -fno-omit-frame-pointer $(WARNINGS) \
