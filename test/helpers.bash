@@ -52,6 +52,29 @@ snapshot_catalog() {
 		afmts-track --db "$1" >/dev/null
 }
 
+# mock_llm DIR LOG: test/mock-llm on a free loopback port, its requests logged
+# to LOG; sets MOCK (its base URL) and MOCK_PID.  It stops by itself within 300 s.
+mock_llm() {
+	"$ROOT/test/mock-llm" --port-file "$1/mock.port" --log "$2" --lifetime 300 3>&- &
+	MOCK_PID=$!
+	echo "$MOCK_PID" > "$1/mock.pid"
+	for _ in $(seq 100); do [ -s "$1/mock.port" ] && break; sleep 0.05; done
+	MOCK="http://127.0.0.1:$(cat "$1/mock.port")"
+	export MOCK
+}
+
+# ok_catalog DB: a catalog of one free model, m-ok of provider pok, served by
+# the mock's "ok" mode ($MOCK) with the key in GW_KEY.
+ok_catalog() {
+	{
+		jq -n -c --arg b "$MOCK/ok/v1" '{type: "model", provider: "pok", model: "m-ok",
+			name: "ok", context_length: 100000, free: true, free_reason: "test",
+			modalities: {input: ["text"], output: ["text"]}, base_url: $b,
+			key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
+		echo '{"type":"provider","provider":"pok","ok":true,"models":1,"observed_at":"2026-11-22T00:00:00Z"}'
+	} | afmts-track --db "$1" > /dev/null
+}
+
 # start_server ROOT: the loopback fixture server on ROOT; sets BASE, SERVER_PID
 # and SERVER_LOG (one JSON line per request).  It stops by itself within 60 s.
 start_server() {

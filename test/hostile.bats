@@ -12,18 +12,9 @@ setup_file() {
 	command -v lighttpd > /dev/null || skip "lighttpd is not installed"
 	export HOME="$BATS_FILE_TMPDIR/home" AFMTS_DATADIR="$ROOT"
 	mkdir -p "$HOME"
-	"$ROOT/test/mock-llm" --port-file "$BATS_FILE_TMPDIR/mock.port" --log /dev/null --lifetime 300 3>&- &
-	echo $! > "$BATS_FILE_TMPDIR/mock.pid"
-	for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/mock.port" ] && break; sleep 0.05; done
-	MOCK="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/mock.port")"
+	mock_llm "$BATS_FILE_TMPDIR" /dev/null
 	DB="$BATS_FILE_TMPDIR/catalog.db"
-	{
-		jq -n -c --arg b "$MOCK/ok/v1" '{type: "model", provider: "pok", model: "m-ok",
-			name: "ok", context_length: 100000, free: true, free_reason: "test",
-			modalities: {input: ["text"], output: ["text"]}, base_url: $b,
-			key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
-		echo '{"type":"provider","provider":"pok","ok":true,"models":1,"observed_at":"2026-11-22T00:00:00Z"}'
-	} | afmts-track --db "$DB" > /dev/null
+	ok_catalog "$DB"
 	lighttpd_start "$BATS_FILE_TMPDIR" /gw/status <<-CONF
 	server.modules = ( "mod_fastcgi" )
 	server.stream-response-body = 2

@@ -12,19 +12,9 @@ setup() {
 	command -v lighttpd > /dev/null || skip "lighttpd is not installed (make deps installs it)"
 	export TMPDIR="$BATS_TEST_TMPDIR/tmp" GW_KEY=$CANARY
 	mkdir -p "$TMPDIR"
-	"$ROOT/test/mock-llm" --port-file "$BATS_TEST_TMPDIR/mock.port" \
-		--log "$BATS_TEST_TMPDIR/mock.log" --lifetime 60 3>&- &
-	MOCK_PID=$!
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/mock.port" ] && break; sleep 0.05; done
-	MOCK="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/mock.port")"
+	mock_llm "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/mock.log"
 	DB="$BATS_TEST_TMPDIR/catalog.db"
-	{
-		jq -n -c --arg b "$MOCK/ok/v1" '{type: "model", provider: "pok", model: "m-ok",
-			name: "ok", context_length: 100000, free: true, free_reason: "test",
-			modalities: {input: ["text"], output: ["text"]}, base_url: $b,
-			key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
-		echo '{"type":"provider","provider":"pok","ok":true,"models":1,"observed_at":"2026-11-22T00:00:00Z"}'
-	} | afmts-track --db "$DB" > /dev/null
+	ok_catalog "$DB"
 	PORT=$(free_port)
 }
 
