@@ -68,6 +68,12 @@ model_member(const char *key, size_t n)
 	return -1;
 }
 
+const char *
+model_member_name(int member)
+{
+	return rules[member].field;
+}
+
 int
 model_required(int member)
 {

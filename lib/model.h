@@ -42,6 +42,9 @@ struct model_value {
 /* The member named by the n bytes at key, or -1 when it is not one of ours. */
 int model_member(const char *key, size_t n);
 
+/* The member's name in a model record ("provider", "context_length" ...). */
+const char *model_member_name(int member);
+
 /* Whether the member must be present. */
 int model_required(int member);
 

@@ -25,11 +25,6 @@
 #include "modelscan.h"
 #include "usage.h"
 
-static const char *const names[MODEL_NMEMBERS] = {
-	"provider", "model", "name", "family", "free_reason", "base_url", "context_length",
-	"max_output_tokens", "input_price", "output_price", "free", "modalities", "features",
-	"limits", "observed_at",
-};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -125,7 +120,7 @@ check_model(const char *line, size_t len, jv v)
 		FUZZ_CHECK(memcmp(text + ms.cut, line + ms.cut + ms.cut_len, len - ms.cut - ms.cut_len) == 0);
 		free(text);
 		for (int m = 0; m < MODEL_NMEMBERS; m++) {
-			jv x = jv_object_get(jv_copy(v), jv_string(names[m]));
+			jv x = jv_object_get(jv_copy(v), jv_string(model_member_name(m)));
 
 			FUZZ_CHECK(same_value(x, &ms.member[m]));
 			jv_free(x);

@@ -21,8 +21,8 @@
 static const char *const rules[] = {
 	"{\"items\":\"data\",\"next_url\":\"links.next\",\"total\":\"total_count\",\"max_pages\":6}",
 	"{\"items\":\"models\",\"token\":\"nextPageToken\",\"param\":\"pageToken\",\"max_pages\":6}",
-	"{\"items\":\"data\",\"more\":\"has_more\",\"cursor\":\"last_id\",\"param\":\"after_id\","
-	    "\"max_pages\":6,\"max_bytes\":4096}",
+	("{\"items\":\"data\",\"more\":\"has_more\",\"cursor\":\"last_id\",\"param\":\"after_id\","
+	    "\"max_pages\":6,\"max_bytes\":4096}"),
 	"null",
 };
 

@@ -7,11 +7,6 @@
 #include "modelscan.h"
 #include "unit.h"
 
-static const char *const names[MODEL_NMEMBERS] = {
-	"provider", "model", "name", "family", "free_reason", "base_url", "context_length",
-	"max_output_tokens", "input_price", "output_price", "free", "modalities", "features",
-	"limits", "observed_at", "price_tiers",
-};
 
 /* 1 when value x (borrowed) of the libjq path is what the plain reader saw as v. */
 static int
@@ -64,7 +59,7 @@ agrees(const char *line)
 	    memcmp(text, line, ms.cut) == 0 && strcmp(text + ms.cut, line + ms.cut + ms.cut_len) == 0;
 	free(text);
 	for (int m = 0; m < MODEL_NMEMBERS; m++) {
-		jv x = jv_object_get(jv_copy(v), jv_string(names[m]));
+		jv x = jv_object_get(jv_copy(v), jv_string(model_member_name(m)));
 
 		ok = ok && same_value(x, &ms.member[m]);
 		jv_free(x);
