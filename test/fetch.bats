@@ -383,7 +383,7 @@ requests() {
 	fetch --dry-run
 	[ "$status" -eq 0 ]
 	[ "$(cut -f1,2,3 "$OUT")" = "$(printf 'keyed\t%s\tkey from AFMTS_TEST_KEY\nopen\t%s\tno key' "$BASE/a.json" "$BASE/b.json")" ]
-	! grep -q abcdefgh12345678 "$OUT"
+	! grep -q abcdefgh12345678 "$OUT" || false
 	[ ! -s "$SERVER_LOG" ]
 }
 

@@ -60,5 +60,5 @@ code() {
 		--port-file "$BATS_TEST_TMPDIR/port2" --lifetime 0.5 3>&- &
 	pid=$!
 	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	! kill -0 "$pid" 2>/dev/null
+	! kill -0 "$pid" 2>/dev/null || false
 }

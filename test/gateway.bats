@@ -121,7 +121,7 @@ header() {	# header NAME: its value in the last answer
 	chat '{"messages":[{"role":"user","content":"again"}]}' > /dev/null
 	[ "$(jq -r .mode "$MOCK_LOG" | head -1)" != r429 ]
 	# The canary key is nowhere but in the upstream's Authorization header.
-	! grep -rq "$CANARY" "$DB" "$BATS_FILE_TMPDIR/error.log" "$BATS_TEST_TMPDIR/h"
+	! grep -rq "$CANARY" "$DB" "$BATS_FILE_TMPDIR/error.log" "$BATS_TEST_TMPDIR/h" || false
 }
 
 @test "a streamed answer reaches the client chunk by chunk, before the upstream has finished" {
@@ -406,7 +406,7 @@ cgi() {
 	alice=canary-client-alice-0123456789
 	printf '%s\n' "$alice" | afmts-gateway --hash-key alice 2 > "$keys"
 	printf 'bob-long-enough-key-xyz\n' | afmts-gateway --hash-key bob >> "$keys"
-	! grep -q "$alice" "$keys"
+	! grep -q "$alice" "$keys" || false
 	[ "$(cut -d ' ' -f 1,3 "$keys" | tr '\n' ' ')" = "alice 2 bob " ]
 	body='{"model":"m-ok","messages":[{"role":"user","content":"hi"}]}'
 	# No key, a wrong key: 401, and nothing is forwarded.
@@ -427,7 +427,7 @@ cgi() {
 	[ "$(sqlite3 "$DB" "select client, count(*) from usage group by client")" = "alice|2" ]
 	# The client's key reaches neither the provider nor the catalog.
 	[ "$(jq -r .authorization "$MOCK_LOG" | sort -u)" = "Bearer $CANARY" ]
-	! grep -q "$alice" "$DB"
+	! grep -q "$alice" "$DB" || false
 	# A damaged key file is a 503, not an open door.
 	echo 'carol not-hex' >> "$keys"
 	run cgi "$body" AFMTS_GATEWAY_KEYS="$keys" HTTP_AUTHORIZATION="Bearer $alice"

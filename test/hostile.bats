@@ -35,9 +35,15 @@ teardown_file() {
 	[ ! -f "$BATS_FILE_TMPDIR/mock.pid" ] || kill "$(cat "$BATS_FILE_TMPDIR/mock.pid")" 2>/dev/null || true
 }
 
-# gateways: "PID RSS-KB" of every afmts-gateway process lighttpd runs.
+# gateways: "PID RSS-KB" of every afmts-gateway process this lighttpd runs
+# (the processes it started, and their workers).
 gateways() {
-	ps -C afmts-gateway -o pid=,rss=,args= | awk -v db="$DB" '{ print $1, $2 }' | sort
+	local httpd p
+	httpd=$(cat "$BATS_FILE_TMPDIR/lighttpd.pid")
+	for p in $(ps -o pid= --ppid "$httpd"); do
+		echo "$p"
+		ps -o pid= --ppid "$p"
+	done | xargs ps -o pid=,rss=,comm= -p | awk '$3 == "afmts-gateway" { print $1, $2 }' | sort
 }
 
 @test "1,000 hostile and normal requests: every normal one answered right, no gateway dies, memory stays bounded" {

@@ -84,7 +84,7 @@ run_discover() {
 	# Units name the installed programs, not the staging directory.
 	grep -qx "ExecStart=$prefix/bin/afmts-discover --state %S/afmts --keep 60" \
 		"$stage$prefix/lib/systemd/system/afmts-discover.service"
-	! grep -rq "$stage" "$stage$prefix/lib/systemd/system"
+	! grep -rq "$stage" "$stage$prefix/lib/systemd/system" || false
 	mkdir -p "$(dirname "$prefix")"
 	mv "$stage$prefix" "$prefix"
 	run_discover "$prefix/bin"

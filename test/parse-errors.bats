@@ -221,7 +221,7 @@ provider_of() {
 	echo "$GOOD_GROQ" >> "$BATS_TEST_TMPDIR/in"
 	run_parse "$BATS_TEST_TMPDIR/in"
 	[ "$status" -eq 0 ]
-	! grep -q canary-7f3a9c "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
+	! grep -q canary-7f3a9c "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" || false
 	grep -q '"key_env":"OPENROUTER_API_KEY"' "$BATS_TEST_TMPDIR/out"
 }
 

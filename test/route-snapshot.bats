@@ -199,7 +199,7 @@ QUERIES=(
 	run env AFMTS_ROUTE_SNAPSHOT=only afmts-route --provider groq
 	[ "$status" -eq 1 ]
 	same --count 20
-	! grep -q canary-snapshot "$DB.route"
+	! grep -q canary-snapshot "$DB.route" || false
 	run afmts-route --refresh --need tools
 	[ "$status" -eq 2 ]
 	run afmts-route --refresh --db "$BATS_TEST_TMPDIR/none.db"
