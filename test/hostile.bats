@@ -171,8 +171,11 @@ PY
 	after=$(gateways)
 	[ "$(echo "$before" | cut -d ' ' -f 1)" = "$(echo "$after" | cut -d ' ' -f 1)" ]
 	! grep -Ei 'died|signal|exited|terminated|abort' "$BATS_FILE_TMPDIR/error.log" || false
-	# Memory bounded: no process grew by more than 16 MB.
-	join <(echo "$before") <(echo "$after") | awk '{ if ($3 - $2 > 16384) { print "grew:", $0; bad = 1 } } END { exit bad }'
+	# Memory bounded: no process grew by more than 16 MB.  Not under ASan,
+	# whose quarantine keeps freed memory (up to 256 MB) on purpose.
+	if [ -z "${AFMTS_ASAN:-}" ]; then
+		join <(echo "$before") <(echo "$after") | awk '{ if ($3 - $2 > 16384) { print "grew:", $0; bad = 1 } } END { exit bad }'
+	fi
 	# And they still answer.
 	curl -s -f -H 'Content-Type: application/json' --data "{\"messages\":[{\"role\":\"user\",\"content\":\"after\"}]}" \
 		"http://127.0.0.1:$PORT/gw/v1/chat/completions" | jq -e '.choices[0].message.content == "hello from ok"'
