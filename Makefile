@@ -60,7 +60,7 @@ TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o 
 
 # The decision path: SQLite and our own code only (no libjq, no libcurl).
 ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
-             lib/routesnap.o lib/routekeep.o \
+             lib/routesnap.o lib/routekeep.o lib/decide.o \
              lib/routeout.o lib/routestatus.o lib/routecgi.o lib/fastcgi.o lib/form.o lib/outcome.o \
              lib/err.o lib/cli.o lib/utctime.o lib/paths.o lib/strset.o
 

@@ -16,12 +16,12 @@
 #include "chatreq.h"
 #include "clientkeys.h"
 #include "cli.h"
+#include "decide.h"
 #include "err.h"
 #include "fastcgi.h"
 #include "forward.h"
 #include "http.h"
 #include "jsonw.h"
-#include "outcome.h"
 #include "paths.h"
 #include "route.h"
 #include "routecgi.h"
@@ -55,11 +55,7 @@ struct gateway {
 	int		 attempts;
 	long		 timeout_ms;
 	size_t		 max_body;
-	int		 persistent;	/* FastCGI: the catalog stays open between requests */
-	sqlite3		*db;
-	struct route_ctx *rc;
-	dev_t		 dev;		/* the open catalog's file, to notice a new one */
-	ino_t		 ino;
+	struct decider	 d;		/* FastCGI: the catalog stays open between requests */
 	const char	*keys_path;	/* AFMTS_GATEWAY_KEYS, or NULL: no client keys */
 	struct clientkeys keys;
 	int		 keys_loaded;
@@ -203,14 +199,14 @@ cands_free(struct cands *cs)
  * fallback order (the pinned model first).  0, or -1 after reporting.
  */
 static int
-choose(struct route_ctx *rc, struct chatreq *r, struct cands *cs, char *why, size_t n)
+choose(struct decider *d, struct chatreq *r, struct cands *cs, char *why, size_t n)
 {
 	int rv = 0;
 
 	if (r->nfallback == 0) {
 		r->q.count = cs->max;
 		r->q.all = 0;
-		rv = route_select(rc, &r->q, keep_candidate, cs, why, n) < 0 ? -1 : 0;
+		rv = decide(d, &r->q, keep_candidate, cs, why, n) < 0 ? -1 : 0;
 	} else {
 		const char *pinned = r->q.model;
 
@@ -222,7 +218,7 @@ choose(struct route_ctx *rc, struct chatreq *r, struct cands *cs, char *why, siz
 			r->q.model = id;
 			r->q.count = 1;
 			r->q.all = 0;
-			rv = route_select(rc, &r->q, keep_candidate, cs, why, n) < 0 ? -1 : 0;
+			rv = decide(d, &r->q, keep_candidate, cs, why, n) < 0 ? -1 : 0;
 		}
 		r->q.model = pinned;
 	}
@@ -234,7 +230,7 @@ choose(struct route_ctx *rc, struct chatreq *r, struct cands *cs, char *why, siz
 /* --- attempts ------------------------------------------------------------- */
 
 static void
-record(sqlite3 *db, const struct cand *c, const struct attempt *a, const char *client)
+record(struct decider *d, const struct cand *c, const struct attempt *a, const char *client)
 {
 	struct outcome o;
 	char buf[32], msg[160];
@@ -263,7 +259,7 @@ record(sqlite3 *db, const struct cand *c, const struct attempt *a, const char *c
 		o.u.has_cost = 1;
 		o.u.cost = a->cost;
 	}
-	if (outcome_record(db, &o, msg, sizeof msg) != OUTCOME_OK)
+	if (decide_record(d, &o, msg, sizeof msg) != OUTCOME_OK)
 		err_warn("%s/%s: outcome not recorded: %s", c->provider, c->model, msg);
 }
 
@@ -276,7 +272,7 @@ worth_retrying(long status)
 }
 
 static void
-forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cands *cs,
+forward_all(struct gateway *g, struct chatreq *r, struct cands *cs,
     const char *client, FILE *out)
 {
 	char summary[512] = "", url[2048];
@@ -314,7 +310,7 @@ forward_all(const struct gateway *g, sqlite3 *db, struct chatreq *r, struct cand
 		a->commit = commit_stream;
 		a->commit_arg = &s;
 		ok = forward_run(a) == 0;
-		record(db, c, a, client);
+		record(&g->d, c, a, client);
 		free(body);
 		if (ok || a->committed || !worth_retrying(a->status)) {
 			if (ok && !a->committed) {
@@ -366,44 +362,6 @@ read_body(FILE *in, size_t max, char **body, size_t *len)
 	return *len == n ? 0 : 400;
 }
 
-static void
-session_close(struct gateway *g)
-{
-	route_close(g->rc);
-	catalog_close(g->db);
-	g->rc = NULL;
-	g->db = NULL;
-}
-
-/*
- * The catalog and its prepared statements: opened for each request under CGI,
- * kept between requests under FastCGI (reopened when the file is replaced).
- * A CATALOG_* code.
- */
-static int
-session_open(struct gateway *g)
-{
-	struct stat st;
-	int code;
-
-	if (g->db_path == NULL)
-		return CATALOG_MISSING;
-	if (g->db != NULL) {
-		if (stat(g->db_path, &st) == 0 && st.st_dev == g->dev && st.st_ino == g->ino)
-			return CATALOG_OK;
-		session_close(g);
-	}
-	if ((code = catalog_open_existing(g->db_path, ROUTE_SCHEMA, 1, &g->db)) != CATALOG_OK)
-		return code;
-	if ((g->rc = route_open(g->db)) == NULL || stat(g->db_path, &st) == -1) {
-		session_close(g);
-		return CATALOG_ERROR;
-	}
-	g->dev = st.st_dev;
-	g->ino = st.st_ino;
-	return CATALOG_OK;
-}
-
 /* The client keys, read again when the file changes.  0, or -1 (reported). */
 static int
 keys_current(struct gateway *g)
@@ -440,7 +398,7 @@ used_today(sqlite3 *db, const char *client)
 
 /*
  * Who is asking, when client keys are on: *client is its name (NULL when keys
- * are off).  With budget, its requests of today are counted too (g->db open).
+ * are off).  With budget, its requests of today are counted too (from the catalog).
  * 0, or -1 after answering 401, 429 or 503.
  */
 static int
@@ -448,6 +406,7 @@ authenticate(struct gateway *g, FILE *out, const char **client, int budget)
 {
 	const char *auth = getenv("HTTP_AUTHORIZATION");
 	const struct clientkey *k;
+	sqlite3 *db;
 	char retry[64];
 	long used;
 	time_t now;
@@ -468,7 +427,7 @@ authenticate(struct gateway *g, FILE *out, const char **client, int budget)
 	*client = k->name;
 	if (!budget || k->rpd < 0)
 		return 0;
-	if ((used = used_today(g->db, k->name)) < 0) {
+	if (decider_catalog(&g->d, &db) < 0 || (used = used_today(db, k->name)) < 0) {
 		fail(out, 503, "unavailable", "the catalog cannot be read", 0, NULL);
 		return -1;
 	}
@@ -490,10 +449,11 @@ chat(struct gateway *g, FILE *in, FILE *out, int completion)
 	char *body = NULL, why[512] = "";
 	const char *bad, *client = NULL;
 	size_t len = 0;
+	sqlite3 *db;
 	int status, code;
 
-	if ((code = session_open(g)) != CATALOG_OK) {
-		fail(out, 503, "unavailable", code == CATALOG_MISSING ?
+	if ((code = decider_catalog(&g->d, &db)) < 0) {
+		fail(out, 503, "unavailable", code == DECIDE_MISSING ?
 		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", 0, NULL);
 		return;
 	}
@@ -512,7 +472,7 @@ chat(struct gateway *g, FILE *in, FILE *out, int completion)
 		fail(out, 400, "invalid_request_error", bad, 0, NULL);
 		goto out;
 	}
-	if (choose(g->rc, &r, &cs, why, sizeof why) == -1) {
+	if (choose(&g->d, &r, &cs, why, sizeof why) == -1) {
 		fail(out, 503, "unavailable", "the catalog cannot be read", 0, NULL);
 	} else if (cs.n == 0) {
 		char msg[600];
@@ -520,13 +480,12 @@ chat(struct gateway *g, FILE *in, FILE *out, int completion)
 		snprintf(msg, sizeof msg, "no model fits: %s", why);
 		fail(out, 503, "no_model_available", msg, 0, NULL);
 	} else {
-		forward_all(g, g->db, &r, &cs, client, out);
+		forward_all(g, &r, &cs, client, out);
 	}
 	cands_free(&cs);
 	chatreq_free(&r);
 out:
-	if (!g->persistent)
-		session_close(g);
+	decider_done(&g->d);
 }
 
 static void
@@ -551,10 +510,11 @@ serve(void *arg, FILE *in, FILE *out)
 	 * and providers' errors.  Only chat completions count against the budget.
 	 */
 	if (authenticate(g, out, &client, 0) == -1) {
+		decider_done(&g->d);
 		fflush(out);
 		return;
 	}
-	routecgi_answer(g->db_path, in, out, client);
+	routecgi_answer(&g->d, in, out, client);
 }
 
 static long
@@ -640,7 +600,7 @@ main(int argc, char **argv)
 		free(g.db_path);
 		return 4;
 	}
-	g.persistent = fcgi;
+	decider_init(&g.d, g.db_path, 1, fcgi);
 	g.keys_path = getenv("AFMTS_GATEWAY_KEYS");
 	if (g.keys_path != NULL && *g.keys_path == '\0')
 		g.keys_path = NULL;
@@ -655,7 +615,7 @@ main(int argc, char **argv)
 		serve(&g, stdin, stdout);
 		rc = fflush(stdout) == EOF;
 	}
-	session_close(&g);
+	decider_close(&g.d);
 	clientkeys_free(&g.keys);
 	free(g.db_path);
 	return rc;

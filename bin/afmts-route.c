@@ -6,15 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
 #include "cli.h"
+#include "decide.h"
 #include "err.h"
 #include "fastcgi.h"
 #include "outcome.h"
 #include "paths.h"
 #include "route.h"
 #include "routecgi.h"
-#include "routekeep.h"
 #include "routeout.h"
 #include "routestatus.h"
 #include "utctime.h"
@@ -127,27 +126,31 @@ static const char *const outcome_names[] = {
 	[OPT_ERROR - OPT_STATUS] = "error",
 };
 
+/* The exit status of a catalog that cannot be used, said on stderr when not yet. */
 static int
-catalog_code(int code)
+catalog_failed(const char *path, int code)
 {
-	return code == CATALOG_BUSY || code == CATALOG_MISSING ? 3 : 4;
+	if (code == DECIDE_MISSING)
+		err_warn("catalog %s: not found (run afmts-discover first)", path);
+	if (code == DECIDE_NO_SNAPSHOT)
+		err_warn("%s.route: the route snapshot cannot answer (missing, busy or expired)",
+		    path);
+	return code == DECIDE_MISSING || code == DECIDE_BUSY ? 3 : 4;
 }
 
 static int
 report(const char *path, struct outcome *o)
 {
-	sqlite3 *db = NULL;
+	struct decider d;
 	char msg[160];
 	int code;
 
 	/* Never created here: an outcome alone does not make a catalog. */
-	if ((code = catalog_open_existing(path, ROUTE_SCHEMA, 1, &db)) != CATALOG_OK) {
-		if (code == CATALOG_MISSING)
-			err_warn("catalog %s: not found (run afmts-discover first)", path);
-		return catalog_code(code);
-	}
-	code = outcome_record(db, o, msg, sizeof msg);
-	catalog_close(db);
+	decider_init(&d, path, 1, 0);
+	code = decide_record(&d, o, msg, sizeof msg);
+	decider_close(&d);
+	if (code == OUTCOME_MISSING)
+		return catalog_failed(path, DECIDE_MISSING);
 	if (code == OUTCOME_INVALID) {
 		err_warn("--report %s: %s", o->u.model, msg);
 		return CLI_USAGE;
@@ -174,45 +177,39 @@ candidate(const struct candidate *c, void *arg)
 	return routeout_candidate(c, &o->out);
 }
 
+/* --state or --refresh: from the catalog itself. */
 static int
-decide(const char *path, struct route_query *q, enum routeout_format format, int state,
+catalog_task(struct decider *d, time_t now, int state)
+{
+	sqlite3 *db;
+	int code;
+
+	if ((code = decider_catalog(d, &db)) < 0)
+		return catalog_failed(d->catalog, code);
+	if (state)
+		return routestatus_write(db, now, stdout) == -1 ? 4 : 0;
+	return decide_rebuild(d, now) == -1 ? 4 : 0;
+}
+
+static int
+choose(const char *path, struct route_query *q, enum routeout_format format, int state,
     int refresh)
 {
-	struct route_ctx *rc = NULL;
+	struct decider d;
 	struct output o = { .format = format };
-	sqlite3 *db = NULL;
 	char why[512] = "";
-	const char *off = getenv("AFMTS_ROUTE_SNAPSHOT");
-	int code, n = -2, snapshot = off == NULL || strcmp(off, "off") != 0;
-	int only = off != NULL && strcmp(off, "only") == 0;
+	int n;
 
-	q->catalog = path;
-	if (!state && !refresh && snapshot)
-		n = route_select_snapshot(path, q, candidate, &o, why, sizeof why);
-	if (n == -2 && only) {
-		err_warn("%s.route: the route snapshot cannot answer (missing, busy or expired)", path);
-		return 4;
+	decider_init(&d, path, 0, 0);
+	if (state || refresh) {
+		n = catalog_task(&d, q->now, state);
+		decider_close(&d);
+		return n;
 	}
-	if (n == -2) {
-		if ((code = catalog_open_existing(path, ROUTE_SCHEMA, 0, &db)) != CATALOG_OK) {
-			if (code == CATALOG_MISSING)
-				err_warn("catalog %s: not found (run afmts-discover first)", path);
-			return catalog_code(code);
-		}
-		if (state || refresh) {
-			n = state ? routestatus_write(db, q->now, stdout) :
-			    routekeep_build(db, path, q->now, 1);
-			catalog_close(db);
-			return n == -1 ? 4 : 0;
-		}
-		if ((rc = route_open(db)) != NULL)
-			n = route_select(rc, q, candidate, &o, why, sizeof why);
-		route_close(rc);
-		/* The next decision need not ask the catalog again. */
-		if (n >= 0 && snapshot)
-			routekeep_refresh(db, path, q->now);
-		catalog_close(db);
-	}
+	n = decide(&d, q, candidate, &o, why, sizeof why);
+	decider_close(&d);
+	if (n < 0)
+		return catalog_failed(path, n);
 	if (n > 0)
 		routeout_end(&o.out);
 	if (n == 0)
@@ -221,7 +218,7 @@ decide(const char *path, struct route_query *q, enum routeout_format format, int
 		err_warn("stdout: write error");
 		return 4;
 	}
-	return n > 0 ? 0 : n == 0 ? 1 : 4;
+	return n > 0 ? 0 : 1;
 }
 
 int
@@ -310,7 +307,7 @@ main(int argc, char **argv)
 	} else {
 		if (provider != NULL && (why = route_param(&q, "provider", provider)) != NULL)
 			cli_usage_error("--provider %s: %s", provider, why);
-		rc = decide(path, &q, format, state, refresh);
+		rc = choose(path, &q, format, state, refresh);
 	}
 	free(path);
 	return rc;

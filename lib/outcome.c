@@ -14,7 +14,6 @@
 #include "catalog.h"
 #include "fnv.h"
 #include "outcome.h"
-#include "routekeep.h"
 #include "usagekey.h"
 #include "usagesum.h"
 
@@ -369,9 +368,7 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 	sqlite3_finalize(st);
 	usagesum_free(sum);
 	usagekey_free(keys);
-	if ((code = code_of(catalog_exec(db, "COMMIT"))) == OUTCOME_OK)
-		routekeep_outcome(db, u->provider, u->model, (int)u->status, o->now);
-	return code;
+	return code_of(catalog_exec(db, "COMMIT"));
 fail:
 	sqlite3_finalize(st);
 	usagesum_free(sum);

@@ -40,10 +40,15 @@ enum {
 	OUTCOME_OK = 0,
 	OUTCOME_INVALID = 1,	/* missing field, unknown or ambiguous model: msg says */
 	OUTCOME_BUSY = 3,	/* CATALOG_BUSY */
-	OUTCOME_ERROR = 4	/* CATALOG_ERROR, reported */
+	OUTCOME_ERROR = 4,	/* CATALOG_ERROR, reported */
+	OUTCOME_MISSING = 5	/* CATALOG_MISSING: no catalog to record in */
 };
 
-/* Store o in one transaction.  Returns an OUTCOME_* code; msg (size n) says why. */
+/*
+ * Store o in one transaction: only writes (decide_record, decide.h, also
+ * judges the route snapshot again).  Returns an OUTCOME_* code; msg (size n)
+ * says why.
+ */
 int outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n);
 
 #endif

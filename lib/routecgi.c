@@ -7,15 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "catalog.h"
+#include "decide.h"
 #include "err.h"
 #include "fastcgi.h"
 #include "form.h"
 #include "jsonw.h"
-#include "outcome.h"
-#include "route.h"
 #include "routecgi.h"
-#include "routekeep.h"
 #include "routeout.h"
 #include "routestatus.h"
 #include "utctime.h"
@@ -109,18 +106,17 @@ route_pair(const char *name, const char *value, void *arg)
 	return route_param(&a->q, name, value);
 }
 
+/* The catalog could not be used: say why.  Always -1. */
 static int
-open_catalog(struct reply *r, const char *path, sqlite3 **db)
+unusable(struct reply *r, const struct decider *d, int code)
 {
-	int code;
-
-	if (path == NULL)
-		return fail(r, 503, "unavailable", "no catalog configured (set AFMTS_DB)", NULL), -1;
-	if ((code = catalog_open_existing(path, ROUTE_SCHEMA, 0, db)) == CATALOG_MISSING)
-		return fail(r, 503, "unavailable", "no catalog yet: run afmts-discover", NULL), -1;
-	if (code != CATALOG_OK)
-		return fail(r, 503, "unavailable", "the catalog cannot be read", NULL), -1;
-	return 0;
+	if (d->catalog == NULL)
+		fail(r, 503, "unavailable", "no catalog configured (set AFMTS_DB)", NULL);
+	else if (code == DECIDE_MISSING)
+		fail(r, 503, "unavailable", "no catalog yet: run afmts-discover", NULL);
+	else
+		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
+	return -1;
 }
 
 /* The answer of a decision that emitted n candidates (-1: the catalog failed). */
@@ -143,15 +139,13 @@ answer(struct reply *r, struct routeout *out, int n, int models, const char *why
 }
 
 static int
-do_route(struct reply *r, const char *path, char *query, int models, time_t now)
+do_route(struct reply *r, struct decider *d, char *query, int models, time_t now)
 {
 	struct route_args a;
-	struct route_ctx *rc = NULL;
 	struct routeout out;
-	sqlite3 *db = NULL;
 	char bad[80], why[512] = "";
 	const char *msg;
-	int n = -2;
+	int n;
 
 	memset(&a, 0, sizeof a);
 	route_query_init(&a.q, now);
@@ -162,50 +156,32 @@ do_route(struct reply *r, const char *path, char *query, int models, time_t now)
 	}
 	if ((msg = form_parse(query, route_pair, &a, bad, sizeof bad)) != NULL)
 		return fail(r, 400, "invalid_request_error", msg, bad);
-	a.q.catalog = path;
-	/* The route snapshot first (routesnap.h); the catalog when it cannot answer. */
-	if (path != NULL) {
-		routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
-		n = route_select_snapshot(path, &a.q, routeout_candidate, &out, why, sizeof why);
-		if (n != -2) {
-			answer(r, &out, n, models, why);
-			return 0;
-		}
-		rewind(r->f);
-	}
-	if (open_catalog(r, path, &db) == -1)
-		return 0;
-	if ((rc = route_open(db)) == NULL) {
-		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
-		goto out;
-	}
+	if (d->catalog == NULL)
+		return unusable(r, d, DECIDE_MISSING), 0;
 	routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
-	n = route_select(rc, &a.q, routeout_candidate, &out, why, sizeof why);
-	answer(r, &out, n, models, why);
-	if (n >= 0)
-		routekeep_refresh(db, path, now);
-out:
-	route_close(rc);
-	catalog_close(db);
+	if ((n = decide(d, &a.q, routeout_candidate, &out, why, sizeof why)) < 0)
+		unusable(r, d, n);
+	else
+		answer(r, &out, n, models, why);
 	return 0;
 }
 
 /* --- GET /status ----------------------------------------------------------- */
 
 static int
-do_status(struct reply *r, const char *path, const char *query, time_t now)
+do_status(struct reply *r, struct decider *d, const char *query, time_t now)
 {
-	sqlite3 *db = NULL;
+	sqlite3 *db;
+	int code;
 
 	if (*query != '\0')
 		return fail(r, 400, "invalid_request_error", "/status takes no parameters", NULL);
-	if (open_catalog(r, path, &db) == -1)
-		return 0;
+	if ((code = decider_catalog(d, &db)) < 0)
+		return unusable(r, d, code), 0;
 	if (routestatus_write(db, now, r->f) == -1)
 		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
 	else
 		r->status = 200;
-	catalog_close(db);
 	return 0;
 }
 
@@ -259,12 +235,12 @@ read_body(char *buf, size_t cap, FILE *in)
 }
 
 static int
-do_report(struct reply *r, const char *path, time_t now, FILE *in, const char *client)
+do_report(struct reply *r, struct decider *d, time_t now, FILE *in, const char *client)
 {
 	static char body[ROUTECGI_MAX_BODY + 1];
 	struct report_args a;
 	struct outcome *o = &a.o;
-	sqlite3 *db = NULL;
+	struct decider writer, *w = d;
 	char bad[80], msg[160];
 	const char *why;
 	int status, code;
@@ -279,11 +255,17 @@ do_report(struct reply *r, const char *path, time_t now, FILE *in, const char *c
 	if ((why = form_parse(body, outcome_pair, &a, bad, sizeof bad)) != NULL ||
 	    (client != NULL && (why = outcome_param(o, "client", client)) != NULL))
 		return fail(r, 400, "invalid_request_error", why, bad);
-	if (path == NULL || catalog_open_existing(path, ROUTE_SCHEMA, 1, &db) != CATALOG_OK)
+	/* A reading decider (afmts-route's) records through a writing one. */
+	if (!d->writable) {
+		decider_init(&writer, d->catalog, 1, 0);
+		w = &writer;
+	}
+	code = decide_record(w, o, msg, sizeof msg);
+	if (w == &writer)
+		decider_close(&writer);
+	if (code == OUTCOME_MISSING || code == OUTCOME_ERROR)
 		return fail(r, 503, "unavailable", "the catalog is missing or cannot be written",
 		    NULL);
-	code = outcome_record(db, o, msg, sizeof msg);
-	catalog_close(db);
 	if (code == OUTCOME_INVALID)
 		return fail(r, 422, "invalid_request_error", msg, NULL);
 	if (code != OUTCOME_OK)
@@ -296,7 +278,7 @@ do_report(struct reply *r, const char *path, time_t now, FILE *in, const char *c
 /* --- dispatch ------------------------------------------------------------ */
 
 int
-routecgi_answer(const char *db_path, FILE *in, FILE *out, const char *client)
+routecgi_answer(struct decider *d, FILE *in, FILE *out, const char *client)
 {
 	const char *method = getenv("REQUEST_METHOD"), *info = getenv("PATH_INFO");
 	const char *qs = getenv("QUERY_STRING");
@@ -327,21 +309,22 @@ routecgi_answer(const char *db_path, FILE *in, FILE *out, const char *client)
 			r.allow = "GET, HEAD";
 			fail(&r, 405, "invalid_request_error", "use GET", NULL);
 		} else if (strcmp(info, "/status") == 0) {
-			do_status(&r, db_path, query, now);
+			do_status(&r, d, query, now);
 		} else {
-			do_route(&r, db_path, query, strcmp(info, "/v1/models") == 0, now);
+			do_route(&r, d, query, strcmp(info, "/v1/models") == 0, now);
 		}
 	} else if (strcmp(info, "/report") == 0) {
 		if (strcmp(method, "POST") != 0) {
 			r.allow = "POST";
 			fail(&r, 405, "invalid_request_error", "use POST", NULL);
 		} else {
-			do_report(&r, db_path, now, in, client);
+			do_report(&r, d, now, in, client);
 		}
 	} else {
 		fail(&r, 404, "not_found", "no such endpoint: /route, /v1/models, /status, /report",
 		    NULL);
 	}
+	decider_done(d);
 	rc = send_reply(&r, head, out);
 	fclose(r.f);
 	free(r.body);
@@ -351,13 +334,19 @@ routecgi_answer(const char *db_path, FILE *in, FILE *out, const char *client)
 int
 routecgi_main(const char *db_path)
 {
-	return routecgi_answer(db_path, stdin, stdout, NULL);
+	struct decider d;
+
+	decider_init(&d, db_path, 0, 0);
+	return routecgi_answer(&d, stdin, stdout, NULL);
 }
 
 static void
 fastcgi_request(void *db_path, FILE *in, FILE *out)
 {
-	routecgi_answer(db_path, in, out, NULL);
+	struct decider d;
+
+	decider_init(&d, db_path, 0, 0);
+	routecgi_answer(&d, in, out, NULL);
 }
 
 int

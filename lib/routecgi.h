@@ -14,6 +14,8 @@
 
 #include <stdio.h>
 
+#include "decide.h"
+
 #define ROUTECGI_MAX_QUERY 2048	/* bytes of QUERY_STRING */
 #define ROUTECGI_MAX_BODY 8192	/* bytes of a POST body */
 
@@ -24,11 +26,12 @@ int routecgi_main(const char *db_path);
 const char *routecgi_reason(int status);
 
 /*
- * The same, the request's body read from in and the answer written to out.
+ * The same through decider d, the request's body read from in and the answer
+ * written to out; d is done with (decider_done) before the answer is sent.
  * client, when not NULL, is the authenticated client (afmts-gateway's client
  * keys): a /report row is its, and a body naming a client is refused.
  */
-int routecgi_answer(const char *db_path, FILE *in, FILE *out, const char *client);
+int routecgi_answer(struct decider *d, FILE *in, FILE *out, const char *client);
 
 /*
  * The same answers as a persistent FastCGI responder on the listening socket

@@ -36,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1), *p, *client = NULL, *answer = NULL, *body;
 	size_t nanswer = 0;
+	struct decider d;
 	FILE *in, *out;
 	long length;
 
@@ -70,7 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(in != NULL && out != NULL);
 	if (p == text + size)
 		fgetc(in);
-	routecgi_answer(NULL, in, out, client);
+	decider_init(&d, NULL, 0, 0);
+	routecgi_answer(&d, in, out, client);
 	fclose(in);
 	fclose(out);
 

@@ -28,7 +28,10 @@ static const char *const names[] = {
 static void
 handler(void *arg, FILE *in, FILE *out)
 {
-	routecgi_answer(arg, in, out, NULL);
+	struct decider d;
+
+	decider_init(&d, arg, 0, 0);
+	routecgi_answer(&d, in, out, NULL);
 }
 
 int

@@ -1,0 +1,130 @@
+/*
+ * decide: snapshot or catalog, and keeping the snapshot true after each
+ * decision and outcome.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "catalog.h"
+#include "decide.h"
+#include "routekeep.h"
+
+void
+decider_init(struct decider *d, const char *catalog, int writable, int persistent)
+{
+	const char *how = getenv("AFMTS_ROUTE_SNAPSHOT");
+
+	memset(d, 0, sizeof *d);
+	d->catalog = catalog;
+	d->writable = writable;
+	d->persistent = persistent;
+	d->source = how == NULL ? DECIDE_EITHER : strcmp(how, "off") == 0 ? DECIDE_CATALOG :
+	    strcmp(how, "only") == 0 ? DECIDE_SNAPSHOT : DECIDE_EITHER;
+}
+
+void
+decider_close(struct decider *d)
+{
+	route_close(d->rc);
+	catalog_close(d->db);
+	d->rc = NULL;
+	d->db = NULL;
+}
+
+void
+decider_done(struct decider *d)
+{
+	if (!d->persistent)
+		decider_close(d);
+}
+
+/* The open catalog is still the file at d->catalog (a run may replace it). */
+static int
+still_current(const struct decider *d)
+{
+	struct stat st;
+
+	return !d->persistent ||
+	    (stat(d->catalog, &st) == 0 && st.st_dev == d->dev && st.st_ino == d->ino);
+}
+
+int
+decider_catalog(struct decider *d, sqlite3 **db)
+{
+	struct stat st;
+	int code;
+
+	if (d->catalog == NULL)
+		return DECIDE_MISSING;
+	if (d->db != NULL && still_current(d)) {
+		*db = d->db;
+		return 0;
+	}
+	decider_close(d);
+	code = catalog_open_existing(d->catalog, ROUTE_SCHEMA, d->writable, &d->db);
+	if (code != CATALOG_OK)
+		return code == CATALOG_MISSING ? DECIDE_MISSING : code == CATALOG_BUSY ?
+		    DECIDE_BUSY : DECIDE_ERROR;
+	if (stat(d->catalog, &st) == -1) {
+		decider_close(d);
+		return DECIDE_ERROR;
+	}
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	*db = d->db;
+	return 0;
+}
+
+int
+decide(struct decider *d, struct route_query *q, route_emit emit, void *arg, char *why,
+    size_t n)
+{
+	sqlite3 *db;
+	int got;
+
+	q->catalog = d->catalog;
+	if (d->catalog != NULL && d->source != DECIDE_CATALOG &&
+	    (got = route_select_snapshot(d->catalog, q, emit, arg, why, n)) != -2)
+		return got < 0 ? DECIDE_ERROR : got;
+	if (d->source == DECIDE_SNAPSHOT)
+		return DECIDE_NO_SNAPSHOT;
+	if ((got = decider_catalog(d, &db)) < 0)
+		return got;
+	if (d->rc == NULL && (d->rc = route_open(db)) == NULL)
+		return DECIDE_ERROR;
+	if ((got = route_select(d->rc, q, emit, arg, why, n)) < 0)
+		return DECIDE_ERROR;
+	/* The next decision need not ask the catalog again. */
+	if (d->source == DECIDE_EITHER)
+		routekeep_refresh(db, d->catalog, q->now);
+	return got;
+}
+
+int
+decide_record(struct decider *d, struct outcome *o, char *msg, size_t n)
+{
+	sqlite3 *db;
+	int code;
+
+	if ((code = decider_catalog(d, &db)) < 0) {
+		snprintf(msg, n, code == DECIDE_MISSING ? "no catalog" : code == DECIDE_BUSY ?
+		    "the catalog is busy" : "the catalog cannot be written");
+		return code == DECIDE_BUSY ? OUTCOME_BUSY : code == DECIDE_MISSING ?
+		    OUTCOME_MISSING : OUTCOME_ERROR;
+	}
+	if ((code = outcome_record(db, o, msg, n)) == OUTCOME_OK)
+		routekeep_outcome(db, o->u.provider, o->u.model, (int)o->u.status, o->now);
+	return code;
+}
+
+int
+decide_rebuild(struct decider *d, time_t now)
+{
+	sqlite3 *db;
+
+	if (decider_catalog(d, &db) < 0)
+		return -1;
+	return routekeep_build(db, d->catalog, now, 1);
+}
