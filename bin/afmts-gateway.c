@@ -25,6 +25,7 @@
 #include "paths.h"
 #include "route.h"
 #include "routecgi.h"
+#include "usagesum.h"
 #include "utctime.h"
 
 static const char synopsis[] = "(run by a web server: CGI or FastCGI)\n"
@@ -375,27 +376,6 @@ keys_current(struct gateway *g)
 	return g->keys_loaded ? 0 : -1;
 }
 
-/* Requests the client made today (UTC), as counted in usage_clients; -1 on error. */
-static long
-used_today(sqlite3 *db, const char *client)
-{
-	sqlite3_stmt *st = catalog_prepare(db,
-	    "SELECT coalesce(sum(requests), 0) FROM usage_clients WHERE client = ?1 AND day >= ?2");
-	char day[UTCTIME_LEN];
-	long n = -1;
-
-	if (st == NULL || utctime_format(utctime_now(), day) == -1) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, day, 10, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /*
  * Who is asking, when client keys are on: *client is its name (NULL when keys
  * are off).  With budget, its requests of today are counted too (from the catalog).
@@ -427,7 +407,7 @@ authenticate(struct gateway *g, FILE *out, const char **client, int budget)
 	*client = k->name;
 	if (!budget || k->rpd < 0)
 		return 0;
-	if (decider_catalog(&g->d, &db) < 0 || (used = used_today(db, k->name)) < 0) {
+	if (decider_catalog(&g->d, &db) < 0 || (used = usagesum_client_today(db, k->name, utctime_now())) < 0) {
 		fail(out, 503, "unavailable", "the catalog cannot be read", 0, NULL);
 		return -1;
 	}

@@ -253,3 +253,23 @@ usagesum_free(struct usagesum *s)
 	free(s->totals);
 	free(s);
 }
+
+long
+usagesum_client_today(sqlite3 *db, const char *client, time_t now)
+{
+	sqlite3_stmt *st = catalog_prepare(db,
+	    "SELECT coalesce(sum(requests), 0) FROM usage_clients WHERE client = ?1 AND day >= ?2");
+	char day[UTCTIME_LEN];
+	long n = -1;
+
+	if (st == NULL || utctime_format(now, day) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, day, 10, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

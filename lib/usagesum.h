@@ -10,6 +10,7 @@
 #define AFMTS_USAGESUM_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -35,5 +36,8 @@ size_t usagesum_keys(const struct usagesum *s);
 int usagesum_flush(struct usagesum *s, sqlite3 *db);
 
 void usagesum_free(struct usagesum *s);
+
+/* Requests client made on now's UTC day, as counted in usage_clients; -1 on error. */
+long usagesum_client_today(sqlite3 *db, const char *client, time_t now);
 
 #endif
