@@ -61,11 +61,12 @@ TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o 
 # The decision path: SQLite and our own code only (no libjq, no libcurl).
 ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
              lib/routesnap.o lib/routekeep.o lib/decide.o \
-             lib/routeout.o lib/routestatus.o lib/routecgi.o lib/fastcgi.o lib/form.o lib/outcome.o \
+             lib/routeout.o lib/routestatus.o lib/routecgi.o lib/cgi.o lib/fastcgi.o lib/form.o lib/outcome.o \
              lib/err.o lib/cli.o lib/utctime.o lib/paths.o lib/strset.o
 
 # The gateway: the decision path plus libcurl (forwarding) and libjq (JSON).
-GATEWAY_OBJS = $(ROUTE_OBJS) lib/chatreq.o lib/forward.o lib/http.o lib/clientkeys.o lib/sha256.o
+GATEWAY_OBJS = $(ROUTE_OBJS) lib/gateway.o lib/fallback.o lib/chatreq.o lib/forward.o lib/http.o \
+               lib/clientkeys.o lib/sha256.o
 
 # Reports: SQLite and our own code.
 REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \

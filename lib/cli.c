@@ -76,3 +76,21 @@ cli_number(const char *opt, const char *arg, long min, long max, long *out)
 	*out = v;
 	return 0;
 }
+
+long
+cli_env_number(const char *name, long min, long max, long dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v < min || v > max) {
+		err_warn("%s=%s: not a number from %ld to %ld; using %ld", name, s, min, max, dflt);
+		return dflt;
+	}
+	return v;
+}

@@ -46,4 +46,11 @@ _Noreturn void cli_usage_error(const char *fmt, ...)
  */
 int cli_number(const char *opt, const char *arg, long min, long max, long *out);
 
+/*
+ * The environment variable name as a decimal number in [min, max]; dflt when
+ * it is unset or empty, and (with a warning saying so) when it is not such a
+ * number.
+ */
+long cli_env_number(const char *name, long min, long max, long dflt);
+
 #endif

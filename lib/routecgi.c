@@ -1,12 +1,11 @@
 /*
  * routecgi: one HTTP request in, one response out.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cgi.h"
 #include "decide.h"
 #include "err.h"
 #include "fastcgi.h"
@@ -25,44 +24,13 @@ struct reply {
 	const char *allow;	/* for 405 */
 };
 
-const char *
-routecgi_reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return status < 500 ? "Client Error" : "Server Error";
-	}
-}
-
 /* Replace whatever was written with a JSON error. */
 static int
 fail(struct reply *r, int status, const char *type, const char *msg, const char *param)
 {
 	rewind(r->f);
 	r->status = status;
-	fputs("{\"error\":{\"message\":", r->f);
-	jsonw_str(r->f, msg);
-	jsonw_key(r->f, "type", 0);
-	jsonw_str(r->f, type);
-	if (param != NULL && *param != '\0') {
-		jsonw_key(r->f, "param", 0);
-		jsonw_str(r->f, param);
-	}
-	fputs("}}\n", r->f);
+	cgi_error_json(r->f, type, msg, param);
 	return 0;
 }
 
@@ -72,12 +40,11 @@ send_reply(struct reply *r, int head, FILE *out)
 	long end = ftell(r->f);
 
 	fflush(r->f);
-	fprintf(out, "Status: %d %s\r\nContent-Type: application/json\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", r->status,
-	    routecgi_reason(r->status));
+	cgi_head(out, r->status, "application/json");
 	if (r->allow != NULL)
-		fprintf(out, "Allow: %s\r\n", r->allow);
-	fprintf(out, "Content-Length: %ld\r\n\r\n", end);
+		cgi_header(out, "Allow", r->allow);
+	fprintf(out, "Content-Length: %ld\r\n", end);
+	cgi_head_end(out);
 	if (!head)
 		fwrite(r->body, 1, (size_t)end, out);
 	return fflush(out) == EOF ? 1 : 0;
@@ -139,8 +106,9 @@ answer(struct reply *r, struct routeout *out, int n, int models, const char *why
 }
 
 static int
-do_route(struct reply *r, struct decider *d, char *query, int models, time_t now)
+do_route(struct reply *r, struct decider *d, const char *query, int models, time_t now)
 {
+	char copy[CGI_MAX_QUERY + 1];
 	struct route_args a;
 	struct routeout out;
 	char bad[80], why[512] = "";
@@ -154,7 +122,9 @@ do_route(struct reply *r, struct decider *d, char *query, int models, time_t now
 		a.q.count = 0;
 		a.q.strategy = ROUTE_FREE_FIRST;
 	}
-	if ((msg = form_parse(query, route_pair, &a, bad, sizeof bad)) != NULL)
+	/* form_parse decodes in place: a copy, never the environment. */
+	snprintf(copy, sizeof copy, "%s", query);
+	if ((msg = form_parse(copy, route_pair, &a, bad, sizeof bad)) != NULL)
 		return fail(r, 400, "invalid_request_error", msg, bad);
 	if (d->catalog == NULL)
 		return unusable(r, d, DECIDE_MISSING), 0;
@@ -203,57 +173,29 @@ outcome_pair(const char *name, const char *value, void *arg)
 	return outcome_param(&a->o, name, value);
 }
 
-/* Read exactly CONTENT_LENGTH bytes of body into buf (NUL-terminated).  A status or 0. */
 static int
-read_body(char *buf, size_t cap, FILE *in)
+do_report(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
 {
-	const char *cl = getenv("CONTENT_LENGTH"), *ct = getenv("CONTENT_TYPE");
-	char *end;
-	unsigned long len;
-	size_t got = 0;
-
-	if (ct != NULL && *ct != '\0' &&
-	    strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
-		return 415;
-	if (cl == NULL || *cl == '\0')
-		return 411;
-	errno = 0;
-	len = strtoul(cl, &end, 10);
-	if (*end != '\0' || errno != 0 || *cl == '-')
-		return 400;
-	if (len >= cap)
-		return 413;
-	while (got < len) {
-		size_t k = fread(buf + got, 1, len - got, in);
-
-		if (k == 0)
-			return 400;
-		got += k;
-	}
-	buf[got] = '\0';
-	return memchr(buf, '\0', got) != NULL ? 400 : 0;
-}
-
-static int
-do_report(struct reply *r, struct decider *d, time_t now, FILE *in, const char *client)
-{
-	static char body[ROUTECGI_MAX_BODY + 1];
 	struct report_args a;
 	struct outcome *o = &a.o;
 	struct decider writer, *w = d;
-	char bad[80], msg[160];
+	char bad[80], msg[160], *body;
 	const char *why;
+	size_t len;
 	int status, code;
 
-	if ((status = read_body(body, sizeof body, in)) != 0)
-		return fail(r, status, "invalid_request_error", status == 413 ?
-		    "the body is larger than 8192 bytes" : status == 415 ?
-		    "send application/x-www-form-urlencoded" : status == 411 ?
-		    "a Content-Length is required" : "the body could not be read", NULL);
+	status = cgi_body(req, "application/x-www-form-urlencoded", 0, ROUTECGI_MAX_BODY, &body,
+	    &len, &why);
+	if (status != 0)
+		return fail(r, status, "invalid_request_error", why, NULL);
 	outcome_init(o, now);
 	a.client = client;
-	if ((why = form_parse(body, outcome_pair, &a, bad, sizeof bad)) != NULL ||
-	    (client != NULL && (why = outcome_param(o, "client", client)) != NULL))
+	bad[0] = '\0';
+	if ((why = form_parse(body, outcome_pair, &a, bad, sizeof bad)) == NULL && client != NULL)
+		why = outcome_param(o, "client", client);
+	free(body);
+	if (why != NULL)
 		return fail(r, 400, "invalid_request_error", why, bad);
 	/* A reading decider (afmts-route's) records through a writing one. */
 	if (!d->writable) {
@@ -277,55 +219,83 @@ do_report(struct reply *r, struct decider *d, time_t now, FILE *in, const char *
 
 /* --- dispatch ------------------------------------------------------------ */
 
-int
-routecgi_answer(struct decider *d, FILE *in, FILE *out, const char *client)
+struct endpoint {
+	const char	*path, *method, *allow;
+	int		(*answer)(struct reply *, struct decider *, const struct cgi_request *,
+			    time_t, const char *);
+};
+
+static int
+get_route(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
 {
-	const char *method = getenv("REQUEST_METHOD"), *info = getenv("PATH_INFO");
-	const char *qs = getenv("QUERY_STRING");
-	static char query[ROUTECGI_MAX_QUERY + 1];
-	struct reply r = { .status = 500 };
-	int head, get, rc;
+	(void)client;
+	return do_route(r, d, req->query, 0, now);
+}
+
+static int
+get_models(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
+{
+	(void)client;
+	return do_route(r, d, req->query, 1, now);
+}
+
+static int
+get_status(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
+{
+	(void)client;
+	return do_status(r, d, req->query, now);
+}
+
+static const struct endpoint endpoints[] = {
+	{ "/route", "GET", "GET, HEAD", get_route },
+	{ "/v1/models", "GET", "GET, HEAD", get_models },
+	{ "/status", "GET", "GET, HEAD", get_status },
+	{ "/report", "POST", "POST", do_report },
+};
+
+/* The answer of req into r. */
+static void
+dispatch(struct reply *r, struct decider *d, const struct cgi_request *req, const char *client)
+{
 	time_t now = utctime_now();
+	size_t i, n = sizeof endpoints / sizeof endpoints[0];
+
+	for (i = 0; i < n && strcmp(req->path, endpoints[i].path) != 0; i++)
+		continue;
+	if (now == (time_t)-1) {
+		fail(r, 503, "unavailable", "AFMTS_NOW is not a valid time", NULL);
+	} else if (strlen(req->query) > CGI_MAX_QUERY) {
+		fail(r, 414, "invalid_request_error", "the query string is longer than 2048 bytes",
+		    NULL);
+	} else if (i == n) {
+		fail(r, 404, "not_found", "no such endpoint: /route, /v1/models, /status, /report",
+		    NULL);
+	} else if (!cgi_method(req, endpoints[i].method)) {
+		r->allow = endpoints[i].allow;
+		fail(r, 405, "invalid_request_error", strcmp(endpoints[i].method, "GET") == 0 ?
+		    "use GET" : "use POST", NULL);
+	} else {
+		endpoints[i].answer(r, d, req, now, client);
+	}
+}
+
+int
+routecgi_answer(struct decider *d, const struct cgi_request *req, FILE *out, const char *client)
+{
+	struct reply r = { .status = 500 };
+	int rc;
 
 	if ((r.f = open_memstream(&r.body, &r.len)) == NULL) {
 		err_warn("out of memory");
 		fprintf(out, "Status: 500 Internal Server Error\r\n\r\n");
 		return 1;
 	}
-	method = method != NULL ? method : "GET";
-	info = info != NULL && *info != '\0' ? info : "/";
-	qs = qs != NULL ? qs : "";
-	head = strcmp(method, "HEAD") == 0;
-	get = head || strcmp(method, "GET") == 0;
-	if (now == (time_t)-1)
-		fail(&r, 503, "unavailable", "AFMTS_NOW is not a valid time", NULL);
-	else if (strlen(qs) > ROUTECGI_MAX_QUERY)
-		fail(&r, 414, "invalid_request_error", "the query string is longer than 2048 bytes",
-		    NULL);
-	else if (strcmp(info, "/route") == 0 || strcmp(info, "/v1/models") == 0 ||
-	    strcmp(info, "/status") == 0) {
-		strcpy(query, qs);
-		if (!get) {
-			r.allow = "GET, HEAD";
-			fail(&r, 405, "invalid_request_error", "use GET", NULL);
-		} else if (strcmp(info, "/status") == 0) {
-			do_status(&r, d, query, now);
-		} else {
-			do_route(&r, d, query, strcmp(info, "/v1/models") == 0, now);
-		}
-	} else if (strcmp(info, "/report") == 0) {
-		if (strcmp(method, "POST") != 0) {
-			r.allow = "POST";
-			fail(&r, 405, "invalid_request_error", "use POST", NULL);
-		} else {
-			do_report(&r, d, now, in, client);
-		}
-	} else {
-		fail(&r, 404, "not_found", "no such endpoint: /route, /v1/models, /status, /report",
-		    NULL);
-	}
+	dispatch(&r, d, req, client);
 	decider_done(d);
-	rc = send_reply(&r, head, out);
+	rc = send_reply(&r, req->head, out);
 	fclose(r.f);
 	free(r.body);
 	return rc;
@@ -336,25 +306,26 @@ routecgi_main(const char *db_path)
 {
 	struct decider d;
 
+	struct cgi_request req;
+
+	cgi_request(&req, stdin);
 	decider_init(&d, db_path, 0, 0);
-	return routecgi_answer(&d, stdin, stdout, NULL);
+	return routecgi_answer(&d, &req, stdout, NULL);
 }
 
 static void
 fastcgi_request(void *db_path, FILE *in, FILE *out)
 {
 	struct decider d;
+	struct cgi_request req;
 
+	cgi_request(&req, in);
 	decider_init(&d, db_path, 0, 0);
-	routecgi_answer(&d, in, out, NULL);
+	routecgi_answer(&d, &req, out, NULL);
 }
 
 int
 routecgi_fastcgi(const char *db_path)
 {
-	static const char *const names[] = {
-		"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
-	};
-
-	return fastcgi_serve(names, 64 * 1024, 0, fastcgi_request, (void *)db_path);
+	return fastcgi_serve(cgi_variables, 64 * 1024, 0, fastcgi_request, (void *)db_path);
 }

@@ -14,24 +14,22 @@
 
 #include <stdio.h>
 
+#include "cgi.h"
 #include "decide.h"
 
-#define ROUTECGI_MAX_QUERY 2048	/* bytes of QUERY_STRING */
 #define ROUTECGI_MAX_BODY 8192	/* bytes of a POST body */
 
 /* Answer the request described by the environment on stdout.  Returns 0, or 1 if it failed. */
 int routecgi_main(const char *db_path);
 
-/* The reason phrase of an HTTP status, for a CGI Status line. */
-const char *routecgi_reason(int status);
-
 /*
- * The same through decider d, the request's body read from in and the answer
- * written to out; d is done with (decider_done) before the answer is sent.
+ * Answer req (cgi.h) through decider d on out; d is done with
+ * (decider_done) before the answer is sent.
  * client, when not NULL, is the authenticated client (afmts-gateway's client
  * keys): a /report row is its, and a body naming a client is refused.
  */
-int routecgi_answer(struct decider *d, FILE *in, FILE *out, const char *client);
+int routecgi_answer(struct decider *d, const struct cgi_request *req, FILE *out,
+    const char *client);
 
 /*
  * The same answers as a persistent FastCGI responder on the listening socket

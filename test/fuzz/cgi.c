@@ -37,6 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = malloc(size + 1), *p, *client = NULL, *answer = NULL, *body;
 	size_t nanswer = 0;
 	struct decider d;
+	struct cgi_request req;
 	FILE *in, *out;
 	long length;
 
@@ -71,8 +72,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(in != NULL && out != NULL);
 	if (p == text + size)
 		fgetc(in);
+	cgi_request(&req, in);
 	decider_init(&d, NULL, 0, 0);
-	routecgi_answer(&d, in, out, client);
+	routecgi_answer(&d, &req, out, client);
 	fclose(in);
 	fclose(out);
 

@@ -21,17 +21,16 @@
 
 #define MAX_SENT (64 * 1024)	/* fits the socket's buffer: no thread needed */
 
-static const char *const names[] = {
-	"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH", "CONTENT_TYPE", NULL
-};
 
 static void
 handler(void *arg, FILE *in, FILE *out)
 {
 	struct decider d;
+	struct cgi_request req;
 
+	cgi_request(&req, in);
 	decider_init(&d, arg, 0, 0);
-	routecgi_answer(&d, in, out, NULL);
+	routecgi_answer(&d, &req, out, NULL);
 }
 
 int
@@ -82,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((k = write(sv[1], data + off, size - off)) <= 0)
 			break;	/* the buffer is full: the rest is not sent */
 	shutdown(sv[1], SHUT_WR);
-	FUZZ_CHECK(fastcgi_connection(sv[0], names, 64 * 1024, handler, NULL) == 0);
+	FUZZ_CHECK(fastcgi_connection(sv[0], cgi_variables, 64 * 1024, handler, NULL) == 0);
 	close(sv[0]);
 	while (nback < (1 << 20) && (k = read(sv[1], back + nback, (1 << 20) - nback)) > 0)
 		nback += (size_t)k;

@@ -1,0 +1,71 @@
+/*
+ * cgi: the one HTTP front door of afmts-route and afmts-gateway, under CGI
+ * (RFC 3875) or FastCGI (fastcgi.h, which sets the same variables).
+ *
+ * A request is what the web server hands over: method, path, query string,
+ * authorization and a body of at most a declared size, read whole and
+ * checked before any handler sees it.  An answer is a head (status, content
+ * type, the headers every answer carries) and a body; errors are JSON in
+ * OpenAI's shape, {"error": {"message", "type", "param"}}.
+ */
+#ifndef AFMTS_CGI_H
+#define AFMTS_CGI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CGI_MAX_QUERY 2048	/* bytes of QUERY_STRING */
+
+/* The CGI variables handlers read (fastcgi_serve's names), NULL-terminated. */
+extern const char *const cgi_variables[];
+
+struct cgi_request {
+	const char	*method;	/* GET when unset */
+	const char	*path;		/* PATH_INFO, "/" when unset */
+	const char	*query;		/* QUERY_STRING, "" when unset */
+	const char	*authorization;	/* HTTP_AUTHORIZATION, or NULL */
+	int		 head;		/* HEAD: the answer's head alone */
+	FILE		*in;		/* the body */
+};
+
+/* The request of the environment, its body on in. */
+void cgi_request(struct cgi_request *r, FILE *in);
+
+/* r's method is method (a HEAD is a GET). */
+int cgi_method(const struct cgi_request *r, const char *method);
+
+/*
+ * Read r's body, CONTENT_LENGTH bytes of at most max, into *body (for the
+ * caller to free; NUL-terminated) and *len.  Its CONTENT_TYPE must begin with
+ * type (when absent: refused if required, else taken as type).  Returns 0, or
+ * the HTTP status to answer (400, 411, 413, 415, 503) with *why saying why.
+ */
+int cgi_body(const struct cgi_request *r, const char *type, int required, size_t max,
+    char **body, size_t *len, const char **why);
+
+/* The reason phrase of an HTTP status. */
+const char *cgi_reason(int status);
+
+/*
+ * The head of an answer: its status, content type (control characters
+ * masked) and the headers every answer carries; add more with cgi_header,
+ * end with cgi_head_end.
+ */
+void cgi_head(FILE *out, int status, const char *type);
+
+/* One more header line; control characters (and so line breaks) in value become '?'. */
+void cgi_header(FILE *out, const char *name, const char *value);
+
+void cgi_head_end(FILE *out);
+
+/* An error object, {"error":{"message":msg,"type":type[,"param":param]}}, and a newline. */
+void cgi_error_json(FILE *out, const char *type, const char *msg, const char *param);
+
+/*
+ * A whole error answer: head and error object; name, when not NULL, is one
+ * more header with its value.
+ */
+void cgi_fail(FILE *out, int status, const char *type, const char *msg, const char *name,
+    const char *value);
+
+#endif
