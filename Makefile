@@ -59,9 +59,9 @@ TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o 
              lib/modelscan.o lib/registry.o lib/pagerule.o lib/routesnap.o
 
 # The decision path: SQLite and our own code only (no libjq, no libcurl).
-ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/health.o lib/budget.o lib/route.o lib/jsonw.o \
+ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/health.o lib/budget.o lib/route.o lib/routeparam.o lib/param.o lib/jsonw.o \
              lib/routesnap.o lib/routekeep.o lib/decide.o \
-             lib/routeout.o lib/routestatus.o lib/routecgi.o lib/cgi.o lib/fastcgi.o lib/form.o lib/outcome.o \
+             lib/routeout.o lib/routestatus.o lib/routecgi.o lib/routecli.o lib/cgi.o lib/fastcgi.o lib/form.o lib/outcome.o \
              lib/err.o lib/cli.o lib/utctime.o lib/paths.o lib/strset.o
 
 # The gateway: the decision path plus libcurl (forwarding) and libjq (JSON).

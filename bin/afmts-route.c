@@ -14,6 +14,7 @@
 #include "paths.h"
 #include "route.h"
 #include "routecgi.h"
+#include "routecli.h"
 #include "routeout.h"
 #include "routestatus.h"
 #include "utctime.h"
@@ -126,101 +127,6 @@ static const char *const outcome_names[] = {
 	[OPT_ERROR - OPT_STATUS] = "error",
 };
 
-/* The exit status of a catalog that cannot be used, said on stderr when not yet. */
-static int
-catalog_failed(const char *path, int code)
-{
-	if (code == DECIDE_MISSING)
-		err_warn("catalog %s: not found (run afmts-discover first)", path);
-	if (code == DECIDE_NO_SNAPSHOT)
-		err_warn("%s.route: the route snapshot cannot answer (missing, busy or expired)",
-		    path);
-	return code == DECIDE_MISSING || code == DECIDE_BUSY ? 3 : 4;
-}
-
-static int
-report(const char *path, struct outcome *o)
-{
-	struct decider d;
-	char msg[160];
-	int code;
-
-	/* Never created here: an outcome alone does not make a catalog. */
-	decider_init(&d, path, 1, 0);
-	code = decide_record(&d, o, msg, sizeof msg);
-	decider_close(&d);
-	if (code == OUTCOME_MISSING)
-		return catalog_failed(path, DECIDE_MISSING);
-	if (code == OUTCOME_INVALID) {
-		err_warn("--report %s: %s", o->u.model, msg);
-		return CLI_USAGE;
-	}
-	return code;
-}
-
-/* The output, begun at the first candidate: nothing is printed when none fits. */
-struct output {
-	struct routeout	 out;
-	enum routeout_format format;
-	int		 begun;
-};
-
-static int
-candidate(const struct candidate *c, void *arg)
-{
-	struct output *o = arg;
-
-	if (!o->begun) {
-		routeout_begin(&o->out, stdout, o->format);
-		o->begun = 1;
-	}
-	return routeout_candidate(c, &o->out);
-}
-
-/* --state or --refresh: from the catalog itself. */
-static int
-catalog_task(struct decider *d, time_t now, int state)
-{
-	sqlite3 *db;
-	int code;
-
-	if ((code = decider_catalog(d, &db)) < 0)
-		return catalog_failed(d->catalog, code);
-	if (state)
-		return routestatus_write(db, now, stdout) == -1 ? 4 : 0;
-	return decide_rebuild(d, now) == -1 ? 4 : 0;
-}
-
-static int
-choose(const char *path, struct route_query *q, enum routeout_format format, int state,
-    int refresh)
-{
-	struct decider d;
-	struct output o = { .format = format };
-	char why[512] = "";
-	int n;
-
-	decider_init(&d, path, 0, 0);
-	if (state || refresh) {
-		n = catalog_task(&d, q->now, state);
-		decider_close(&d);
-		return n;
-	}
-	n = decide(&d, q, candidate, &o, why, sizeof why);
-	decider_close(&d);
-	if (n < 0)
-		return catalog_failed(path, n);
-	if (n > 0)
-		routeout_end(&o.out);
-	if (n == 0)
-		err_warn("no model fits: %s", why);
-	if (fflush(stdout) == EOF) {
-		err_warn("stdout: write error");
-		return 4;
-	}
-	return n > 0 ? 0 : 1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -303,11 +209,12 @@ main(int argc, char **argv)
 	if (report_model != NULL) {
 		if (provider != NULL && (why = outcome_param(&o, "provider", provider)) != NULL)
 			cli_usage_error("--provider %s: %s", provider, why);
-		rc = report(path, &o);
+		rc = routecli_report(path, &o);
 	} else {
 		if (provider != NULL && (why = route_param(&q, "provider", provider)) != NULL)
 			cli_usage_error("--provider %s: %s", provider, why);
-		rc = choose(path, &q, format, state, refresh);
+		rc = state || refresh ? routecli_catalog(path, q.now, state) :
+		    routecli_choose(path, &q, format);
 	}
 	free(path);
 	return rc;

@@ -85,9 +85,10 @@ void route_close(struct route_ctx *rc);
 void route_query_init(struct route_query *q, time_t now);
 
 /*
- * Apply one parameter (name as in the CGI query string: need, min_context,
- * prompt_tokens, modality, family, model, provider, exclude_provider,
- * max_price, strategy, count, seed) to q.  Returns NULL, or a static message saying what is wrong.
+ * Apply one parameter to q, by its name in the CGI query string (need,
+ * min_context, prompt_tokens, modality, family, model, provider,
+ * exclude_provider, max_price, strategy, count, seed: routeparam.h declares
+ * them).  Returns NULL, or a static message saying what is wrong.
  */
 const char *route_param(struct route_query *q, const char *name, const char *value);
 

@@ -2,6 +2,7 @@
  * routesnap: the route snapshot file, its lock, reading and writing it.
  */
 #define _GNU_SOURCE		/* statx: a catalog's birth time */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -134,6 +135,9 @@ map_checked(struct routesnap *s, int fd, const char *catalog)
 	s->e = (const struct routesnap_entry *)(const void *)(s->map + sizeof *h);
 	s->strings = (const char *)s->map + h->strings_off;
 	s->nstrings = (size_t)h->strings_len;
+	/* What the checks above proved: the entries, then the strings, end the file. */
+	assert((const unsigned char *)(s->e + s->n) == (const unsigned char *)s->strings);
+	assert((const unsigned char *)s->strings + s->nstrings == s->map + s->size);
 	return 0;
 }
 
@@ -192,8 +196,11 @@ routesnap_close(struct routesnap *s)
 const char *
 routesnap_str(const struct routesnap *s, size_t i, enum routesnap_string which)
 {
-	uint32_t off = s->e[i].s[which].off, len = s->e[i].s[which].len;
+	uint32_t off, len;
 
+	assert(i < s->n && (int)which >= 0 && which < RS_NSTRINGS);
+	off = s->e[i].s[which].off;
+	len = s->e[i].s[which].len;
 	if (len == NULL_LEN || off >= s->nstrings || len >= s->nstrings - off ||
 	    s->strings[off + len] != '\0')
 		return NULL;
@@ -206,6 +213,7 @@ routesnap_rejudge(int fd, size_t i, const struct routesnap_judgment *j)
 	off_t at = (off_t)(sizeof(struct header) + i * sizeof(struct routesnap_entry) +
 	    offsetof(struct routesnap_entry, j));
 
+	assert(fd >= 0 && j != NULL);
 	return pwrite(fd, j, sizeof *j, at) == (ssize_t)sizeof *j ? 0 : -1;
 }
 
@@ -263,6 +271,7 @@ keep(struct routesnap_builder *b, const char *s, uint32_t *off, uint32_t *len)
 		b->strings = p;
 		b->strcap = cap;
 	}
+	assert(b->nstrings + k + 1 <= b->strcap);
 	memcpy(b->strings + b->nstrings, s, k + 1);
 	*off = (uint32_t)b->nstrings;
 	*len = (uint32_t)k;
@@ -332,6 +341,7 @@ routesnap_builder_write(struct routesnap_builder *b, const char *catalog)
 	h.n = b->n;
 	h.strings_off = sizeof h + b->n * sizeof(struct routesnap_entry);
 	h.strings_len = b->nstrings;
+	assert(b->n <= MAX_ENTRIES && b->nstrings < NULL_LEN);
 	/* Readable by whoever may read the catalog, as its own files are. */
 	if (fchmod(fd, cst.st_mode & 0666) == 0 && write_all(fd, &h, sizeof h) == 0 &&
 	    write_all(fd, b->e, b->n * sizeof *b->e) == 0 &&
