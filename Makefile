@@ -77,7 +77,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
              test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
              test/unit/test_escape.o test/unit/test_usage.o test/unit/test_modelscan.o \
-             test/unit/test_figure.o test/unit/test_form.o
+             test/unit/test_figure.o test/unit/test_form.o test/unit/test_route.o
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
@@ -123,11 +123,15 @@ bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/pages.o lib/condcache.o lib/escape.o lib/table.o \
                 lib/column.o lib/figure.o \
                 lib/period.o lib/chart.o lib/jsonw.o lib/sha256.o \
-                lib/usage.o lib/usagerow.o lib/catalog.o lib/latency.o lib/modelscan.o lib/form.o
+                lib/usage.o lib/usagerow.o lib/catalog.o lib/latency.o lib/modelscan.o lib/form.o \
+                lib/health.o lib/budget.o lib/routesnap.o lib/routeparam.o lib/param.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) \
 		`pkg-config --libs libcurl sqlite3` -lm -pthread
+
+# The constraint table's tests include lib/route.c.
+test/unit/test_route.o: lib/route.c
 
 test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)

@@ -19,7 +19,6 @@
 #include "utctime.h"
 
 #define MAX_CONDS (6 + 4 * ROUTE_MAX_TERMS)
-#define MAX_PARAMS (4 + 4 * ROUTE_MAX_TERMS)
 
 struct route_ctx *
 route_open(sqlite3 *db)
@@ -47,48 +46,294 @@ route_close(struct route_ctx *rc)
 	free(rc);
 }
 
-/* --- constraints as SQL ---------------------------------------------- */
+/* --- constraints: as SQL, and as a test of a route snapshot entry --------- */
 
-/* Each constraint as SQL, and as what a snapshot entry is checked against. */
+/* The kinds of constraint, each one row of cond_rules below. */
 enum cond_kind {
-	C_FREE, C_MAX_PRICE, C_PROVIDER_IN, C_PROVIDER_NOT_IN, C_MODEL, C_FAMILY,
-	C_MODALITY_IN, C_MODALITY_OUT, C_TEXT_OUT, C_MIN_CONTEXT, C_NEED
+	C_FREE, C_MAX_PRICE, C_MAX_PRICE_AT, C_PROVIDER_IN, C_PROVIDER_NOT_IN, C_MODEL,
+	C_FAMILY, C_MODALITY_IN, C_MODALITY_OUT, C_TEXT_OUT, C_MIN_CONTEXT, C_NEED, C_NKINDS
 };
 
+/* A bound parameter: text, or the number d when s is NULL. */
+struct param {
+	const char *s;
+	double	 d;
+};
+
+/* One constraint of a request: its kind's rule applied to its arguments. */
+struct cond {
+	char	 sql[400];
+	char	 label[128];
+	enum cond_kind kind;
+	struct param arg[2];		/* ?1 and ?2 of its rule */
+	const char *const *list;	/* ?* of its rule: providers */
+	int	 nlist;
+};
+
+/*
+ * Worst case: max_price and its prompt, model, family, min_context, and four
+ * lists of ROUTE_MAX_TERMS.
+ */
+#define MAX_PARAMS (5 + 4 * ROUTE_MAX_TERMS)
+
 struct sqlq {
-	struct cond {
-		char	 sql[400];
-		char	 label[128];
-		enum cond_kind kind;
-		const char *word;	/* model, family, or a "quoted" modality or feature */
-		const char *const *list;	/* providers */
-		int	 nlist;
-		double	 num;		/* max_price, min_context */
-		double	 prompt;	/* max_price: the prompt's tokens, 0: the base price */
-	}		 c[MAX_CONDS];
+	struct cond	 c[MAX_CONDS];
 	int		 nc;
-	struct param {
-		const char *s;		/* text, or NULL for the number d */
-		double	 d;
-	}		 p[MAX_PARAMS];
+	struct param	 p[MAX_PARAMS];
 	int		 np;
 	char		 quoted[ROUTE_MAX_TERMS * 2][40];	/* "word" with its quotes */
 	int		 nquoted;
 };
 
+/*
+ * The prices of the highest of tiers (price_tiers JSON text, as stored) whose
+ * min_prompt_tokens a prompt of n tokens reaches, into *in and *out: 1; 0
+ * when it reaches none (or there are none).
+ */
 static int
-param_text(struct sqlq *b, const char *s)
+tier_reached(const char *tiers, double n, double *in, double *out)
 {
-	b->p[b->np].s = s;
-	return ++b->np;
+	static const char *const keys[3] = {
+		"\"min_prompt_tokens\":", "\"input_price\":", "\"output_price\":"
+	};
+	double best = -1;
+	const char *p = tiers;
+
+	while (p != NULL && (p = strchr(p, '{')) != NULL) {
+		const char *close = strchr(p, '}');
+		char obj[256];
+		double v[3];
+		int ok = 1;
+
+		if (close == NULL || (size_t)(close - p) >= sizeof obj)
+			break;
+		memcpy(obj, p, (size_t)(close - p));
+		obj[close - p] = '\0';
+		for (int k = 0; k < 3 && ok; k++) {
+			const char *at = strstr(obj, keys[k]);
+			char *end;
+
+			ok = at != NULL;
+			if (ok) {
+				v[k] = strtod(at + strlen(keys[k]), &end);
+				ok = end != at + strlen(keys[k]);
+			}
+		}
+		if (ok && v[0] <= n && v[0] > best) {
+			best = v[0];
+			*in = v[1];
+			*out = v[2];
+		}
+		p = close + 1;
+	}
+	return best >= 0;
+}
+
+/*
+ * Each fits_KIND: the constraint c holds for snapshot entry i, as the SQL of
+ * its rule does for the row the entry was made from (NULL is false).
+ */
+static int
+fits_free(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	(void)c;
+	return s->e[i].free_value == 1;
 }
 
 static int
-param_num(struct sqlq *b, double d)
+fits_max_price(const struct routesnap *s, size_t i, const struct cond *c)
 {
-	b->p[b->np].s = NULL;
-	b->p[b->np].d = d;
+	const struct routesnap_entry *e = &s->e[i];
+
+	return e->free_value == 1 || ((e->flags & RSF_IN_PRICE) && (e->flags & RSF_OUT_PRICE) &&
+	    e->input_price <= c->arg[0].d && e->output_price <= c->arg[0].d);
+}
+
+static int
+fits_max_price_at(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	const char *t = routesnap_str(s, i, RS_PRICE_TIERS);
+	double in, out;
+
+	if (s->e[i].free_value != 1 && t != NULL && tier_reached(t, c->arg[1].d, &in, &out))
+		return in <= c->arg[0].d && out <= c->arg[0].d;
+	return fits_max_price(s, i, c);
+}
+
+static int
+provider_listed(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	const char *t = routesnap_str(s, i, RS_PROVIDER);
+
+	for (int k = 0; t != NULL && k < c->nlist; k++)
+		if (strcmp(t, c->list[k]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+fits_provider_in(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	return provider_listed(s, i, c);
+}
+
+static int
+fits_provider_not_in(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	return routesnap_str(s, i, RS_PROVIDER) != NULL && !provider_listed(s, i, c);
+}
+
+/* String which of entry i equals c's text (SQL's =, NULL false). */
+static int
+equals(const struct routesnap *s, size_t i, enum routesnap_string which, const struct cond *c)
+{
+	const char *t = routesnap_str(s, i, which);
+
+	return t != NULL && strcmp(t, c->arg[0].s) == 0;
+}
+
+/* String which of entry i holds c's text (SQL's instr() > 0, NULL false). */
+static int
+holds(const struct routesnap *s, size_t i, enum routesnap_string which, const struct cond *c)
+{
+	const char *t = routesnap_str(s, i, which);
+
+	return t != NULL && strstr(t, c->arg[0].s) != NULL;
+}
+
+static int
+fits_model(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	return equals(s, i, RS_MODEL, c);
+}
+
+static int
+fits_family(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	return equals(s, i, RS_FAMILY, c);
+}
+
+static int
+fits_modality_in(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	return holds(s, i, RS_MOD_IN, c);
+}
+
+static int
+fits_modality_out(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	return holds(s, i, RS_MOD_OUT, c);
+}
+
+static int
+fits_text_out(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	const char *t = routesnap_str(s, i, RS_MOD_OUT);
+
+	(void)c;
+	return !(s->e[i].flags & RSF_MODALITIES) || (t != NULL && strstr(t, "\"text\"") != NULL);
+}
+
+static int
+fits_min_context(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	const struct routesnap_entry *e = &s->e[i];
+
+	return (e->flags & RSF_CONTEXT) && (double)e->context_length >= c->arg[0].d;
+}
+
+static int
+fits_need(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	return holds(s, i, RS_FEATURES, c);
+}
+
+/*
+ * Every kind of constraint, once: the smallest request that makes it (the
+ * tests ask it: test/unit/test_route.c, test/route-filters.bats), its SQL
+ * over the models table, and beside it the same test of a route snapshot
+ * entry, which must hold exactly when the SQL does for the row the entry was
+ * made from.  In the SQL, ?1 and ?2 stand for the cond's arguments, ?* for
+ * its list.
+ */
+static const struct cond_rule {
+	const char	*request;
+	const char	*sql;
+	int		(*fits)(const struct routesnap *, size_t, const struct cond *);
+} cond_rules[C_NKINDS] = {
+	[C_FREE] = { "",
+	    "free = 1", fits_free },
+	[C_MAX_PRICE] = { "max_price=1",
+	    "(free = 1 OR (input_price <= ?1 AND output_price <= ?1))", fits_max_price },
+	/* The prices of the highest tier the prompt (?2) reaches, else the base prices. */
+	[C_MAX_PRICE_AT] = { "max_price=1&prompt_tokens=32000",
+	    "(free = 1 OR coalesce((SELECT max(json_extract(value, '$.input_price'), "
+	    "json_extract(value, '$.output_price')) FROM json_each(price_tiers) "
+	    "WHERE json_extract(value, '$.min_prompt_tokens') <= ?2 "
+	    "ORDER BY json_extract(value, '$.min_prompt_tokens') DESC LIMIT 1), "
+	    "max(input_price, output_price)) <= ?1)", fits_max_price_at },
+	[C_PROVIDER_IN] = { "provider=groq,nvidia",
+	    "provider IN (?*)", fits_provider_in },
+	[C_PROVIDER_NOT_IN] = { "exclude_provider=groq",
+	    "provider NOT IN (?*)", fits_provider_not_in },
+	[C_MODEL] = { "model=llama-3.1-8b-instant",
+	    "model = ?1", fits_model },
+	[C_FAMILY] = { "family=llama",
+	    "family = ?1", fits_family },
+	[C_MODALITY_IN] = { "modality=image",
+	    "instr(json_extract(modalities, '$.input'), ?1) > 0", fits_modality_in },
+	[C_MODALITY_OUT] = { "modality=out:audio",
+	    "instr(json_extract(modalities, '$.output'), ?1) > 0", fits_modality_out },
+	/* A request wants text back unless it says otherwise. */
+	[C_TEXT_OUT] = { "",
+	    "(modalities IS NULL OR instr(json_extract(modalities, '$.output'), '\"text\"') > 0)",
+	    fits_text_out },
+	[C_MIN_CONTEXT] = { "min_context=32000",
+	    "context_length >= ?1", fits_min_context },
+	[C_NEED] = { "need=tools",
+	    "instr(features, ?1) > 0", fits_need },
+};
+
+/* c holds for entry i, as its SQL would for the row the entry was made from. */
+static int
+fits(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	return cond_rules[c->kind].fits(s, i, c);
+}
+
+/* Bind p as the next parameter: its number. */
+static int
+param(struct sqlq *b, const struct param *p)
+{
+	b->p[b->np] = *p;
 	return ++b->np;
+}
+
+/* c's SQL, its rule's with ?1, ?2 and ?* numbered as the parameters bound here. */
+static void
+cond_sql(struct sqlq *b, struct cond *c)
+{
+	const char *t = cond_rules[c->kind].sql;
+	int num[2] = { 0, 0 };
+	size_t len = 0, n = sizeof c->sql;
+
+	for (; *t != '\0' && len < n; t++) {
+		if (t[0] == '?' && (t[1] == '1' || t[1] == '2')) {
+			int a = *++t - '1';
+
+			if (num[a] == 0)
+				num[a] = param(b, &c->arg[a]);
+			len += (size_t)snprintf(c->sql + len, n - len, "?%d", num[a]);
+		} else if (t[0] == '?' && t[1] == '*') {
+			t++;
+			for (int k = 0; k < c->nlist && len < n; k++)
+				len += (size_t)snprintf(c->sql + len, n - len, "%s?%d",
+				    k ? ", " : "", param(b, &(struct param){ c->list[k], 0 }));
+		} else {
+			c->sql[len++] = *t;
+		}
+	}
+	c->sql[len < n ? len : n - 1] = '\0';
 }
 
 /* A word as it appears inside a JSON array: with its quotes. */
@@ -110,107 +355,96 @@ cond(struct sqlq *b, enum cond_kind kind)
 	return c;
 }
 
-/* provider IN (?, ?, ...) over a list, or NOT IN. */
+/* A provider list (opt: its option), for provider IN or NOT IN. */
 static void
-in_list(struct sqlq *b, const char *const *list, int n, int negate, const char *opt)
+providers(struct sqlq *b, enum cond_kind kind, const char *const *list, int n, const char *opt)
 {
-	struct cond *c = cond(b, negate ? C_PROVIDER_NOT_IN : C_PROVIDER_IN);
+	struct cond *c = cond(b, kind);
 	size_t len;
 
 	c->list = list;
 	c->nlist = n;
-	len = (size_t)snprintf(c->sql, sizeof c->sql, "provider %sIN (", negate ? "NOT " : "");
-	for (int i = 0; i < n && len < sizeof c->sql; i++)
-		len += (size_t)snprintf(c->sql + len, sizeof c->sql - len, "%s?%d",
-		    i ? ", " : "", param_text(b, list[i]));
-	if (len < sizeof c->sql)
-		snprintf(c->sql + len, sizeof c->sql - len, ")");
 	len = (size_t)snprintf(c->label, sizeof c->label, "%s ", opt);
 	for (int i = 0; i < n && len < sizeof c->label; i++)
 		len += (size_t)snprintf(c->label + len, sizeof c->label - len, "%s%s",
 		    i ? "," : "", list[i]);
 }
 
+/* The price constraint: free only, the base prices, or the prices at the prompt's size. */
+static void
+price(struct sqlq *b, const struct route_query *q)
+{
+	double prompt = (double)(q->prompt_tokens > 0 ? q->prompt_tokens : q->min_context);
+	struct cond *c;
+
+	if (q->max_price < 0) {
+		c = cond(b, C_FREE);
+		snprintf(c->label, sizeof c->label, "free models only");
+	} else if (prompt <= 0) {
+		c = cond(b, C_MAX_PRICE);
+		snprintf(c->label, sizeof c->label, "--max-price %g", q->max_price);
+	} else {
+		c = cond(b, C_MAX_PRICE_AT);
+		c->arg[1].d = prompt;
+		snprintf(c->label, sizeof c->label, "--max-price %g at a %.0f-token prompt",
+		    q->max_price, prompt);
+	}
+	c->arg[0].d = q->max_price;
+}
+
+/* The request's constraints, in the order a "no model fits" message weighs them. */
 static void
 constraints(struct sqlq *b, const struct route_query *q)
 {
 	struct cond *c;
-	int out_given = 0, i, p;
+	int out_given = 0, i;
 
-	c = cond(b, q->max_price < 0 ? C_FREE : C_MAX_PRICE);
-	c->num = q->max_price;
-	if (q->max_price < 0) {
-		snprintf(c->sql, sizeof c->sql, "free = 1");
-		snprintf(c->label, sizeof c->label, "free models only");
-	} else if ((c->prompt = (double)(q->prompt_tokens > 0 ? q->prompt_tokens :
-	    q->min_context)) <= 0) {
-		p = param_num(b, q->max_price);
-		snprintf(c->sql, sizeof c->sql,
-		    "(free = 1 OR (input_price <= ?%d AND output_price <= ?%d))", p, p);
-		snprintf(c->label, sizeof c->label, "--max-price %g", q->max_price);
-	} else {
-		/* The prices of the highest tier the prompt reaches, else the base prices. */
-		p = param_num(b, q->max_price);
-		snprintf(c->sql, sizeof c->sql, "(free = 1 OR coalesce((SELECT max("
-		    "json_extract(value, '$.input_price'), json_extract(value, '$.output_price')) "
-		    "FROM json_each(price_tiers) WHERE json_extract(value, '$.min_prompt_tokens') <= ?%d "
-		    "ORDER BY json_extract(value, '$.min_prompt_tokens') DESC LIMIT 1), "
-		    "max(input_price, output_price)) <= ?%d)", param_num(b, c->prompt), p);
-		snprintf(c->label, sizeof c->label, "--max-price %g at a %.0f-token prompt",
-		    q->max_price, c->prompt);
-	}
+	price(b, q);
 	if (q->nprovider > 0)
-		in_list(b, q->provider, q->nprovider, 0, "--provider");
+		providers(b, C_PROVIDER_IN, q->provider, q->nprovider, "--provider");
 	if (q->nexclude > 0)
-		in_list(b, q->exclude, q->nexclude, 1, "--exclude-provider");
+		providers(b, C_PROVIDER_NOT_IN, q->exclude, q->nexclude, "--exclude-provider");
 	if (q->model != NULL) {
 		c = cond(b, C_MODEL);
-		c->word = q->model;
-		snprintf(c->sql, sizeof c->sql, "model = ?%d", param_text(b, q->model));
+		c->arg[0].s = q->model;
 		snprintf(c->label, sizeof c->label, "model %.100s", q->model);
 	}
 	if (q->family != NULL) {
 		c = cond(b, C_FAMILY);
-		c->word = q->family;
-		snprintf(c->sql, sizeof c->sql, "family = ?%d", param_text(b, q->family));
+		c->arg[0].s = q->family;
 		snprintf(c->label, sizeof c->label, "--family %s", q->family);
 	}
 	for (i = 0; i < q->nmodality; i++) {
-		const char *m = q->modality[i], *side = "input";
+		const char *m = q->modality[i];
+		enum cond_kind kind = C_MODALITY_IN;
 
 		if (strncmp(m, "out:", 4) == 0) {
-			side = "output";
+			kind = C_MODALITY_OUT;
 			m += 4;
 			out_given = 1;
 		} else if (strncmp(m, "in:", 3) == 0) {
 			m += 3;
 		}
-		c = cond(b, *side == 'o' ? C_MODALITY_OUT : C_MODALITY_IN);
-		c->word = quoted(b, m);
-		snprintf(c->sql, sizeof c->sql, "instr(json_extract(modalities, '$.%s'), ?%d) > 0",
-		    side, param_text(b, c->word));
+		c = cond(b, kind);
+		c->arg[0].s = quoted(b, m);
 		snprintf(c->label, sizeof c->label, "--modality %s", q->modality[i]);
 	}
 	if (!out_given) {
-		/* A request wants text back unless it says otherwise. */
 		c = cond(b, C_TEXT_OUT);
-		snprintf(c->sql, sizeof c->sql, "(modalities IS NULL OR "
-		    "instr(json_extract(modalities, '$.output'), '\"text\"') > 0)");
 		snprintf(c->label, sizeof c->label, "text output");
 	}
 	if (q->min_context > 0) {
 		c = cond(b, C_MIN_CONTEXT);
-		c->num = (double)q->min_context;
-		snprintf(c->sql, sizeof c->sql, "context_length >= ?%d",
-		    param_num(b, (double)q->min_context));
+		c->arg[0].d = (double)q->min_context;
 		snprintf(c->label, sizeof c->label, "--min-context %lld", q->min_context);
 	}
 	for (i = 0; i < q->nneed; i++) {
 		c = cond(b, C_NEED);
-		c->word = quoted(b, q->need[i]);
-		snprintf(c->sql, sizeof c->sql, "instr(features, ?%d) > 0", param_text(b, c->word));
+		c->arg[0].s = quoted(b, q->need[i]);
 		snprintf(c->label, sizeof c->label, "--need %s", q->need[i]);
 	}
+	for (i = 0; i < b->nc; i++)
+		cond_sql(b, &b->c[i]);
 }
 
 static void
@@ -564,27 +798,34 @@ say_empty(const struct sqlq *b, const long long *passed, int blocked, const char
 		    blocked, blocked > 1 ? "s" : "", first_blocked);
 }
 
-/* Which constraint emptied the list: counts after each one, in one query. */
+/*
+ * Which constraint emptied the list: counts after each one, in one query.
+ * k is how many constraints a model passes in turn, so that each constraint's
+ * SQL is written once (the longest request's would not fit written n^2/2 times).
+ */
 static int
 diagnose(struct route_ctx *rc, const struct sqlq *b, int blocked, const char *first_blocked,
     char *why, size_t n)
 {
-	char sql[8192];
+	char sql[8192], word[64];
 	size_t len = append(sql, sizeof sql, 0, "SELECT count(*)");
 	sqlite3_stmt *st;
 	long long passed[MAX_CONDS + 1];
 	int rc_step, i;
 
-	for (i = 0; i < b->nc; i++) {
-		len = append(sql, sizeof sql, len, ", sum(1");
-		for (int j = 0; j <= i; j++) {
-			len = append(sql, sizeof sql, len, " AND (");
-			len = append(sql, sizeof sql, len, b->c[j].sql);
-			len = append(sql, sizeof sql, len, ")");
-		}
-		len = append(sql, sizeof sql, len, ")");
+	for (i = 1; i <= b->nc; i++) {
+		snprintf(word, sizeof word, ", sum(k >= %d)", i);
+		len = append(sql, sizeof sql, len, word);
 	}
-	len = append(sql, sizeof sql, len, " FROM models WHERE present = 1");
+	len = append(sql, sizeof sql, len, " FROM (SELECT CASE");
+	for (i = 0; i < b->nc; i++) {
+		len = append(sql, sizeof sql, len, " WHEN NOT coalesce((");
+		len = append(sql, sizeof sql, len, b->c[i].sql);
+		snprintf(word, sizeof word, "), 0) THEN %d", i);
+		len = append(sql, sizeof sql, len, word);
+	}
+	snprintf(word, sizeof word, " ELSE %d END AS k FROM models WHERE present = 1)", b->nc);
+	len = append(sql, sizeof sql, len, word);
 	if (len >= sizeof sql || (st = catalog_prepare(rc->db, sql)) == NULL)
 		return -1;
 	bind_params(st, b);
@@ -693,98 +934,6 @@ out:
 }
 
 /* --- selection from the route snapshot ----------------------------------- */
-
-/*
- * The prices of the highest of tiers (price_tiers JSON text, as stored) whose
- * min_prompt_tokens a prompt of n tokens reaches, into *in and *out: 1; 0
- * when it reaches none (or there are none).
- */
-static int
-tier_reached(const char *tiers, double n, double *in, double *out)
-{
-	static const char *const keys[3] = {
-		"\"min_prompt_tokens\":", "\"input_price\":", "\"output_price\":"
-	};
-	double best = -1;
-	const char *p = tiers;
-
-	while (p != NULL && (p = strchr(p, '{')) != NULL) {
-		const char *close = strchr(p, '}');
-		char obj[256];
-		double v[3];
-		int ok = 1;
-
-		if (close == NULL || (size_t)(close - p) >= sizeof obj)
-			break;
-		memcpy(obj, p, (size_t)(close - p));
-		obj[close - p] = '\0';
-		for (int k = 0; k < 3 && ok; k++) {
-			const char *at = strstr(obj, keys[k]);
-			char *end;
-
-			ok = at != NULL;
-			if (ok) {
-				v[k] = strtod(at + strlen(keys[k]), &end);
-				ok = end != at + strlen(keys[k]);
-			}
-		}
-		if (ok && v[0] <= n && v[0] > best) {
-			best = v[0];
-			*in = v[1];
-			*out = v[2];
-		}
-		p = close + 1;
-	}
-	return best >= 0;
-}
-
-/* c holds for entry i, as its SQL would for the row the entry was made from. */
-static int
-fits(const struct routesnap *s, size_t i, const struct cond *c)
-{
-	const struct routesnap_entry *e = &s->e[i];
-	const char *t;
-	int member = 0;
-
-	switch (c->kind) {
-	case C_FREE:
-		return e->free_value == 1;
-	case C_MAX_PRICE:
-		if (e->free_value == 1)
-			return 1;
-		if (c->prompt > 0 && (t = routesnap_str(s, i, RS_PRICE_TIERS)) != NULL) {
-			double in, out;
-
-			if (tier_reached(t, c->prompt, &in, &out))
-				return in <= c->num && out <= c->num;
-		}
-		return (e->flags & RSF_IN_PRICE) && (e->flags & RSF_OUT_PRICE) &&
-		    e->input_price <= c->num && e->output_price <= c->num;
-	case C_PROVIDER_IN:
-	case C_PROVIDER_NOT_IN:
-		if ((t = routesnap_str(s, i, RS_PROVIDER)) == NULL)
-			return 0;
-		for (int k = 0; k < c->nlist && !member; k++)
-			member = strcmp(t, c->list[k]) == 0;
-		return c->kind == C_PROVIDER_IN ? member : !member;
-	case C_MODEL:
-		return (t = routesnap_str(s, i, RS_MODEL)) != NULL && strcmp(t, c->word) == 0;
-	case C_FAMILY:
-		return (t = routesnap_str(s, i, RS_FAMILY)) != NULL && strcmp(t, c->word) == 0;
-	case C_MODALITY_IN:
-		return (t = routesnap_str(s, i, RS_MOD_IN)) != NULL && strstr(t, c->word) != NULL;
-	case C_MODALITY_OUT:
-		return (t = routesnap_str(s, i, RS_MOD_OUT)) != NULL && strstr(t, c->word) != NULL;
-	case C_TEXT_OUT:
-		return !(e->flags & RSF_MODALITIES) ||
-		    ((t = routesnap_str(s, i, RS_MOD_OUT)) != NULL && strstr(t, "\"text\"") != NULL);
-	case C_MIN_CONTEXT:
-		return (e->flags & RSF_CONTEXT) && (double)e->context_length >= c->num;
-	case C_NEED:
-		return (t = routesnap_str(s, i, RS_FEATURES)) != NULL && strstr(t, c->word) != NULL;
-	}
-	return 0;
-}
 
 /* All of b's constraints hold for entry i. */
 static int

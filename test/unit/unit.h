@@ -53,7 +53,9 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(column_labels_and_units_by_machine_name) \
 	X(sha256_matches_the_standard_vectors) \
 	X(usage_plain_reader_agrees_with_libjq) \
-	X(form_pairs_without_equals_have_an_empty_value)
+	X(form_pairs_without_equals_have_an_empty_value) \
+	X(route_rules_make_each_kind_from_its_request) \
+	X(route_the_longest_request_keeps_to_its_bounds)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)
