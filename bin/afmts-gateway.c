@@ -67,7 +67,7 @@ hash_key(const char *name, int argc, char **argv)
 		printf("%s %s %ld\n", name, hex, rpd);
 	else
 		printf("%s %s\n", name, hex);
-	return fflush(stdout) == EOF ? 4 : 0;
+	return fflush(stdout) == EOF ? CLI_FAILED : CLI_OK;
 }
 
 int
@@ -97,7 +97,7 @@ main(int argc, char **argv)
 		return hash_key(name, argc - optind, argv + optind);
 	}
 	if (forward_init() == -1)
-		return 4;
+		return CLI_FAILED;
 	db_path = paths_db(NULL);
 	gateway_init(&g, db_path, fcgi);
 	if (fcgi) {

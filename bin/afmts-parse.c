@@ -10,6 +10,7 @@
 #include "htmltree.h"
 #include "jsonl.h"
 #include "parse.h"
+#include "registry.h"
 
 static const char synopsis[] =
     "[--providers DIR] [--only NAME,...] [--max-line BYTES] [FILE ...]\n"
@@ -78,9 +79,12 @@ main(int argc, char *argv[])
 	if (dialect != NULL && argc > 0)
 		cli_usage_error("--dialect reads one response from stdin, not files");
 
-	htmltree_init();
-	if ((p = parse_new(providers, only, (size_t)max_line)) == NULL)
+	if (only != NULL && registry_only_check(only) == -1)
 		return CLI_USAGE;
+	htmltree_init();
+	/* The data directory or the descriptors could not be read. */
+	if ((p = parse_new(providers, only, (size_t)max_line)) == NULL)
+		return CLI_FAILED;
 	if (dialect != NULL) {
 		rc = parse_raw(p, stdin, dialect, provider, stdout);
 	} else if (argc == 0) {

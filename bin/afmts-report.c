@@ -192,21 +192,19 @@ main(int argc, char **argv)
 		cli_usage_error("AFMTS_NOW: not a time (RFC 3339 or seconds since the epoch)");
 	if (period_make(&p, o.day, o.from, o.to, o.tz, now) == -1)
 		return CLI_USAGE;
-	if ((path = paths_db(o.db)) == NULL) {
-		err_warn("no catalog path: set --db, AFMTS_DB or HOME");
-		return 4;
-	}
+	if ((path = paths_catalog(o.db)) == NULL)
+		return CLI_USAGE;
 	code = catalog_open_existing(path, REPORT_SCHEMA, 0, &db);
 	if (code != CATALOG_OK) {
 		if (code == CATALOG_MISSING)
 			err_warn("catalog %s: not found (run afmts-discover first)", path);
 		free(path);
-		return code == CATALOG_MISSING || code == CATALOG_BUSY ? 3 : 4;
+		return catalog_exit(code);
 	}
 	free(path);
 	if ((out = open_output(&o, &tmp)) == NULL) {
 		catalog_close(db);
-		return 4;
+		return CLI_FAILED;
 	}
 	ok = report_begin(&r, db, &p, o.from_usage) == 0;
 	r.tz = o.tz;
@@ -214,5 +212,5 @@ main(int argc, char **argv)
 		ok = (o.format == TABLE_HTML ? report_html(&r, out) : write_tables(&r, &o, out)) == 0;
 	report_end(&r);
 	catalog_close(db);
-	return close_output(out, &o, tmp, ok) == 0 ? 0 : 4;
+	return close_output(out, &o, tmp, ok) == 0 ? CLI_OK : CLI_FAILED;
 }

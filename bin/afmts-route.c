@@ -202,10 +202,8 @@ main(int argc, char **argv)
 		cli_usage_error("--refresh takes no other option but --db");
 	if (report_model != NULL && !o.u.has_status)
 		cli_usage_error("--report needs --status CODE");
-	if ((path = paths_db(db_opt)) == NULL) {
-		err_warn("no catalog path: set --db, AFMTS_DB or HOME");
-		return 4;
-	}
+	if ((path = paths_catalog(db_opt)) == NULL)
+		return CLI_USAGE;
 	if (report_model != NULL) {
 		if (provider != NULL && (why = outcome_param(&o, "provider", provider)) != NULL)
 			cli_usage_error("--provider %s: %s", provider, why);

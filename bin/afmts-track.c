@@ -144,6 +144,13 @@ history(sqlite3 *db, const char *model, const char *provider)
 	return CLI_OK;
 }
 
+/* The exit status of a result that is CLI_OK, CLI_PARTIAL or a CATALOG_* code. */
+static int
+exit_of(int rc)
+{
+	return rc == CLI_OK || rc == CLI_PARTIAL ? rc : catalog_exit(rc);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -201,22 +208,20 @@ main(int argc, char *argv[])
 		cli_usage_error("--export and --history take no input, and not together");
 	if (provider != NULL && hist == NULL)
 		cli_usage_error("--provider goes with --history");
-	if ((path = paths_db(dbopt)) == NULL) {
-		err_warn("no catalog path: set --db, AFMTS_DB or HOME");
+	if ((path = paths_catalog(dbopt)) == NULL)
 		return CLI_USAGE;
-	}
 	code = catalog_open(path, (int)busy, &db);
 	free(path);
 	if (code != CATALOG_OK)
-		return code;
+		return catalog_exit(code);
 	if (do_export || hist != NULL) {
 		rc = do_export ? export(db) : history(db, hist, provider);
 		catalog_close(db);
-		return rc;
+		return exit_of(rc);
 	}
 	if ((t = track_begin(db, stdout, &code)) == NULL) {
 		catalog_close(db);
-		return code;
+		return catalog_exit(code);
 	}
 	if (argc == 0) {
 		code = apply_input(t, stdin, "-");
@@ -241,5 +246,5 @@ main(int argc, char *argv[])
 		rc = track_end(t, verbose);
 	}
 	catalog_close(db);
-	return rc;
+	return exit_of(rc);
 }

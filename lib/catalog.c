@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "cli.h"
 #include "latency.h"
 #include "err.h"
 #include "paths.h"
@@ -333,4 +334,11 @@ void
 catalog_close(sqlite3 *db)
 {
 	sqlite3_close(db);
+}
+
+int
+catalog_exit(int code)
+{
+	return code == CATALOG_OK ? CLI_OK : code == CATALOG_BUSY || code == CATALOG_MISSING ?
+	    CLI_UNAVAILABLE : CLI_FAILED;
 }

@@ -63,4 +63,7 @@ int catalog_fail(sqlite3 *db, int rc, const char *what);
 
 void catalog_close(sqlite3 *db);
 
+/* The exit status (cli.h) of a CATALOG_* code: missing or busy, or failed. */
+int catalog_exit(int code);
+
 #endif

@@ -3,7 +3,8 @@
  *
  * -h/--help prints the synopsis and the option summary on stdout and exits 0;
  * --version prints "afmts-X VERSION" and exits 0; a usage error prints the
- * synopsis on stderr and exits 2.  Exit codes are shared by all programs.
+ * synopsis on stderr and exits 2.  Exit codes are shared by all programs and
+ * their man pages say them in these words.
  */
 #ifndef AFMTS_CLI_H
 #define AFMTS_CLI_H
@@ -12,8 +13,14 @@
 
 enum {
 	CLI_OK = 0,		/* everything worked */
-	CLI_PARTIAL = 1,	/* some input or provider failed; the rest went through */
-	CLI_USAGE = 2		/* bad command line */
+	CLI_PARTIAL = 1,	/* some input or provider failed; the rest went through
+				   (afmts-route: no model fits) */
+	CLI_USAGE = 2,		/* bad command line, or no catalog path to use */
+	CLI_UNAVAILABLE = 3,	/* the catalog is missing or busy: nothing was done, a
+				   later run may do it */
+	CLI_FAILED = 4		/* the job could not be done: the catalog, the data
+				   directory, an archive, a cache or the output could
+				   not be read or written */
 };
 
 /* Long options every program accepts; put them first in its table. */

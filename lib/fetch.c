@@ -292,7 +292,7 @@ plan(const struct fetch_config *c, const char *cache_dir, size_t *n, int *status
 
 	*n = 0;
 	if (!jv_is_valid(reg)) {
-		*status = FETCH_LOCAL;
+		*status = CLI_FAILED;
 		return NULL;
 	}
 	if (c->only != NULL && !jv_is_valid(only = registry_only(c->only))) {
@@ -315,7 +315,7 @@ plan(const struct fetch_config *c, const char *cache_dir, size_t *n, int *status
 	if (*status == CLI_USAGE || (ts = calloc((size_t)len + 1, sizeof *ts)) == NULL) {
 		if (*status != CLI_USAGE) {
 			err_warn("out of memory");
-			*status = FETCH_LOCAL;
+			*status = CLI_FAILED;
 		}
 		goto out;
 	}
@@ -337,7 +337,7 @@ plan(const struct fetch_config *c, const char *cache_dir, size_t *n, int *status
 		jv_free(d);
 		if (rc == -1) {
 			err_warn("out of memory");
-			*status = FETCH_LOCAL;
+			*status = CLI_FAILED;
 			break;
 		}
 	}
@@ -347,7 +347,7 @@ out:
 	jv_free(names);
 	jv_free(only);
 	jv_free(reg);
-	if (*status == CLI_USAGE || *status == FETCH_LOCAL) {
+	if (*status == CLI_USAGE || *status == CLI_FAILED) {
 		for (size_t i = 0; ts != NULL && i < *n; i++)
 			target_free(&ts[i]);
 		free(ts);
@@ -504,7 +504,7 @@ on_done(void *ctx, size_t i, struct http_response *r)
 static int
 status_of(const struct run *run)
 {
-	return run->local ? FETCH_LOCAL : run->failures ? CLI_PARTIAL : CLI_OK;
+	return run->local ? CLI_FAILED : run->failures ? CLI_PARTIAL : CLI_OK;
 }
 
 int
@@ -526,7 +526,7 @@ fetch_live(const struct fetch_config *c, FILE *out)
 		}
 		if (run.cache_dir == NULL) {
 			err_warn("no state directory for the cache (HOME unset?); use --no-cache");
-			return FETCH_LOCAL;
+			return CLI_FAILED;
 		}
 	}
 	if ((run.t = plan(c, run.cache_dir, &n, &status)) == NULL)
@@ -538,12 +538,12 @@ fetch_live(const struct fetch_config *c, FILE *out)
 	if ((reqs = calloc(n ? n : 1, sizeof *reqs)) == NULL ||
 	    (run.asked = calloc(n ? n : 1, sizeof *run.asked)) == NULL) {
 		err_warn("out of memory");
-		status = FETCH_LOCAL;
+		status = CLI_FAILED;
 		goto out;
 	}
 	if (c->archive_dir != NULL &&
 	    (run.archive = runarchive_create(c->archive_dir, utctime_now())) == NULL) {
-		status = FETCH_LOCAL;
+		status = CLI_FAILED;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -678,7 +678,7 @@ fetch_replay(const char *file, const struct fetch_config *c, FILE *out)
 			err_warn("out of memory");
 		runreplay_close(r);
 		free(open);
-		return FETCH_LOCAL;
+		return CLI_FAILED;
 	}
 	if (c->only != NULL && !jv_is_valid(only = registry_only(c->only))) {
 		runreplay_close(r);

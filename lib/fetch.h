@@ -10,9 +10,6 @@
 
 #include "http.h"
 
-/* Exit status when the job could not be done at all (archive, cache, output). */
-#define FETCH_LOCAL 3
-
 struct fetch_config {
 	const char *providers_dir;	/* extra descriptors, or NULL */
 	const char *only;		/* "a,b", or NULL for every enabled provider */

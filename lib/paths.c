@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "paths.h"
 
 #ifndef AFMTS_DATADIR
@@ -174,4 +175,14 @@ paths_mkdirs(const char *path)
 		rc = -1;
 	free(dir);
 	return rc;
+}
+
+char *
+paths_catalog(const char *option)
+{
+	char *path = paths_db(option);
+
+	if (path == NULL)
+		err_warn("no catalog path: set --db, AFMTS_DB or HOME");
+	return path;
 }

@@ -21,6 +21,9 @@ char *paths_config_dir(void);
 char *paths_state_dir(void);
 char *paths_db(const char *option);
 
+/* paths_db, saying on stderr how to set one when there is none (exit CLI_USAGE). */
+char *paths_catalog(const char *option);
+
 /* "a/b", with no doubled slash. */
 char *paths_join(const char *a, const char *b);
 

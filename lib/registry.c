@@ -362,3 +362,13 @@ registry_only_has(jv only, const char *name)
 	}
 	return found;
 }
+
+int
+registry_only_check(const char *only)
+{
+	jv names = registry_only(only);
+	int ok = jv_is_valid(names);
+
+	jv_free(names);
+	return ok ? 0 : -1;
+}

@@ -39,6 +39,9 @@ const char *registry_check(jv d);
  */
 jv registry_only(const char *only);
 
+/* The same, only checked: 0, or -1 after reporting a bad name. */
+int registry_only_check(const char *only);
+
 /* 1 if name is in only (borrowed; an array, or null for "all"). */
 int registry_only_has(jv only, const char *name);
 

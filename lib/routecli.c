@@ -18,7 +18,7 @@ catalog_failed(const char *path, int code)
 	if (code == DECIDE_NO_SNAPSHOT)
 		err_warn("%s.route: the route snapshot cannot answer (missing, busy or expired)",
 		    path);
-	return code == DECIDE_MISSING || code == DECIDE_BUSY ? 3 : 4;
+	return code == DECIDE_MISSING || code == DECIDE_BUSY ? CLI_UNAVAILABLE : CLI_FAILED;
 }
 
 int
@@ -71,9 +71,9 @@ routecli_catalog(const char *path, time_t now, int state)
 	if ((code = decider_catalog(&d, &db)) < 0)
 		code = catalog_failed(path, code);
 	else if (state)
-		code = routestatus_write(db, now, stdout) == -1 ? 4 : 0;
+		code = routestatus_write(db, now, stdout) == -1 ? CLI_FAILED : CLI_OK;
 	else
-		code = decide_rebuild(&d, now) == -1 ? 4 : 0;
+		code = decide_rebuild(&d, now) == -1 ? CLI_FAILED : CLI_OK;
 	decider_close(&d);
 	return code;
 }
@@ -97,7 +97,7 @@ routecli_choose(const char *path, struct route_query *q, enum routeout_format fo
 		err_warn("no model fits: %s", why);
 	if (fflush(stdout) == EOF) {
 		err_warn("stdout: write error");
-		return 4;
+		return CLI_FAILED;
 	}
-	return n > 0 ? 0 : 1;
+	return n > 0 ? CLI_OK : CLI_PARTIAL;
 }

@@ -409,11 +409,11 @@ requests() {
 
 @test "a replayed archive that is missing, damaged or odd is reported" {
 	fetch --replay "$BATS_TEST_TMPDIR/none.tar.gz"
-	[ "$status" -eq 3 ]
+	[ "$status" -eq 4 ]
 	grep -q 'none.tar.gz' "$ERR"
 	head -c 3000 /dev/urandom > "$BATS_TEST_TMPDIR/junk.tar.gz"
 	fetch --replay "$BATS_TEST_TMPDIR/junk.tar.gz"
-	[ "$status" -eq 3 ]
+	[ "$status" -eq 4 ]
 	mkdir -p "$BATS_TEST_TMPDIR/odd/ok" "$BATS_TEST_TMPDIR/odd/bad"
 	fetchline ok "$FX/a.json" | jq -c 'del(.body)' > "$BATS_TEST_TMPDIR/odd/ok/response.json"
 	cp "$FX/a.json" "$BATS_TEST_TMPDIR/odd/ok/body"
@@ -429,7 +429,7 @@ requests() {
 	provider ok "$BASE/a.json"
 	touch "$BATS_TEST_TMPDIR/file"
 	fetch --archive "$BATS_TEST_TMPDIR/file/archive"
-	[ "$status" -eq 3 ]
+	[ "$status" -eq 4 ]
 	[ ! -s "$SERVER_LOG" ]
 }
 

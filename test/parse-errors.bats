@@ -181,7 +181,7 @@ provider_of() {
 	run afmts-parse --only 'Bad Name' < /dev/null
 	[ "$status" -eq 2 ]
 	run afmts-parse --providers /nonexistent/dir < /dev/null
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 4 ]
 	[[ "$output" == *"/nonexistent/dir: No such file or directory"* ]]
 	run afmts-parse --max-line 12x
 	[ "$status" -eq 2 ]
