@@ -55,7 +55,7 @@ PARSE_OBJS = lib/registry.o lib/pagerule.o lib/dialect.o lib/htmltree.o lib/mode
 FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchive.o \
              lib/registry.o lib/pagerule.o lib/pages.o
 
-TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/usage.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/model.o \
+TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/trackinput.o lib/export.o lib/usage.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/model.o \
              lib/modelscan.o lib/registry.o lib/pagerule.o lib/routesnap.o
 
 # The decision path: SQLite and our own code only (no libjq, no libcurl).
