@@ -69,7 +69,7 @@ GATEWAY_OBJS = $(ROUTE_OBJS) lib/gateway.o lib/fallback.o lib/chatreq.o lib/forw
                lib/clientkeys.o lib/sha256.o
 
 # Reports: SQLite and our own code.
-REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
+REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/outfile.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
               lib/column.o lib/figure.o lib/chart.o lib/refprice.o lib/jsonw.o lib/err.o lib/cli.o \
               lib/utctime.o lib/paths.o
 

@@ -2,16 +2,15 @@
  * afmts-report: the report a user reads every morning: what is free, what
  * changed, what was used, what it cost and what it saved.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "catalog.h"
 #include "cli.h"
 #include "err.h"
+#include "outfile.h"
 #include "paths.h"
 #include "period.h"
 #include "report.h"
@@ -105,74 +104,6 @@ parse_options(int argc, char **argv, struct opts *o)
 		    report_section_list());
 }
 
-/* Every section, or the one asked for, as tables. */
-static int
-write_tables(struct report *r, const struct opts *o, FILE *f)
-{
-	const char *name;
-
-	if (o->section != NULL)
-		return report_section(r, o->section, (enum table_format)o->format, f);
-	for (int i = 0; (name = report_section_name(i)) != NULL; i++) {
-		if (o->format == TABLE_MD)
-			fprintf(f, "%s## %s\n\n", i ? "\n" : "", name);
-		if (report_section(r, name, (enum table_format)o->format, f) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* Where the report goes: stdout, or a temporary file beside o->output. */
-static FILE *
-open_output(const struct opts *o, char **tmp)
-{
-	FILE *f;
-	int fd;
-
-	*tmp = NULL;
-	if (o->output == NULL || strcmp(o->output, "-") == 0)
-		return stdout;
-	if ((*tmp = malloc(strlen(o->output) + 8)) == NULL)
-		return err_warn("out of memory"), NULL;
-	sprintf(*tmp, "%s.XXXXXX", o->output);
-	if ((fd = mkstemp(*tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		err_warn("%s: %s", o->output, strerror(errno));
-		if (fd != -1) {
-			close(fd);
-			unlink(*tmp);
-		}
-		free(*tmp);
-		*tmp = NULL;
-		return NULL;
-	}
-	return f;
-}
-
-/* Flush and close f; a temporary file replaces the output, or goes, on failure. */
-static int
-close_output(FILE *f, const struct opts *o, char *tmp, int ok)
-{
-	int failed = fflush(f) == EOF || ferror(f);
-
-	if (tmp == NULL) {
-		if (failed)
-			err_warn("stdout: write error");
-		return ok && !failed ? 0 : -1;
-	}
-	failed |= fsync(fileno(f)) == -1;
-	failed |= fclose(f) == EOF;
-	if (ok && failed)
-		err_warn("%s: %s", o->output, strerror(errno));
-	if (ok && !failed && rename(tmp, o->output) == -1) {
-		err_warn("%s: %s", o->output, strerror(errno));
-		failed = 1;
-	}
-	if (!ok || failed)
-		unlink(tmp);
-	free(tmp);
-	return ok && !failed ? 0 : -1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -202,15 +133,15 @@ main(int argc, char **argv)
 		return catalog_exit(code);
 	}
 	free(path);
-	if ((out = open_output(&o, &tmp)) == NULL) {
+	if ((out = outfile_open(o.output, &tmp)) == NULL) {
 		catalog_close(db);
 		return CLI_FAILED;
 	}
 	ok = report_begin(&r, db, &p, o.from_usage) == 0;
 	r.tz = o.tz;
 	if (ok)
-		ok = (o.format == TABLE_HTML ? report_html(&r, out) : write_tables(&r, &o, out)) == 0;
+		ok = (o.format == TABLE_HTML ? report_html(&r, out) : report_tables(&r, o.section, (enum table_format)o.format, out)) == 0;
 	report_end(&r);
 	catalog_close(db);
-	return close_output(out, &o, tmp, ok) == 0 ? CLI_OK : CLI_FAILED;
+	return outfile_close(out, o.output, tmp, ok) == 0 ? CLI_OK : CLI_FAILED;
 }

@@ -364,3 +364,19 @@ report_html(struct report *r, FILE *f)
 	free(path);
 	return rc;
 }
+
+int
+report_tables(struct report *r, const char *section, enum table_format format, FILE *f)
+{
+	const char *name;
+
+	if (section != NULL)
+		return report_section(r, section, format, f);
+	for (int i = 0; (name = report_section_name(i)) != NULL; i++) {
+		if (format == TABLE_MD)
+			fprintf(f, "%s## %s\n\n", i ? "\n" : "", name);
+		if (report_section(r, name, format, f) == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -49,6 +49,9 @@ int report_begin(struct report *r, sqlite3 *db, const struct period *p, int from
 /* Write one section as a table.  0, or -1 after reporting. */
 int report_section(struct report *r, const char *name, enum table_format fmt, FILE *f);
 
+/* Every section (section NULL), or the one named, as tables in format.  0, or -1. */
+int report_tables(struct report *r, const char *section, enum table_format format, FILE *f);
+
 /* Write the whole report as one HTML page.  0, or -1 after reporting. */
 int report_html(struct report *r, FILE *f);
 
