@@ -30,6 +30,29 @@ static const char options[] =
     "\n"
     "Exit status: 0 all went through, 1 some input or provider failed, 2 usage.\n";
 
+/* Every FILE in turn: 0, 1 when some were reported, -1 on a write error. */
+static int
+parse_files(struct parser *p, int argc, char **argv)
+{
+	int rc = 0;
+
+	for (int i = 0; i < argc && rc != -1; i++) {
+		FILE *fp = fopen(argv[i], "r");
+		int r;
+
+		if (fp == NULL) {
+			err_warn("%s: cannot open", argv[i]);
+			rc = 1;
+			continue;
+		}
+		r = parse_fetch_stream(p, fp, argv[i], stdout);
+		fclose(fp);
+		if (r != 0)
+			rc = r;
+	}
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -90,20 +113,7 @@ main(int argc, char *argv[])
 	} else if (argc == 0) {
 		rc = parse_fetch_stream(p, stdin, "-", stdout);
 	} else {
-		for (int i = 0; i < argc && rc != -1; i++) {
-			FILE *fp = fopen(argv[i], "r");
-			int r;
-
-			if (fp == NULL) {
-				err_warn("%s: cannot open", argv[i]);
-				rc = 1;
-				continue;
-			}
-			r = parse_fetch_stream(p, fp, argv[i], stdout);
-			fclose(fp);
-			if (r != 0)
-				rc = r;
-		}
+		rc = parse_files(p, argc, argv);
 	}
 	if (rc != -1) {
 		int r = parse_finish(p, stdout);
