@@ -170,84 +170,96 @@ cool(struct health *h, enum health_state state, time_t since, time_t wait, time_
 		holds_until(h, h->until);
 }
 
-int
-health_of(struct health_db *hd, const char *provider, const char *model, time_t now,
-    struct health *h)
-{
-	struct bench *b;
-	sqlite3_stmt *st = catalog_prepare_once(hd->db, &hd->recent, recent_sql);
-	enum outcome first = NEUTRAL;
-	time_t first_at = 0, success_at = 0, oldest_read = 0;
-	long long first_retry = -1;
-	int rc, run = 0;
+/* The newest telling outcome among recent rows, and how many like it in a row. */
+struct run {
+	enum outcome	 first;
+	time_t		 first_at, success_at, oldest_read;
+	long long	 first_retry;
+	int		 n;
+};
 
-	memset(h, 0, sizeof *h);
-	h->stable_until = HEALTH_FOREVER;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)(now - LOOKBACK));
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-	/* Walk newest first: the first telling outcome, and how many like it in a row. */
+/* Walk st's rows newest first into r (and h->status).  0, or -1 after reporting. */
+static int
+recent_run(struct health_db *hd, sqlite3_stmt *st, struct health *h, struct run *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->first = NEUTRAL;
+	r->first_retry = -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int has = sqlite3_column_type(st, 1) != SQLITE_NULL;
 		enum outcome o = classify(has, sqlite3_column_int(st, 1));
 
-		oldest_read = column_time(st, 0);
+		r->oldest_read = column_time(st, 0);
 		if (o == NEUTRAL)
 			continue;
-		if (first == NEUTRAL) {
-			first = o;
-			first_at = column_time(st, 0);
+		if (r->first == NEUTRAL) {
+			r->first = o;
+			r->first_at = column_time(st, 0);
 			h->status = sqlite3_column_int(st, 1);
 			if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-				first_retry = sqlite3_column_int64(st, 2);
+				r->first_retry = sqlite3_column_int64(st, 2);
 			if (o == SUCCESS) {
-				success_at = first_at;
+				r->success_at = r->first_at;
 				break;
 			}
 		}
-		if (o != first)
+		if (o != r->first)
 			break;
-		run++;
+		r->n++;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		catalog_fail(hd->db, rc, "read recent outcomes");
 		return -1;
 	}
-	/* What was read says the same until its oldest row leaves the window. */
-	if (oldest_read != 0)
-		holds_until(h, oldest_read + LOOKBACK + 1);
-	h->failures = first == SUCCESS ? 0 : run;
-	switch (first) {
+	return 0;
+}
+
+/* The breaker's state after run r.  0, or -1 after reporting. */
+static int
+judge_run(struct health_db *hd, const char *provider, const struct run *r, time_t now,
+    struct health *h)
+{
+	struct bench *b;
+
+	h->failures = r->first == SUCCESS ? 0 : r->n;
+	switch (r->first) {
 	case THROTTLED:
-		cool(h, HEALTH_COOLDOWN, first_at, first_retry >= 0 ? (time_t)first_retry :
-		    growing(60, run), now);
+		cool(h, HEALTH_COOLDOWN, r->first_at, r->first_retry >= 0 ?
+		    (time_t)r->first_retry : growing(60, r->n), now);
 		break;
 	case TRANSIENT:
-		if (run >= HEALTH_OPEN_AFTER)
-			cool(h, HEALTH_OPEN, first_at, growing(30, run - HEALTH_OPEN_AFTER + 1), now);
+		if (r->n >= HEALTH_OPEN_AFTER)
+			cool(h, HEALTH_OPEN, r->first_at, growing(30, r->n - HEALTH_OPEN_AFTER + 1),
+			    now);
 		else
-			h->since = first_at;
+			h->since = r->first_at;
 		break;
 	case KEY:
-		cool(h, HEALTH_BENCHED, first_at, HEALTH_BENCH_SECONDS, now);
+		cool(h, HEALTH_BENCHED, r->first_at, HEALTH_BENCH_SECONDS, now);
 		break;
 	case MISSING:
 		if ((b = bench_of(hd, provider, now)) == NULL)
 			return -1;
-		h->since = first_at;
-		if (b->last_ok < first_at)
+		h->since = r->first_at;
+		if (b->last_ok < r->first_at)
 			h->state = HEALTH_GONE;
 		break;
 	default:
 		break;
 	}
-	if (h->state != HEALTH_CLOSED && h->state != HEALTH_HALF_OPEN)
-		return 0;
-	/* A key refused for any of the provider's models benches them all. */
+	return 0;
+}
+
+/* A key refused for any of the provider's models benches them all.  0, or -1. */
+static int
+provider_bench(struct health_db *hd, const char *provider, time_t success_at, time_t now,
+    struct health *h)
+{
+	struct bench *b;
+
 	if ((b = bench_of(hd, provider, now)) == NULL)
 		return -1;
 	if (b->since == 0 || now >= b->since + HEALTH_BENCH_SECONDS)
@@ -261,6 +273,33 @@ health_of(struct health_db *hd, const char *provider, const char *model, time_t 
 		h->status = b->status;
 	}
 	return 0;
+}
+
+int
+health_of(struct health_db *hd, const char *provider, const char *model, time_t now,
+    struct health *h)
+{
+	sqlite3_stmt *st = catalog_prepare_once(hd->db, &hd->recent, recent_sql);
+	struct run r;
+
+	memset(h, 0, sizeof *h);
+	h->stable_until = HEALTH_FOREVER;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(now - LOOKBACK));
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+	if (recent_run(hd, st, h, &r) == -1)
+		return -1;
+	/* What was read says the same until its oldest row leaves the window. */
+	if (r.oldest_read != 0)
+		holds_until(h, r.oldest_read + LOOKBACK + 1);
+	if (judge_run(hd, provider, &r, now, h) == -1)
+		return -1;
+	if (h->state != HEALTH_CLOSED && h->state != HEALTH_HALF_OPEN)
+		return 0;
+	return provider_bench(hd, provider, r.success_at, now, h);
 }
 
 int
