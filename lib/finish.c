@@ -468,20 +468,15 @@ is_negative(jv v)
 	return isfinite(d) && d < 0;
 }
 
-jv
-finish_model(const struct finisher *f, jv m, const char *observed_at)
+/*
+ * One pass over what the dialect said (m, consumed): the known fields into v
+ * (null where absent), the rest, without nulls, returned as an object.
+ */
+static jv
+split_fields(jv m, jv v[F_COUNT])
 {
-	jv v[F_COUNT], rest = jv_object(), r, mods, in, out, limits, feats, reason, input, tiers;
-	double scale = f->price_scale;
-	const char *fam;
-	int free, variable;
+	jv rest = jv_object();
 
-	if (jv_get_kind(m) != JV_KIND_OBJECT) {
-		jv_free(m);
-		jv_free(rest);
-		return jv_invalid_with_msg(jv_string("the dialect emitted something not an object"));
-	}
-	/* One pass over what the dialect said: known fields apart, the rest kept. */
 	for (int i = 0; i < F_COUNT; i++)
 		v[i] = jv_null();
 	jv_object_foreach(m, key, val) {
@@ -499,6 +494,39 @@ finish_model(const struct finisher *f, jv m, const char *observed_at)
 		}
 	}
 	jv_free(m);
+	return rest;
+}
+
+/*
+ * The provider's limits, then the model's own in the descriptor, then the
+ * dialect's (both borrowed).
+ */
+static jv
+limits_of(const struct finisher *f, jv model, jv dialect_limits)
+{
+	jv limits = jv_copy(f->limits);
+
+	if (jv_object_length(jv_copy(f->model_limits)) > 0)
+		limits = jv_object_merge(limits, without_nulls(jv_object_get(
+		    jv_copy(f->model_limits), jv_copy(model))));
+	if (jv_get_kind(dialect_limits) == JV_KIND_OBJECT)
+		limits = jv_object_merge(limits, without_nulls(jv_copy(dialect_limits)));
+	return limits;
+}
+
+jv
+finish_model(const struct finisher *f, jv m, const char *observed_at)
+{
+	jv v[F_COUNT], rest, r, mods, in, out, feats, reason, input, tiers;
+	double scale = f->price_scale;
+	const char *fam;
+	int free, variable;
+
+	if (jv_get_kind(m) != JV_KIND_OBJECT) {
+		jv_free(m);
+		return jv_invalid_with_msg(jv_string("the dialect emitted something not an object"));
+	}
+	rest = split_fields(m, v);
 	if (!is_string(v[F_MODEL])) {
 		for (int i = 0; i < F_COUNT; i++)
 			jv_free(v[i]);
@@ -538,13 +566,7 @@ finish_model(const struct finisher *f, jv m, const char *observed_at)
 	jv_free(input);
 	SET(K_MODALITIES, mods);
 	SET(K_FEATURES, feats);
-	limits = jv_copy(f->limits);
-	if (jv_object_length(jv_copy(f->model_limits)) > 0)
-		limits = jv_object_merge(limits, without_nulls(jv_object_get(
-		    jv_copy(f->model_limits), jv_copy(v[F_MODEL]))));
-	if (jv_get_kind(v[F_LIMITS]) == JV_KIND_OBJECT)
-		limits = jv_object_merge(limits, without_nulls(jv_copy(v[F_LIMITS])));
-	SET(K_LIMITS, limits);
+	SET(K_LIMITS, limits_of(f, v[F_MODEL], v[F_LIMITS]));
 	SET(K_BASE_URL, is_string(v[F_BASE_URL]) ? jv_copy(v[F_BASE_URL]) : jv_copy(f->base_url));
 	SET(K_KEY_ENV, jv_copy(f->key_env));
 	SET(K_OBSERVED_AT, jv_string(observed_at));
