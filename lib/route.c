@@ -841,13 +841,57 @@ diagnose(struct route_ctx *rc, const struct sqlq *b, int blocked, const char *fi
 	return 0;
 }
 
+/* The present models that meet b's constraints, in the order strategy starts from; NULL. */
+static sqlite3_stmt *
+prepare_select(struct route_ctx *rc, const struct sqlq *b, enum route_strategy strategy)
+{
+	char sql[8192];
+	size_t len = append(sql, sizeof sql, 0, select_sql);
+	sqlite3_stmt *st;
+
+	for (int i = 0; i < b->nc; i++) {
+		len = append(sql, sizeof sql, len, " AND (");
+		len = append(sql, sizeof sql, len, b->c[i].sql);
+		len = append(sql, sizeof sql, len, ")");
+	}
+	len = append(sql, sizeof sql, len, strategy == ROUTE_CHEAPEST ?
+	    " ORDER BY CASE WHEN free THEN 0 ELSE coalesce(input_price, 0) + "
+	    "coalesce(output_price, 0) END, free DESC, context_length DESC, provider, model" :
+	    " ORDER BY free DESC, context_length DESC, provider, model");
+	if (len >= sizeof sql || (st = catalog_prepare(rc->db, sql)) == NULL)
+		return NULL;
+	bind_params(st, b);
+	return st;
+}
+
+/* Append *it (taken) to the growing array *v of *nv items.  0, or -1 (reported; *it freed). */
+static int
+keep_item(struct item **v, size_t *nv, size_t *cap, struct item *it)
+{
+	if (*nv == *cap) {
+		size_t more = *cap ? 2 * *cap : 64;
+		struct item *p = realloc(*v, more * sizeof **v);
+
+		if (p == NULL) {
+			err_warn("out of memory");
+			item_free(it);
+			return -1;
+		}
+		*v = p;
+		*cap = more;
+	}
+	it->order = (int)*nv;
+	(*v)[(*nv)++] = *it;
+	return 0;
+}
+
 int
 route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit, void *arg,
     char *why, size_t n)
 {
 	struct sqlq b;
-	char sql[8192], blocked_why[256] = "";
-	size_t len, cap = 0, nv = 0;
+	char blocked_why[256] = "";
+	size_t cap = 0, nv = 0;
 	sqlite3_stmt *st;
 	struct item it, *v = NULL;
 	int stream = q->strategy == ROUTE_FREE_FIRST || q->strategy == ROUTE_CHEAPEST;
@@ -861,21 +905,10 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 	/* One read transaction: one snapshot, and locks taken once, not per query. */
 	if (catalog_exec(rc->db, "SAVEPOINT route") != CATALOG_OK)
 		return -1;
-	len = append(sql, sizeof sql, 0, select_sql);
-	for (int i = 0; i < b.nc; i++) {
-		len = append(sql, sizeof sql, len, " AND (");
-		len = append(sql, sizeof sql, len, b.c[i].sql);
-		len = append(sql, sizeof sql, len, ")");
-	}
-	len = append(sql, sizeof sql, len, q->strategy == ROUTE_CHEAPEST ?
-	    " ORDER BY CASE WHEN free THEN 0 ELSE coalesce(input_price, 0) + "
-	    "coalesce(output_price, 0) END, free DESC, context_length DESC, provider, model" :
-	    " ORDER BY free DESC, context_length DESC, provider, model");
-	if (len >= sizeof sql || (st = catalog_prepare(rc->db, sql)) == NULL) {
+	if ((st = prepare_select(rc, &b, q->strategy)) == NULL) {
 		catalog_exec(rc->db, "RELEASE route");
 		return -1;
 	}
-	bind_params(st, &b);
 	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (item_load(st, &it) == -1) {
 			err_warn("out of memory");
@@ -897,18 +930,8 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 			item_free(&it);
 			continue;
 		}
-		if (nv == cap) {
-			struct item *nvp = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof *v);
-
-			if (nvp == NULL) {
-				err_warn("out of memory");
-				item_free(&it);
-				goto out;
-			}
-			v = nvp;
-		}
-		it.order = (int)nv;
-		v[nv++] = it;
+		if (keep_item(&v, &nv, &cap, &it) == -1)
+			goto out;
 	}
 	if (!stop && step != SQLITE_DONE) {
 		catalog_fail(rc->db, step, "select models");
