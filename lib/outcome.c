@@ -13,6 +13,7 @@
 
 #include "catalog.h"
 #include "fnv.h"
+#include "names.h"
 #include "outcome.h"
 #include "usagekey.h"
 #include "usagesum.h"
@@ -24,17 +25,14 @@ outcome_init(struct outcome *o, time_t now)
 	o->now = now;
 }
 
-/* Printable text of 1..max bytes (no control characters). */
+/* A kept copy of s when it is text of 1..max bytes without control characters. */
 static const char *
 text(struct outcome *o, const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > max)
+	if (n == 0 || n > max || !names_clean_text(s, n))
 		return NULL;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return NULL;
 	return strpool_keep(&o->store, s);
 }
 
@@ -54,20 +52,6 @@ whole(const char *s, long long max, int64_t *out)
 	return 0;
 }
 
-static int
-provider_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-		    *s == '-'))
-			return 0;
-	return 1;
-}
-
 const char *
 outcome_param(struct outcome *o, const char *name, const char *value)
 {
@@ -84,10 +68,10 @@ outcome_param(struct outcome *o, const char *name, const char *value)
 		return NULL;
 	}
 	if (strcmp(name, "provider") == 0) {
-		if (!provider_name(value) || (u->provider = strpool_keep(&o->store, value)) == NULL)
+		if (!names_provider_ok(value) || (u->provider = strpool_keep(&o->store, value)) == NULL)
 			return "provider must be a provider name";
 	} else if (strcmp(name, "model") == 0) {
-		if ((u->model = text(o, value, 512)) == NULL)
+		if ((u->model = text(o, value, NAMES_MODEL_MAX)) == NULL)
 			return "model must be 1 to 512 bytes without control characters";
 	} else if (strcmp(name, "status") == 0) {
 		if (whole(value, 599, &u->status) == -1)

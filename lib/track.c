@@ -16,7 +16,7 @@
 #include "jsonl.h"
 #include "model.h"
 #include "modelscan.h"
-#include "registry.h"
+#include "names.h"
 #include "prefetch.h"
 #include "strset.h"
 #include "routesnap.h"
@@ -886,7 +886,7 @@ track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *wher
 	if (why != NULL) {
 		err_warn("%s: %s", where, why);
 		t->problems++;
-		if (provider != NULL && registry_valid_name(provider))
+		if (provider != NULL && names_provider_ok(provider))
 			mark_incomplete(t, provider, "a model record was refused");
 		return 0;
 	}
@@ -997,7 +997,7 @@ keep_provider(struct tracker *t, jv p, const char *where)
 	int good = jv_get_kind(ok) == JV_KIND_TRUE || jv_get_kind(ok) == JV_KIND_FALSE;
 
 	jv_free(ok);
-	if (name == NULL || !registry_valid_name(name) || !good ||
+	if (name == NULL || !names_provider_ok(name) || !good ||
 	    (at != NULL && utctime_parse(at, &when) == -1)) {
 		err_warn("%s: a provider record needs \"provider\", \"ok\" (true or false) "
 		    "and an RFC 3339 \"observed_at\"", where);
