@@ -329,6 +329,15 @@ usage() {
 	[[ "$output" != *libcurl* ]]
 }
 
+@test "the usage store only writes: it calls nothing of routing" {
+	# Its objects, as the Makefile's USAGE_OBJS lists them.
+	run nm -u "$ROOT/lib/usagerow.o" "$ROOT/lib/usagekey.o" "$ROOT/lib/usagesum.o" "$ROOT/lib/outcome.o"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *sqlite3_step* ]]
+	[[ "$output" != *jv_* ]]
+	! grep -E ' (route|routekeep|routesnap|health|budget|decide)_' <<< "$output" || false
+}
+
 # cgi METHOD PATH QUERY [BODY]: run afmts-route as a CGI program; sets output.
 cgi() {
 	if [ -n "${4+x}" ]; then

@@ -9,9 +9,9 @@
 #include <jv.h>
 
 #include "names.h"
-#include "outcome.h"
 #include "unit.h"
 #include "usage.h"
+#include "usagecheck.h"
 
 #define LONGEST "a23456789012345678901234567890123456789012345678901234567890123"
 

@@ -1,6 +1,6 @@
 /*
- * usage: validation of usage records in one pass over their fields, from a
- * libjq value or straight from the bytes of a plain line.
+ * usagecheck: validation of usage records in one pass over their fields, from
+ * a libjq value or straight from the bytes of a plain line.
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 
 #include "jsonl.h"
 #include "names.h"
-#include "usage.h"
+#include "usagecheck.h"
 #include "utctime.h"
 
 /* A member's value as either reader saw it. */
@@ -88,10 +88,10 @@ field(const char *k, const struct value *v, struct usage *out)
 		if ((out->error = text(v, USAGE_MAX_TEXT)) == NULL)
 			return "\"error\" must be a short string";
 	} else if (strcmp(k, "client") == 0) {
-		if ((out->client = text(v, 128)) == NULL)
+		if ((out->client = text(v, USAGE_MAX_ID)) == NULL)
 			return "\"client\" must be a short string";
 	} else if (strcmp(k, "request_id") == 0) {
-		if ((out->request_id = text(v, 128)) == NULL)
+		if ((out->request_id = text(v, USAGE_MAX_ID)) == NULL)
 			return "\"request_id\" must be a string of 1 to 128 bytes";
 	}
 	return NULL;
@@ -107,7 +107,7 @@ finish(struct usage *out)
 		return "\"provider\" must be a provider name";
 	if (out->model == NULL)
 		return "\"model\" must be a string of 1 to 512 bytes without control characters";
-	usagerow_digest(out);
+	usage_digest(out);
 	return NULL;
 }
 
