@@ -48,21 +48,25 @@ UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
 
 # Shared code, one module an idea.
 CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o \
-             lib/strset.o
+             lib/strset.o lib/names.o
 PARSE_OBJS = lib/registry.o lib/pagerule.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
              lib/parse.o
 
 FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchive.o \
              lib/registry.o lib/pagerule.o lib/pages.o
 
-TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/trackinput.o lib/export.o lib/usage.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/model.o \
+# The usage store (usage.h): rows, model ids, daily roll-ups, one outcome.
+# Its writers are afmts-track and the decision path.
+USAGE_OBJS = lib/usagerow.o lib/usagekey.o lib/usagesum.o lib/outcome.o
+
+TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/trackinput.o lib/export.o lib/usagecheck.o $(USAGE_OBJS) lib/model.o \
              lib/modelscan.o lib/registry.o lib/pagerule.o lib/routesnap.o
 
 # The decision path: SQLite and our own code only (no libjq, no libcurl).
-ROUTE_OBJS = lib/catalog.o lib/latency.o lib/usagerow.o lib/usagesum.o lib/usagekey.o lib/health.o lib/budget.o lib/route.o lib/routeparam.o lib/param.o lib/jsonw.o \
+ROUTE_OBJS = lib/catalog.o lib/latency.o $(USAGE_OBJS) lib/health.o lib/budget.o lib/route.o lib/routeparam.o lib/param.o lib/jsonw.o \
              lib/routesnap.o lib/routekeep.o lib/decide.o \
-             lib/routeout.o lib/routestatus.o lib/routecgi.o lib/routecli.o lib/cgi.o lib/fastcgi.o lib/form.o lib/outcome.o \
-             lib/err.o lib/cli.o lib/utctime.o lib/paths.o lib/strset.o
+             lib/routeout.o lib/routestatus.o lib/routecgi.o lib/routecli.o lib/cgi.o lib/fastcgi.o lib/form.o \
+             lib/err.o lib/cli.o lib/utctime.o lib/paths.o lib/strset.o lib/names.o
 
 # The gateway: the decision path plus libcurl (forwarding) and libjq (JSON).
 GATEWAY_OBJS = $(ROUTE_OBJS) lib/gateway.o lib/fallback.o lib/chatreq.o lib/forward.o lib/http.o \
@@ -77,7 +81,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
              test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
              test/unit/test_escape.o test/unit/test_usage.o test/unit/test_modelscan.o \
-             test/unit/test_figure.o test/unit/test_form.o test/unit/test_route.o
+             test/unit/test_figure.o test/unit/test_form.o test/unit/test_route.o test/unit/test_names.o
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
@@ -123,7 +127,7 @@ bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/pages.o lib/condcache.o lib/escape.o lib/table.o \
                 lib/column.o lib/figure.o \
                 lib/period.o lib/chart.o lib/jsonw.o lib/sha256.o \
-                lib/usage.o lib/usagerow.o lib/catalog.o lib/latency.o lib/modelscan.o lib/form.o \
+                lib/usagecheck.o $(USAGE_OBJS) lib/catalog.o lib/latency.o lib/modelscan.o lib/form.o \
                 lib/health.o lib/budget.o lib/routesnap.o lib/routeparam.o lib/param.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)

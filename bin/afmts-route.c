@@ -10,13 +10,13 @@
 #include "decide.h"
 #include "err.h"
 #include "fastcgi.h"
-#include "outcome.h"
 #include "paths.h"
 #include "route.h"
 #include "routecgi.h"
 #include "routecli.h"
 #include "routeout.h"
 #include "routestatus.h"
+#include "usage.h"
 #include "utctime.h"
 
 static const char synopsis[] =

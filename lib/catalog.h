@@ -16,7 +16,7 @@ enum {
 	CATALOG_OK = 0,
 	CATALOG_BUSY = 3,	/* another writer held it past the timeout */
 	CATALOG_ERROR = 4,	/* cannot open, corrupt, newer schema, failed migration */
-	CATALOG_MISSING = 5	/* no catalog at that path (catalog_open_read) */
+	CATALOG_MISSING = 5	/* no catalog at that path (catalog_open_existing) */
 };
 
 /*

@@ -5,7 +5,7 @@
  * A decision asks the route snapshot (routesnap.h) first and the catalog
  * only when the snapshot cannot answer; a decision the catalog answered
  * renews the snapshot for the next one.  Recording writes the usage store
- * (outcome.h) and then re-judges the snapshot's entries the outcome can
+ * (usage.h) and then re-judges the snapshot's entries the outcome can
  * change (routekeep.h): the store only writes, the decision half judges.
  * afmts-route's command line, its CGI/FastCGI interface and afmts-gateway all
  * go through here.
@@ -19,8 +19,8 @@
 
 #include <sqlite3.h>
 
-#include "outcome.h"
 #include "route.h"
+#include "usage.h"
 
 /* What AFMTS_ROUTE_SNAPSHOT (for tests) lets a decision read. */
 enum decide_source {

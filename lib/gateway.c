@@ -11,7 +11,7 @@
 #include "fallback.h"
 #include "gateway.h"
 #include "routecgi.h"
-#include "usagesum.h"
+#include "usage.h"
 #include "utctime.h"
 
 void
@@ -58,7 +58,7 @@ within_budget(struct gateway *g, const struct clientkey *k, FILE *out)
 
 	if (k->rpd < 0)
 		return 0;
-	if (decider_catalog(&g->d, &db) < 0 || (used = usagesum_client_today(db, k->name, now)) < 0) {
+	if (decider_catalog(&g->d, &db) < 0 || (used = usage_client_today(db, k->name, now)) < 0) {
 		cgi_fail(out, 503, "unavailable", "the catalog cannot be read", NULL, NULL);
 		return -1;
 	}

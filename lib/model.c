@@ -7,17 +7,8 @@
 #include <string.h>
 
 #include "model.h"
-#include "registry.h"
+#include "names.h"
 #include "utctime.h"
-
-int
-model_clean_text(const char *s, int n)
-{
-	for (int i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
 
 enum kind { PROVIDER, ID, TEXT, WHOLE, PRICE, BOOL, MODALITIES, WORDS, LIMITS, TIME, TIERS };
 
@@ -94,7 +85,7 @@ check_text(const struct model_value *v, int max, int required)
 		return required ? -1 : 0;
 	if (v->kind != MV_STRING || v->len > max || (required && v->len == 0))
 		return -1;
-	return model_clean_text(v->s, v->len) ? 0 : -1;
+	return names_clean_text(v->s, (size_t)v->len) ? 0 : -1;
 }
 
 /* 0 if v is absent or a number in [0, max] (whole if integral). */
@@ -129,7 +120,7 @@ model_scalar_ok(int member, const struct model_value *v)
 
 	switch (rules[member].kind) {
 	case PROVIDER:
-		return (s = short_string(v, buf, sizeof buf)) != NULL && registry_valid_name(s) ? 0 : -1;
+		return (s = short_string(v, buf, sizeof buf)) != NULL && names_provider_ok(s) ? 0 : -1;
 	case ID:
 		return check_text(v, (int)rules[member].max, 1);
 	case TEXT:

@@ -8,7 +8,9 @@
 
 #include <jv.h>
 
-#define MODEL_MAX_ID	512	/* bytes of a model id */
+#include "names.h"
+
+#define MODEL_MAX_ID	NAMES_MODEL_MAX	/* bytes of a model id */
 #define MODEL_MAX_TEXT	512	/* bytes of a name, family, reason */
 #define MODEL_MAX_TOKENS 100000000.0	/* context or output length */
 #define MODEL_MAX_PRICE	1000000.0	/* USD per million tokens */
@@ -76,8 +78,5 @@ int model_limit_ok(const char *key, size_t n, const struct model_value *v);
 #define MODEL_MAX_TIERS 8
 /* Bytes of a price_tiers member's JSON text at most (jsonl_number numbers). */
 #define MODEL_TIERS_TEXT (2 + MODEL_MAX_TIERS * (56 + 3 * 32))
-
-/* 1 if s (n bytes) has no control characters; JSON strings are UTF-8 already. */
-int model_clean_text(const char *s, int n);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * outcome: one usage row, its day's totals and learned rate limits, written
- * together.
+ * outcome: the usage store's one outcome (usage.h): a usage row, its day's
+ * totals and learned rate limits, written together.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,9 +13,8 @@
 
 #include "catalog.h"
 #include "fnv.h"
-#include "outcome.h"
-#include "usagekey.h"
-#include "usagesum.h"
+#include "names.h"
+#include "usage.h"
 
 void
 outcome_init(struct outcome *o, time_t now)
@@ -24,17 +23,14 @@ outcome_init(struct outcome *o, time_t now)
 	o->now = now;
 }
 
-/* Printable text of 1..max bytes (no control characters). */
+/* A kept copy of s when it is text of 1..max bytes without control characters. */
 static const char *
 text(struct outcome *o, const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > max)
+	if (n == 0 || n > max || !names_clean_text(s, n))
 		return NULL;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return NULL;
 	return strpool_keep(&o->store, s);
 }
 
@@ -54,20 +50,6 @@ whole(const char *s, long long max, int64_t *out)
 	return 0;
 }
 
-static int
-provider_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-		    *s == '-'))
-			return 0;
-	return 1;
-}
-
 const char *
 outcome_param(struct outcome *o, const char *name, const char *value)
 {
@@ -84,24 +66,24 @@ outcome_param(struct outcome *o, const char *name, const char *value)
 		return NULL;
 	}
 	if (strcmp(name, "provider") == 0) {
-		if (!provider_name(value) || (u->provider = strpool_keep(&o->store, value)) == NULL)
+		if (!names_provider_ok(value) || (u->provider = strpool_keep(&o->store, value)) == NULL)
 			return "provider must be a provider name";
 	} else if (strcmp(name, "model") == 0) {
-		if ((u->model = text(o, value, 512)) == NULL)
+		if ((u->model = text(o, value, NAMES_MODEL_MAX)) == NULL)
 			return "model must be 1 to 512 bytes without control characters";
 	} else if (strcmp(name, "status") == 0) {
 		if (whole(value, 599, &u->status) == -1)
 			return "status must be an HTTP status (0 when there was no response)";
 		u->has_status = 1;
 	} else if (strcmp(name, "latency_ms") == 0) {
-		if (whole(value, 10000000, &u->latency_ms) == -1)
+		if (whole(value, USAGE_MAX_LATENCY, &u->latency_ms) == -1)
 			return "latency must be whole milliseconds";
 		u->has_latency = 1;
 	} else if (strcmp(name, "prompt_tokens") == 0) {
-		if (whole(value, 1000000000, &u->prompt_tokens) == -1)
+		if (whole(value, USAGE_MAX_TOKENS, &u->prompt_tokens) == -1)
 			return "prompt_tokens must be a whole number up to 1e9";
 	} else if (strcmp(name, "completion_tokens") == 0) {
-		if (whole(value, 1000000000, &u->completion_tokens) == -1)
+		if (whole(value, USAGE_MAX_TOKENS, &u->completion_tokens) == -1)
 			return "completion_tokens must be a whole number up to 1e9";
 	} else if (strcmp(name, "tokens") == 0) {
 		char in[24];
@@ -110,21 +92,21 @@ outcome_param(struct outcome *o, const char *name, const char *value)
 			return "tokens must be IN,OUT";
 		memcpy(in, value, (size_t)(comma - value));
 		in[comma - value] = '\0';
-		if (whole(in, 1000000000, &u->prompt_tokens) == -1 ||
-		    whole(comma + 1, 1000000000, &u->completion_tokens) == -1)
+		if (whole(in, USAGE_MAX_TOKENS, &u->prompt_tokens) == -1 ||
+		    whole(comma + 1, USAGE_MAX_TOKENS, &u->completion_tokens) == -1)
 			return "tokens must be IN,OUT, whole numbers up to 1e9";
 	} else if (strcmp(name, "retry_after") == 0) {
-		if (whole(value, 604800, &u->retry_after) == -1)
+		if (whole(value, USAGE_MAX_RETRY_AFTER, &u->retry_after) == -1)
 			return "retry_after must be whole seconds, at most a week";
 		u->has_retry_after = 1;
 	} else if (strcmp(name, "request_id") == 0) {
-		if ((u->request_id = text(o, value, 128)) == NULL)
+		if ((u->request_id = text(o, value, USAGE_MAX_ID)) == NULL)
 			return "request_id must be 1 to 128 printable bytes";
 	} else if (strcmp(name, "client") == 0) {
-		if ((u->client = text(o, value, 128)) == NULL)
+		if ((u->client = text(o, value, USAGE_MAX_ID)) == NULL)
 			return "client must be 1 to 128 printable bytes";
 	} else if (strcmp(name, "error") == 0) {
-		if ((u->error = text(o, value, 1024)) == NULL)
+		if ((u->error = text(o, value, USAGE_MAX_TEXT)) == NULL)
 			return "error must be 1 to 1024 printable bytes";
 	} else {
 		return "unknown field";
@@ -325,8 +307,8 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 {
 	struct usage *u = &o->u;
 	sqlite3_stmt *st = NULL;
-	struct usagesum *sum = NULL;
-	struct usagekey *keys = NULL;
+	struct usage_sum *sum = NULL;
+	struct usage_keys *keys = NULL;
 	struct timespec ts;
 	int code;
 
@@ -344,7 +326,7 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 		return code_of(code);
 	if (u->provider == NULL && (code = resolve(db, o, msg, n)) != OUTCOME_OK)
 		goto fail;
-	usagerow_digest(u);
+	usage_digest(u);
 	/* Without a request id, two equal outcomes in one second are still two. */
 	if (u->request_id == NULL) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -352,27 +334,27 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 		    sizeof(pid_t));
 	}
 	code = OUTCOME_ERROR;
-	if ((st = catalog_prepare(db, USAGEROW_INSERT)) == NULL || (sum = usagesum_new()) == NULL ||
-	    (keys = usagekey_new(db)) == NULL ||
-	    (u->mid = usagekey_of(keys, u->provider, u->model)) == -1)
+	if ((st = catalog_prepare(db, USAGE_INSERT)) == NULL || (sum = usage_sum_new()) == NULL ||
+	    (keys = usage_keys_new(db)) == NULL ||
+	    (u->mid = usage_keys_of(keys, u->provider, u->model)) == -1)
 		goto fail;
-	usagerow_bind(st, u);
+	usage_bind(st, u);
 	if ((code = code_of(step_done(db, st, "record the outcome"))) != OUTCOME_OK)
 		goto fail;
 	code = OUTCOME_ERROR;
-	if (sqlite3_changes(db) > 0 && usagesum_add(sum, u) == -1)
+	if (sqlite3_changes(db) > 0 && usage_sum_add(sum, u) == -1)
 		goto fail;
-	if ((code = code_of(usagesum_flush(sum, db))) != OUTCOME_OK ||
+	if ((code = code_of(usage_sum_flush(sum, db))) != OUTCOME_OK ||
 	    (code = code_of(learn(db, o, u->tsz))) != OUTCOME_OK)
 		goto fail;
 	sqlite3_finalize(st);
-	usagesum_free(sum);
-	usagekey_free(keys);
+	usage_sum_free(sum);
+	usage_keys_free(keys);
 	return code_of(catalog_exec(db, "COMMIT"));
 fail:
 	sqlite3_finalize(st);
-	usagesum_free(sum);
-	usagekey_free(keys);
+	usage_sum_free(sum);
+	usage_keys_free(keys);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return code;
 }

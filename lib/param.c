@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "param.h"
 
 const struct param *
@@ -46,12 +47,7 @@ param_text(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > max)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
+	return n > 0 && n <= max && names_clean_text(s, n);
 }
 
 /* A decimal number in [min, max] into *out.  0, or -1. */
@@ -88,10 +84,16 @@ digits(const char *s, double min, double max, double *out)
 	return 0;
 }
 
-/* Every item of the comma list s is a word of at most max bytes; at most 16 of them. */
+/*
+ * Every item of the comma list s is a word of at most max bytes (or a
+ * provider name when providers); at most 16 of them.
+ */
 static const char *
-word_list(const char *s, size_t max)
+word_list(const char *s, size_t max, int providers)
 {
+	const char *bad = providers ?
+	    "list items must be provider names: a-z, 0-9, then '.', '_', '-'" :
+	    "list items must be words of a-z, 0-9, '_', '-', '.', ':'";
 	const char *p = s, *comma;
 	char w[128];
 	int n = 0;
@@ -103,11 +105,11 @@ word_list(const char *s, size_t max)
 		if ((len = (size_t)(comma - p)) == 0)
 			continue;
 		if (len >= sizeof w)
-			return "list items must be words of a-z, 0-9, '_', '-', '.', ':'";
+			return bad;
 		memcpy(w, p, len);
 		w[len] = '\0';
-		if (!param_word(w, max))
-			return "list items must be words of a-z, 0-9, '_', '-', '.', ':'";
+		if (providers ? !names_provider_ok(w) : !param_word(w, max))
+			return bad;
 		if (++n > PARAM_MAX_WORDS)
 			return "a list holds at most 16 items";
 	}
@@ -138,7 +140,8 @@ param_apply(const struct param *p, void *target, const char *value)
 			return p->what;
 		break;
 	case PARAM_WORDS:
-		if ((why = word_list(value, (size_t)p->max)) != NULL)
+	case PARAM_PROVIDERS:
+		if ((why = word_list(value, (size_t)p->max, p->kind == PARAM_PROVIDERS)) != NULL)
 			return why;
 		break;
 	case PARAM_TEXT:

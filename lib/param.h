@@ -17,6 +17,7 @@ enum param_kind {
 	PARAM_NUMBER,	/* a decimal number in [min, max] */
 	PARAM_WORD,	/* a word of a-z 0-9 _ - . : of 1 to max bytes */
 	PARAM_WORDS,	/* a comma list of at most PARAM_MAX_WORDS such words */
+	PARAM_PROVIDERS,	/* a comma list of at most PARAM_MAX_WORDS provider names (names.h) */
 	PARAM_TEXT,	/* 1 to max bytes, no control character */
 	PARAM_ANY	/* checked by its setter alone */
 };

@@ -16,6 +16,7 @@
 #include "htmltree.h"
 #include "jsonl.h"
 #include "model.h"
+#include "names.h"
 #include "paths.h"
 #include "prefetch.h"
 #include "parse.h"
@@ -457,7 +458,7 @@ handle_fetch(struct parser *p, const char *where, jv line, FILE *out)
 		p->problems = 1;
 		goto done;
 	}
-	if (jv_get_kind(prov) != JV_KIND_STRING || !registry_valid_name(jv_string_value(prov))) {
+	if (jv_get_kind(prov) != JV_KIND_STRING || !names_provider_ok(jv_string_value(prov))) {
 		err_warn("%s: fetch record without a valid \"provider\"", where);
 		p->problems = 1;
 		goto done;
@@ -647,7 +648,7 @@ parse_raw(struct parser *p, FILE *in, const char *dialect, const char *provider,
 	jv d, meta, name;
 	int rc = 0, count = 0;
 
-	if (!registry_valid_name(dialect)) {
+	if (!names_provider_ok(dialect)) {
 		err_warn("--dialect: '%s' is not a dialect name", dialect);
 		return 1;
 	}

@@ -11,23 +11,10 @@
 #include <strings.h>
 
 #include "err.h"
+#include "names.h"
 #include "pagerule.h"
 #include "paths.h"
 #include "registry.h"
-
-int
-registry_valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return 0;
-	return 1;
-}
 
 /* An environment variable name: [A-Z_][A-Z0-9_]{0,63}. */
 static int
@@ -164,9 +151,9 @@ registry_check(jv d)
 	if (jv_get_kind(d) != JV_KIND_OBJECT)
 		return "not a JSON object";
 	name = dialect = url = base = auth = env = header = jv_null();
-	if ((s = str_field(d, "name", &name)) == NULL || !registry_valid_name(s))
+	if ((s = str_field(d, "name", &name)) == NULL || !names_provider_ok(s))
 		why = "\"name\" must be [a-z0-9][a-z0-9._-]{0,62}";
-	else if ((s = str_field(d, "dialect", &dialect)) == NULL || !registry_valid_name(s))
+	else if ((s = str_field(d, "dialect", &dialect)) == NULL || !names_provider_ok(s))
 		why = "\"dialect\" must be a dialect name";
 	else if ((s = str_field(d, "models_url", &url)) == NULL || !valid_url(s))
 		why = "\"models_url\" must be an http(s) URL";
@@ -282,7 +269,7 @@ load_dir(const char *dir, jv *all, int *bad)
 		}
 		memcpy(stem, de->d_name, n - 5);
 		stem[n - 5] = '\0';
-		if (!registry_valid_name(stem)) {
+		if (!names_provider_ok(stem)) {
 			err_warn("%s/%s: not a valid provider name, skipped", dir, de->d_name);
 			(*bad)++;
 			continue;
@@ -335,7 +322,7 @@ registry_only(const char *only)
 	for (int i = 0; i < jv_array_length(jv_copy(names)); i++) {
 		jv n = jv_array_get(jv_copy(names), i);
 
-		if (!registry_valid_name(jv_string_value(n))) {
+		if (!names_provider_ok(jv_string_value(n))) {
 			err_warn("--only: '%s' is not a provider name", jv_string_value(n));
 			jv_free(n);
 			jv_free(names);

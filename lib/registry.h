@@ -6,7 +6,8 @@
  * one of the same name.  A descriptor is data: its URL, auth header, the NAME
  * of the environment variable with its key, its dialect and its free rule.
  * Only the fields the C code relies on are checked here; the free rule and
- * limits are read by the jq prelude.
+ * limits are read by the jq prelude.  A valid provider or dialect name is
+ * names_provider_ok (names.h).
  */
 #ifndef AFMTS_REGISTRY_H
 #define AFMTS_REGISTRY_H
@@ -23,9 +24,6 @@
  * unreadable or memory runs out.
  */
 jv registry_load(const char *user_dir, int *bad);
-
-/* 1 if s is a valid provider or dialect name: [a-z0-9][a-z0-9._-]{0,62}. */
-int registry_valid_name(const char *s);
 
 /*
  * Check one descriptor (consumed is NOT: it is borrowed).  Returns NULL if it

@@ -7,9 +7,9 @@
 
 #include <time.h>
 
-#include "outcome.h"
 #include "route.h"
 #include "routeout.h"
+#include "usage.h"
 
 /* Print the candidates for q from the catalog at path, in format. */
 int routecli_choose(const char *path, struct route_query *q, enum routeout_format format);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "names.h"
 #include "route.h"
 #include "routeparam.h"
 
@@ -166,8 +167,9 @@ set_strategy(void *q, const char *v, double d)
 const struct param route_params[] = {
 	{ "need", "need", PARAM_WORDS, 0, 32, NULL, set_need },
 	{ "modality", "modality", PARAM_WORDS, 0, 36, NULL, set_modality },
-	{ "provider", "provider", PARAM_WORDS, 0, 63, NULL, set_provider },
-	{ "exclude_provider", "exclude-provider", PARAM_WORDS, 0, 63, NULL, set_exclude },
+	{ "provider", "provider", PARAM_PROVIDERS, 0, NAMES_PROVIDER_MAX, NULL, set_provider },
+	{ "exclude_provider", "exclude-provider", PARAM_PROVIDERS, 0, NAMES_PROVIDER_MAX, NULL,
+	    set_exclude },
 	{ "model", "model", PARAM_ANY, 0, 0, NULL, set_model },
 	{ "family", "family", PARAM_WORD, 0, 64,
 	    "family must be a word of a-z, 0-9, '_', '-', '.', ':'", set_family },

@@ -13,8 +13,8 @@
 #include <archive_entry.h>
 
 #include "err.h"
+#include "names.h"
 #include "paths.h"
-#include "registry.h"
 #include "runarchive.h"
 
 struct runarchive {
@@ -214,7 +214,7 @@ entry_name(const char *path, char name[64], const char **part)
 	memcpy(name, path, (size_t)(slash - path));
 	name[slash - path] = '\0';
 	*part = slash + 1;
-	return registry_valid_name(name) ? 0 : -1;
+	return names_provider_ok(name) ? 0 : -1;
 }
 
 /* Read the current entry's data, at most max bytes.  NULL (reported) when too big or unreadable. */

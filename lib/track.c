@@ -16,14 +16,13 @@
 #include "jsonl.h"
 #include "model.h"
 #include "modelscan.h"
-#include "registry.h"
+#include "names.h"
 #include "prefetch.h"
 #include "strset.h"
 #include "routesnap.h"
 #include "track.h"
 #include "usage.h"
-#include "usagekey.h"
-#include "usagesum.h"
+#include "usagecheck.h"
 #include "utctime.h"
 
 enum stmt {
@@ -73,7 +72,7 @@ static const char *const sql[S_COUNT] = {
 	    "WHERE name = ?1 AND (retired_at IS NOT ?2 OR retired_reason IS NOT ?3)",
 	[S_PROVIDER_BACK] = "UPDATE providers SET retired_at = NULL, retired_reason = NULL "
 	    "WHERE name = ?1 AND retired_at IS NOT NULL",
-	[S_INSERT_USAGE] = USAGEROW_INSERT,
+	[S_INSERT_USAGE] = USAGE_INSERT,
 };
 
 struct tracker {
@@ -81,8 +80,8 @@ struct tracker {
 	FILE		*out;
 	sqlite3_stmt	*st[S_COUNT];
 	sqlite3_int64	 run;		/* 0 until the run first writes */
-	struct usagesum	*sum;		/* per-day totals of the usage rows added */
-	struct usagekey	*keys;		/* usage_models ids */
+	struct usage_sum *sum;		/* per-day totals of the usage rows added */
+	struct usage_keys *keys;	/* usage_models ids */
 	char		 started[UTCTIME_LEN];
 	jv		 providers;	/* name -> provider record of this run */
 	jv		 incomplete;	/* name -> why its models cannot be judged complete */
@@ -498,7 +497,7 @@ track_begin(sqlite3 *db, FILE *out, int *code)
 		track_abort(t);
 		return NULL;
 	}
-	if ((t->sum = usagesum_new()) == NULL || (t->keys = usagekey_new(db)) == NULL) {
+	if ((t->sum = usage_sum_new()) == NULL || (t->keys = usage_keys_new(db)) == NULL) {
 		*code = CATALOG_ERROR;
 		track_abort(t);
 		return NULL;
@@ -545,8 +544,8 @@ tracker_free(struct tracker *t)
 	jv_free(t->stale);
 	jv_free(t->latest);
 	strset_free(t->seen_models);
-	usagesum_free(t->sum);
-	usagekey_free(t->keys);
+	usage_sum_free(t->sum);
+	usage_keys_free(t->keys);
 	free(t->meta_key_env);
 	free(t->meta_base);
 	free_known(t);
@@ -886,7 +885,7 @@ track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *wher
 	if (why != NULL) {
 		err_warn("%s: %s", where, why);
 		t->problems++;
-		if (provider != NULL && registry_valid_name(provider))
+		if (provider != NULL && names_provider_ok(provider))
 			mark_incomplete(t, provider, "a model record was refused");
 		return 0;
 	}
@@ -971,18 +970,18 @@ track_usage(struct tracker *t, struct prep *p, const char *where)
 		t->problems++;
 		return 0;
 	}
-	if ((p->usage.mid = usagekey_of(t->keys, p->usage.provider, p->usage.model)) == -1)
+	if ((p->usage.mid = usage_keys_of(t->keys, p->usage.provider, p->usage.model)) == -1)
 		return -1;
-	usagerow_bind(st, &p->usage);
+	usage_bind(st, &p->usage);
 	if (step_done(t, st, "add usage") == -1)
 		return -1;
 	/* A record already stored is ignored: no row, and no run row for it. */
 	if (sqlite3_changes(t->db) == 0)
 		return 0;
 	t->usage++;
-	if (usagesum_add(t->sum, &p->usage) == -1 ||
-	    (usagesum_keys(t->sum) >= USAGESUM_MAX_KEYS &&
-	    usagesum_flush(t->sum, t->db) != CATALOG_OK))
+	if (usage_sum_add(t->sum, &p->usage) == -1 ||
+	    (usage_sum_keys(t->sum) >= USAGE_SUM_MAX_KEYS &&
+	    usage_sum_flush(t->sum, t->db) != CATALOG_OK))
 		return -1;
 	return ensure_run(t);
 }
@@ -997,7 +996,7 @@ keep_provider(struct tracker *t, jv p, const char *where)
 	int good = jv_get_kind(ok) == JV_KIND_TRUE || jv_get_kind(ok) == JV_KIND_FALSE;
 
 	jv_free(ok);
-	if (name == NULL || !registry_valid_name(name) || !good ||
+	if (name == NULL || !names_provider_ok(name) || !good ||
 	    (at != NULL && utctime_parse(at, &when) == -1)) {
 		err_warn("%s: a provider record needs \"provider\", \"ok\" (true or false) "
 		    "and an RFC 3339 \"observed_at\"", where);
@@ -1322,7 +1321,7 @@ track_end(struct tracker *t, int verbose)
 			return CATALOG_ERROR;
 		}
 	}
-	if ((code = usagesum_flush(t->sum, t->db)) != CATALOG_OK) {
+	if ((code = usage_sum_flush(t->sum, t->db)) != CATALOG_OK) {
 		track_abort(t);
 		return code;
 	}

@@ -1,6 +1,6 @@
 /*
- * usagekey: usage_models ids, looked up or made once per pair and then kept
- * in a strset ("provider\0model" -> id).
+ * usagekey: the usage store's model ids (usage.h): usage_models ids, looked
+ * up or made once per pair and then kept in a strset ("provider\0model" -> id).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,18 +8,18 @@
 #include "catalog.h"
 #include "err.h"
 #include "strset.h"
-#include "usagekey.h"
+#include "usage.h"
 
-struct usagekey {
+struct usage_keys {
 	sqlite3		*db;
 	sqlite3_stmt	*find, *add;
 	struct strset	*ids;
 };
 
-struct usagekey *
-usagekey_new(sqlite3 *db)
+struct usage_keys *
+usage_keys_new(sqlite3 *db)
 {
-	struct usagekey *k = calloc(1, sizeof *k);
+	struct usage_keys *k = calloc(1, sizeof *k);
 
 	if (k == NULL || (k->ids = strset_new()) == NULL) {
 		free(k);
@@ -32,7 +32,7 @@ usagekey_new(sqlite3 *db)
 
 /* The id from the catalog, adding the pair when it is new; -1 on error. */
 static int64_t
-stored_id(struct usagekey *k, const char *provider, const char *model)
+stored_id(struct usage_keys *k, const char *provider, const char *model)
 {
 	int64_t id = -1;
 	int rc;
@@ -65,7 +65,7 @@ stored_id(struct usagekey *k, const char *provider, const char *model)
 }
 
 int64_t
-usagekey_of(struct usagekey *k, const char *provider, const char *model)
+usage_keys_of(struct usage_keys *k, const char *provider, const char *model)
 {
 	size_t lp = strlen(provider) + 1, lm = strlen(model);
 	char stack[1024], *pair = lp + lm <= sizeof stack ? stack : malloc(lp + lm);
@@ -75,7 +75,7 @@ usagekey_of(struct usagekey *k, const char *provider, const char *model)
 	if (pair != NULL) {
 		memcpy(pair, provider, lp);
 		memcpy(pair + lp, model, lm);
-		if (strset_count(k->ids) >= USAGEKEY_MAX_CACHED)
+		if (strset_count(k->ids) >= USAGE_KEYS_MAX_CACHED)
 			strset_clear(k->ids);
 		id = strset_value(k->ids, pair, lp + lm, &added);
 	}
@@ -93,7 +93,7 @@ usagekey_of(struct usagekey *k, const char *provider, const char *model)
 }
 
 void
-usagekey_free(struct usagekey *k)
+usage_keys_free(struct usage_keys *k)
 {
 	if (k == NULL)
 		return;

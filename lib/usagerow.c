@@ -1,12 +1,14 @@
 /*
- * usagerow: storing usage rows and their per-day totals.
+ * usagerow: the rows of the usage store (usage.h): the INSERT's bindings and
+ * the dedupe digest that makes a row read twice count once.  The per-day
+ * totals are usagesum.c's.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "catalog.h"
 #include "fnv.h"
-#include "usagerow.h"
+#include "usage.h"
 
 /* Continue hash h over s (may be NULL) and a separator. */
 static uint64_t
@@ -16,7 +18,7 @@ field(uint64_t h, const char *s)
 }
 
 void
-usagerow_digest(struct usage *u)
+usage_digest(struct usage *u)
 {
 	char num[96];
 	uint64_t h;
@@ -36,7 +38,7 @@ usagerow_digest(struct usage *u)
 }
 
 void
-usagerow_bind(sqlite3_stmt *st, const struct usage *u)
+usage_bind(sqlite3_stmt *st, const struct usage *u)
 {
 	sqlite3_bind_int64(st, 1, u->t);
 	sqlite3_bind_text(st, 2, u->provider, -1, SQLITE_STATIC);

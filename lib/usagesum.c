@@ -1,6 +1,7 @@
 /*
- * usagesum: per-day totals of added usage rows: a strset maps each kind,
- * name(s) and UTC day to an index of the totals array.
+ * usagesum: the usage store's daily roll-ups (usage.h) of added rows: a
+ * strset maps each kind, name(s) and UTC day to an index of the totals
+ * array; each model's day keeps its latency histogram (latency.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "err.h"
 #include "latency.h"
 #include "strset.h"
-#include "usagesum.h"
+#include "usage.h"
 
 #define DAY_LEN 10	/* YYYY-MM-DD */
 
@@ -26,7 +27,7 @@ struct total {
 	struct latency_hist hist;
 };
 
-struct usagesum {
+struct usage_sum {
 	struct strset	*keys;		/* key -> index in totals */
 	struct total	*totals;
 	size_t		 cap;		/* of totals */
@@ -39,10 +40,10 @@ failed(const struct usage *u)
 	return u->has_status && (u->status < 200 || u->status > 299);
 }
 
-struct usagesum *
-usagesum_new(void)
+struct usage_sum *
+usage_sum_new(void)
 {
-	struct usagesum *s = calloc(1, sizeof *s);
+	struct usage_sum *s = calloc(1, sizeof *s);
 
 	if (s == NULL || (s->keys = strset_new()) == NULL) {
 		free(s);
@@ -53,14 +54,14 @@ usagesum_new(void)
 }
 
 size_t
-usagesum_keys(const struct usagesum *s)
+usage_sum_keys(const struct usage_sum *s)
 {
 	return strset_count(s->keys);
 }
 
 /* The total of kind for a, b and day, made (zero) when new; NULL when out of memory. */
 static struct total *
-total_of(struct usagesum *s, char kind, const char *a, const char *b, const char *day)
+total_of(struct usage_sum *s, char kind, const char *a, const char *b, const char *day)
 {
 	size_t la = strlen(a) + 1, lb = strlen(b) + 1, n = 1 + la + lb + DAY_LEN;
 	char key[KEY_MAX];
@@ -94,7 +95,7 @@ total_of(struct usagesum *s, char kind, const char *a, const char *b, const char
 }
 
 int
-usagesum_add(struct usagesum *s, const struct usage *u)
+usage_sum_add(struct usage_sum *s, const struct usage *u)
 {
 	struct total *t;
 
@@ -125,7 +126,7 @@ usagesum_add(struct usagesum *s, const struct usage *u)
 }
 
 static void
-clear(struct usagesum *s)
+clear(struct usage_sum *s)
 {
 	for (size_t i = 0; i < strset_count(s->keys); i++)
 		latency_hist_free(&s->totals[i].hist);
@@ -225,7 +226,7 @@ write_total(void *arg, const char *key, size_t n, int64_t i)
 }
 
 int
-usagesum_flush(struct usagesum *s, sqlite3 *db)
+usage_sum_flush(struct usage_sum *s, sqlite3 *db)
 {
 	struct flush f = { db, { NULL }, s->totals };
 	int code = CATALOG_ERROR;
@@ -244,7 +245,7 @@ out:
 }
 
 void
-usagesum_free(struct usagesum *s)
+usage_sum_free(struct usage_sum *s)
 {
 	if (s == NULL)
 		return;
@@ -255,7 +256,7 @@ usagesum_free(struct usagesum *s)
 }
 
 long
-usagesum_client_today(sqlite3 *db, const char *client, time_t now)
+usage_client_today(sqlite3 *db, const char *client, time_t now)
 {
 	sqlite3_stmt *st = catalog_prepare(db,
 	    "SELECT coalesce(sum(requests), 0) FROM usage_clients WHERE client = ?1 AND day >= ?2");

@@ -273,6 +273,31 @@ usage() {
 	[ "$(sqlite3 "$DB" "SELECT requests FROM usage_daily")" = 1 ]
 }
 
+@test "a provider named foo.bar, a valid descriptor name, is routed to and has its outcomes recorded" {
+	jq -n -c '{type: "model", provider: "foo.bar", model: "dotted-1", free: true,
+		context_length: 99999999, base_url: "https://foo.bar.example/v1", key_env: "FOO_BAR_KEY",
+		observed_at: "2026-11-23T00:00:00Z"}' | afmts-track --db "$DB" >/dev/null
+	[ "$(pick --provider foo.bar)" = "foo.bar"$'\t'"dotted-1" ]
+	[ "$(pick | cut -f 1)" = foo.bar ]
+	[ "$(pick --exclude-provider foo.bar | cut -f 1)" != foo.bar ]
+	run afmts-route --report dotted-1 --provider foo.bar --status 200 --latency 42
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 "$DB" "SELECT provider || ' ' || model || ' ' || latency_ms FROM usage")" = "foo.bar dotted-1 42" ]
+	[ "$(sqlite3 "$DB" "SELECT requests FROM usage_daily WHERE provider = 'foo.bar'")" = 1 ]
+	cgi POST /report '' "provider=foo.bar&model=dotted-1&status=200&latency_ms=7"
+	[ "$(status_of)" = 200 ]
+	[ "$(sqlite3 "$DB" "SELECT requests FROM usage_daily WHERE provider = 'foo.bar'")" = 2 ]
+	# What no descriptor can be named is refused alike by routing and by --report.
+	for bad in _x a:b Foo.bar; do
+		run afmts-route --provider "$bad"
+		[ "$status" -eq 2 ]
+		run afmts-route --report dotted-1 --provider "$bad" --status 200
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"provider must be a provider name"* ]]
+	done
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM usage")" = 2 ]
+}
+
 @test "usage errors exit 2; --help and --version exit 0" {
 	run afmts-route --strategy fastest-please
 	[ "$status" -eq 2 ]
@@ -302,6 +327,15 @@ usage() {
 	run ldd "$ROOT/bin/afmts-route"
 	[[ "$output" != *libjq* ]]
 	[[ "$output" != *libcurl* ]]
+}
+
+@test "the usage store only writes: it calls nothing of routing" {
+	# Its objects, as the Makefile's USAGE_OBJS lists them.
+	run nm -u "$ROOT/lib/usagerow.o" "$ROOT/lib/usagekey.o" "$ROOT/lib/usagesum.o" "$ROOT/lib/outcome.o"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *sqlite3_step* ]]
+	[[ "$output" != *jv_* ]]
+	! grep -E ' (route|routekeep|routesnap|health|budget|decide)_' <<< "$output" || false
 }
 
 # cgi METHOD PATH QUERY [BODY]: run afmts-route as a CGI program; sets output.

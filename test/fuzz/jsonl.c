@@ -23,7 +23,7 @@
 #include "jsonl.h"
 #include "model.h"
 #include "modelscan.h"
-#include "usage.h"
+#include "usagecheck.h"
 
 
 int

@@ -1,9 +1,9 @@
-/* Unit tests of lib/usage.c: the plain reader agrees with libjq or declines. */
+/* Unit tests of lib/usagecheck.c: the plain reader agrees with libjq or declines. */
 #include <string.h>
 
 #include <jv.h>
 
-#include "usage.h"
+#include "usagecheck.h"
 #include "unit.h"
 
 static int

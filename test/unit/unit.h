@@ -55,7 +55,10 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(usage_plain_reader_agrees_with_libjq) \
 	X(form_pairs_without_equals_have_an_empty_value) \
 	X(route_rules_make_each_kind_from_its_request) \
-	X(route_the_longest_request_keeps_to_its_bounds)
+	X(route_the_longest_request_keeps_to_its_bounds) \
+	X(names_provider_rule) \
+	X(names_usage_lines_and_outcomes_take_the_same_providers) \
+	X(names_clean_text_has_no_control_characters)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)

@@ -1,6 +1,6 @@
 /*
- * usage: validation of usage records in one pass over their fields, from a
- * libjq value or straight from the bytes of a plain line.
+ * usagecheck: validation of usage records in one pass over their fields, from
+ * a libjq value or straight from the bytes of a plain line.
  */
 #include <math.h>
 #include <stdio.h>
@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include "jsonl.h"
-#include "model.h"
-#include "registry.h"
-#include "usage.h"
+#include "names.h"
+#include "usagecheck.h"
 #include "utctime.h"
 
 /* A member's value as either reader saw it. */
@@ -25,7 +24,8 @@ struct value {
 static const char *
 text(const struct value *v, int max)
 {
-	if (v->kind != V_STRING || v->len < 1 || v->len > max || !model_clean_text(v->s, v->len))
+	if (v->kind != V_STRING || v->len < 1 || v->len > max ||
+	    !names_clean_text(v->s, (size_t)v->len))
 		return NULL;
 	return v->s;
 }
@@ -53,10 +53,11 @@ field(const char *k, const struct value *v, struct usage *out)
 			return "\"ts\" is out of range";
 		out->t = (int64_t)t;
 	} else if (strcmp(k, "provider") == 0) {
-		if ((out->provider = text(v, 63)) == NULL || !registry_valid_name(out->provider))
+		if ((out->provider = text(v, NAMES_PROVIDER_MAX)) == NULL ||
+		    !names_provider_ok(out->provider))
 			return "\"provider\" must be a provider name";
 	} else if (strcmp(k, "model") == 0) {
-		if ((out->model = text(v, MODEL_MAX_ID)) == NULL)
+		if ((out->model = text(v, NAMES_MODEL_MAX)) == NULL)
 			return "\"model\" must be a string of 1 to 512 bytes without control characters";
 	} else if (strcmp(k, "prompt_tokens") == 0) {
 		if (whole(v, USAGE_MAX_TOKENS, &out->prompt_tokens) == -1)
@@ -87,10 +88,10 @@ field(const char *k, const struct value *v, struct usage *out)
 		if ((out->error = text(v, USAGE_MAX_TEXT)) == NULL)
 			return "\"error\" must be a short string";
 	} else if (strcmp(k, "client") == 0) {
-		if ((out->client = text(v, 128)) == NULL)
+		if ((out->client = text(v, USAGE_MAX_ID)) == NULL)
 			return "\"client\" must be a short string";
 	} else if (strcmp(k, "request_id") == 0) {
-		if ((out->request_id = text(v, 128)) == NULL)
+		if ((out->request_id = text(v, USAGE_MAX_ID)) == NULL)
 			return "\"request_id\" must be a string of 1 to 128 bytes";
 	}
 	return NULL;
@@ -106,7 +107,7 @@ finish(struct usage *out)
 		return "\"provider\" must be a provider name";
 	if (out->model == NULL)
 		return "\"model\" must be a string of 1 to 512 bytes without control characters";
-	usagerow_digest(out);
+	usage_digest(out);
 	return NULL;
 }
 
