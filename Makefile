@@ -47,7 +47,7 @@ UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
           schedule/afmts-gateway.service
 
 # Shared code, one module an idea.
-CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o \
+CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o lib/param.o \
              lib/strset.o lib/names.o
 PARSE_OBJS = lib/registry.o lib/pagerule.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
              lib/parse.o
@@ -128,7 +128,7 @@ UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/pages.o lib/condcac
                 lib/column.o lib/figure.o \
                 lib/period.o lib/chart.o lib/jsonw.o lib/sha256.o \
                 lib/usagecheck.o $(USAGE_OBJS) lib/catalog.o lib/latency.o lib/modelscan.o lib/form.o \
-                lib/health.o lib/budget.o lib/routesnap.o lib/routeparam.o lib/param.o
+                lib/health.o lib/budget.o lib/routesnap.o lib/routeparam.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) \

@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "fnv.h"
 #include "names.h"
+#include "param.h"
 #include "usage.h"
 
 void
@@ -34,6 +35,7 @@ text(struct outcome *o, const char *s, size_t max)
 	return strpool_keep(&o->store, s);
 }
 
+/* Decimal digits (at most 19) of a number up to max into *out.  0, or -1. */
 static int
 whole(const char *s, long long max, int64_t *out)
 {
@@ -50,68 +52,165 @@ whole(const char *s, long long max, int64_t *out)
 	return 0;
 }
 
+/* A kept copy of s (checked by the table); NULL for the setter's "too long". */
+static const char *
+kept(void *o, const char *s, const char **slot)
+{
+	*slot = strpool_keep(&((struct outcome *)o)->store, s);
+	return *slot == NULL ? "the outcome is too long" : NULL;
+}
+
+static const char *
+set_provider(void *o, const char *v, double d)
+{
+	(void)d;
+	if (!names_provider_ok(v))
+		return "provider must be a provider name";
+	return kept(o, v, &((struct outcome *)o)->u.provider);
+}
+
+static const char *
+set_model(void *o, const char *v, double d)
+{
+	(void)d;
+	return kept(o, v, &((struct outcome *)o)->u.model);
+}
+
+static const char *
+set_request_id(void *o, const char *v, double d)
+{
+	(void)d;
+	return kept(o, v, &((struct outcome *)o)->u.request_id);
+}
+
+static const char *
+set_client(void *o, const char *v, double d)
+{
+	(void)d;
+	return kept(o, v, &((struct outcome *)o)->u.client);
+}
+
+static const char *
+set_error(void *o, const char *v, double d)
+{
+	(void)d;
+	return kept(o, v, &((struct outcome *)o)->u.error);
+}
+
+static const char *
+set_status(void *o, const char *v, double d)
+{
+	(void)v;
+	((struct outcome *)o)->u.status = (int64_t)d;
+	((struct outcome *)o)->u.has_status = 1;
+	return NULL;
+}
+
+static const char *
+set_latency(void *o, const char *v, double d)
+{
+	(void)v;
+	((struct outcome *)o)->u.latency_ms = (int64_t)d;
+	((struct outcome *)o)->u.has_latency = 1;
+	return NULL;
+}
+
+static const char *
+set_prompt_tokens(void *o, const char *v, double d)
+{
+	(void)v;
+	((struct outcome *)o)->u.prompt_tokens = (int64_t)d;
+	return NULL;
+}
+
+static const char *
+set_completion_tokens(void *o, const char *v, double d)
+{
+	(void)v;
+	((struct outcome *)o)->u.completion_tokens = (int64_t)d;
+	return NULL;
+}
+
+static const char *
+set_retry_after(void *o, const char *v, double d)
+{
+	(void)v;
+	((struct outcome *)o)->u.retry_after = (int64_t)d;
+	((struct outcome *)o)->u.has_retry_after = 1;
+	return NULL;
+}
+
+static const struct param outcome_tokens[] = {
+	{ "prompt_tokens", NULL, PARAM_DIGITS, 0, USAGE_MAX_TOKENS,
+	    "tokens must be IN,OUT, whole numbers up to 1e9", set_prompt_tokens },
+	{ "completion_tokens", NULL, PARAM_DIGITS, 0, USAGE_MAX_TOKENS,
+	    "tokens must be IN,OUT, whole numbers up to 1e9", set_completion_tokens },
+};
+
+/* "IN,OUT": prompt and completion tokens, each checked as its own field is. */
+static const char *
+set_tokens(void *o, const char *v, double d)
+{
+	const char *comma = strchr(v, ','), *why;
+	char in[24];
+
+	(void)d;
+	if (comma == NULL || (size_t)(comma - v) >= sizeof in)
+		return "tokens must be IN,OUT";
+	memcpy(in, v, (size_t)(comma - v));
+	in[comma - v] = '\0';
+	if ((why = param_apply(&outcome_tokens[0], o, in)) != NULL)
+		return why;
+	return param_apply(&outcome_tokens[1], o, comma + 1);
+}
+
+const struct param outcome_params[] = {
+	{ "provider", NULL, PARAM_ANY, 0, 0, NULL, set_provider },
+	{ "model", "report", PARAM_TEXT, 0, NAMES_MODEL_MAX,
+	    "model must be 1 to 512 bytes without control characters", set_model },
+	{ "status", "status", PARAM_DIGITS, 0, 599,
+	    "status must be an HTTP status (0 when there was no response)", set_status },
+	{ "latency_ms", "latency", PARAM_DIGITS, 0, USAGE_MAX_LATENCY,
+	    "latency must be whole milliseconds", set_latency },
+	{ "prompt_tokens", NULL, PARAM_DIGITS, 0, USAGE_MAX_TOKENS,
+	    "prompt_tokens must be a whole number up to 1e9", set_prompt_tokens },
+	{ "completion_tokens", NULL, PARAM_DIGITS, 0, USAGE_MAX_TOKENS,
+	    "completion_tokens must be a whole number up to 1e9", set_completion_tokens },
+	{ "tokens", "tokens", PARAM_ANY, 0, 0, NULL, set_tokens },
+	{ "retry_after", "retry-after", PARAM_DIGITS, 0, USAGE_MAX_RETRY_AFTER,
+	    "retry_after must be whole seconds, at most a week", set_retry_after },
+	{ "request_id", "request-id", PARAM_TEXT, 0, USAGE_MAX_ID,
+	    "request_id must be 1 to 128 printable bytes", set_request_id },
+	{ "client", "client", PARAM_TEXT, 0, USAGE_MAX_ID,
+	    "client must be 1 to 128 printable bytes", set_client },
+	{ "error", "error", PARAM_TEXT, 0, USAGE_MAX_TEXT,
+	    "error must be 1 to 1024 printable bytes", set_error },
+	{ NULL, NULL, 0, 0, 0, NULL, NULL }
+};
+
+/* An x-ratelimit-* header of a provider's answer, kept as its word on what is left. */
+static const char *
+ratelimit_header(struct outcome *o, const char *name, const char *value)
+{
+	if (o->nheaders == OUTCOME_MAX_HEADERS)
+		return "at most 16 x-ratelimit headers";
+	if ((o->header_name[o->nheaders] = text(o, name, 64)) == NULL ||
+	    (o->header_value[o->nheaders] = text(o, value, 64)) == NULL)
+		return "an x-ratelimit header must be short printable text";
+	o->nheaders++;
+	return NULL;
+}
+
 const char *
 outcome_param(struct outcome *o, const char *name, const char *value)
 {
-	struct usage *u = &o->u;
-	char *comma;
+	const struct param *p;
 
-	if (strncasecmp(name, "x-ratelimit-", 12) == 0) {
-		if (o->nheaders == OUTCOME_MAX_HEADERS)
-			return "at most 16 x-ratelimit headers";
-		if ((o->header_name[o->nheaders] = text(o, name, 64)) == NULL ||
-		    (o->header_value[o->nheaders] = text(o, value, 64)) == NULL)
-			return "an x-ratelimit header must be short printable text";
-		o->nheaders++;
-		return NULL;
-	}
-	if (strcmp(name, "provider") == 0) {
-		if (!names_provider_ok(value) || (u->provider = strpool_keep(&o->store, value)) == NULL)
-			return "provider must be a provider name";
-	} else if (strcmp(name, "model") == 0) {
-		if ((u->model = text(o, value, NAMES_MODEL_MAX)) == NULL)
-			return "model must be 1 to 512 bytes without control characters";
-	} else if (strcmp(name, "status") == 0) {
-		if (whole(value, 599, &u->status) == -1)
-			return "status must be an HTTP status (0 when there was no response)";
-		u->has_status = 1;
-	} else if (strcmp(name, "latency_ms") == 0) {
-		if (whole(value, USAGE_MAX_LATENCY, &u->latency_ms) == -1)
-			return "latency must be whole milliseconds";
-		u->has_latency = 1;
-	} else if (strcmp(name, "prompt_tokens") == 0) {
-		if (whole(value, USAGE_MAX_TOKENS, &u->prompt_tokens) == -1)
-			return "prompt_tokens must be a whole number up to 1e9";
-	} else if (strcmp(name, "completion_tokens") == 0) {
-		if (whole(value, USAGE_MAX_TOKENS, &u->completion_tokens) == -1)
-			return "completion_tokens must be a whole number up to 1e9";
-	} else if (strcmp(name, "tokens") == 0) {
-		char in[24];
-
-		if ((comma = strchr(value, ',')) == NULL || (size_t)(comma - value) >= sizeof in)
-			return "tokens must be IN,OUT";
-		memcpy(in, value, (size_t)(comma - value));
-		in[comma - value] = '\0';
-		if (whole(in, USAGE_MAX_TOKENS, &u->prompt_tokens) == -1 ||
-		    whole(comma + 1, USAGE_MAX_TOKENS, &u->completion_tokens) == -1)
-			return "tokens must be IN,OUT, whole numbers up to 1e9";
-	} else if (strcmp(name, "retry_after") == 0) {
-		if (whole(value, USAGE_MAX_RETRY_AFTER, &u->retry_after) == -1)
-			return "retry_after must be whole seconds, at most a week";
-		u->has_retry_after = 1;
-	} else if (strcmp(name, "request_id") == 0) {
-		if ((u->request_id = text(o, value, USAGE_MAX_ID)) == NULL)
-			return "request_id must be 1 to 128 printable bytes";
-	} else if (strcmp(name, "client") == 0) {
-		if ((u->client = text(o, value, USAGE_MAX_ID)) == NULL)
-			return "client must be 1 to 128 printable bytes";
-	} else if (strcmp(name, "error") == 0) {
-		if ((u->error = text(o, value, USAGE_MAX_TEXT)) == NULL)
-			return "error must be 1 to 1024 printable bytes";
-	} else {
+	if (strncasecmp(name, "x-ratelimit-", 12) == 0)
+		return ratelimit_header(o, name, value);
+	if ((p = param_named(outcome_params, name)) == NULL)
 		return "unknown field";
-	}
-	return NULL;
+	return param_apply(p, o, value);
 }
 
 const char *

@@ -1,13 +1,120 @@
 /*
- * routecli: afmts-route's answers on the command line, each an exit status.
+ * routecli: afmts-route's options, and its answers on the command line.
  */
+#include <assert.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "decide.h"
 #include "err.h"
 #include "routecli.h"
+#include "routeparam.h"
 #include "routestatus.h"
+
+/* What an option is: a route query parameter or an outcome field (their tables name them), or one of its own. */
+enum {
+	OPT_ROUTE = 0x200, OPT_OUTCOME, OPT_DB, OPT_PROVIDER, OPT_ALL, OPT_FORMAT, OPT_HEADER,
+	OPT_STATE, OPT_REFRESH
+};
+
+/* Options of afmts-route itself; the others are the tables' option spellings. */
+static const struct option own_opts[] = {
+	CLI_LONGOPTS,
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "provider", required_argument, NULL, OPT_PROVIDER },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "header", required_argument, NULL, OPT_HEADER },
+	{ "state", no_argument, NULL, OPT_STATE },
+	{ "refresh", no_argument, NULL, OPT_REFRESH },
+};
+
+#define NOWN (sizeof own_opts / sizeof own_opts[0])
+
+static struct option longopts[NOWN + 32];
+
+/* Add table's option spellings (not afmts-route's own) as options of kind val. */
+static size_t
+add_options(size_t n, const struct param *table, int val)
+{
+	for (const struct param *p = table; p->name != NULL; p++) {
+		size_t i;
+
+		for (i = 0; i < NOWN && (p->option == NULL || strcmp(own_opts[i].name, p->option) != 0);
+		    i++)
+			continue;
+		if (p->option == NULL || i < NOWN)
+			continue;
+		assert(n < sizeof longopts / sizeof longopts[0] - 1);
+		longopts[n++] = (struct option){ p->option, required_argument, NULL, val };
+	}
+	return n;
+}
+
+const struct option *
+routecli_longopts(void)
+{
+	if (longopts[0].name == NULL) {
+		memcpy(longopts, own_opts, sizeof own_opts);
+		add_options(add_options(NOWN, route_params, OPT_ROUTE), outcome_params, OPT_OUTCOME);
+	}
+	return longopts;
+}
+
+
+
+const char *
+routecli_option(struct routecli_cmd *k, int c, const char *name)
+{
+	const struct param *p;
+	int f;
+
+	switch (c) {
+	case OPT_DB: k->db = optarg; return NULL;
+	case OPT_PROVIDER: k->provider = optarg; return NULL;	/* a constraint, or the model's */
+	case OPT_ALL: k->route_opts++; k->q.all = 1; return NULL;
+	case OPT_STATE: k->state = 1; return NULL;
+	case OPT_REFRESH: k->refresh = 1; return NULL;
+	case OPT_HEADER: k->outcome_opts++; return outcome_header(&k->o, optarg);
+	case OPT_FORMAT:
+		if ((f = routeout_format_named(optarg)) == -1)
+			return "one of jsonl, json, tsv, env";
+		k->format = (enum routeout_format)f;
+		return NULL;
+	case OPT_ROUTE:
+		k->route_opts++;
+		p = param_option(route_params, name);
+		assert(p != NULL);
+		return param_apply(p, &k->q, optarg);
+	case OPT_OUTCOME:
+		if (strcmp(name, "report") == 0)
+			k->report = optarg;
+		else
+			k->outcome_opts++;
+		p = param_option(outcome_params, name);
+		assert(p != NULL);
+		return param_apply(p, &k->o, optarg);
+	}
+	cli_common(c);
+	return NULL;
+}
+
+void
+routecli_check(const struct routecli_cmd *k)
+{
+	if (k->report == NULL && k->outcome_opts > 0)
+		cli_usage_error("--status, --latency, --tokens ... go with --report MODEL");
+	if (k->report != NULL && (k->route_opts > 0 || k->state))
+		cli_usage_error("--report records an outcome: no route options with it");
+	if (k->state && k->route_opts > 0)
+		cli_usage_error("--state takes no route options");
+	if (k->refresh && (k->route_opts > 0 || k->state || k->report != NULL))
+		cli_usage_error("--refresh takes no other option but --db");
+	if (k->report != NULL && !k->o.u.has_status)
+		cli_usage_error("--report needs --status CODE");
+}
 
 /* The exit status of a catalog that cannot be used, said on stderr when not yet. */
 static int

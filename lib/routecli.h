@@ -1,15 +1,39 @@
 /*
- * routecli: what afmts-route does from the command line, each returning its
- * exit status (afmts-route(1)) after saying on stderr what went wrong.
+ * routecli: afmts-route's command line: its options (its own, and the
+ * parameters' option spellings from their tables), and what it does, each
+ * returning its exit status (afmts-route(1)) after saying on stderr what
+ * went wrong.
  */
 #ifndef AFMTS_ROUTECLI_H
 #define AFMTS_ROUTECLI_H
 
+#include <getopt.h>
 #include <time.h>
 
 #include "route.h"
 #include "routeout.h"
 #include "usage.h"
+
+/* What afmts-route's command line asks for. */
+struct routecli_cmd {
+	struct route_query q;
+	struct outcome	 o;
+	const char	*db, *report, *provider;
+	enum routeout_format format;
+	int		 state, refresh, route_opts, outcome_opts;
+};
+
+/*
+ * afmts-route's long options: its own, then the option spellings of the route
+ * query's parameters and an outcome's fields (routeparam.h, usage.h).
+ */
+const struct option *routecli_longopts(void);
+
+/* Apply getopt's c (option name) with optarg to k.  NULL, or what is wrong. */
+const char *routecli_option(struct routecli_cmd *k, int c, const char *name);
+
+/* Exit with a usage error when k's options do not go together. */
+void routecli_check(const struct routecli_cmd *k);
 
 /* Print the candidates for q from the catalog at path, in format. */
 int routecli_choose(const char *path, struct route_query *q, enum routeout_format format);

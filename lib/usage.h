@@ -25,6 +25,7 @@
 
 #include <sqlite3.h>
 
+#include "param.h"
 #include "strpool.h"
 #include "utctime.h"
 
@@ -141,6 +142,9 @@ void outcome_init(struct outcome *o, time_t now);
  * (names.h) are those of a usage line.  NULL, or what is wrong.
  */
 const char *outcome_param(struct outcome *o, const char *name, const char *value);
+
+/* The fields of an outcome (param.h), for POST /report's form and afmts-route's options. */
+extern const struct param outcome_params[];
 
 /* Add "Name: value" (an x-ratelimit-* or retry-after header).  NULL, or what is wrong. */
 const char *outcome_header(struct outcome *o, const char *line);
