@@ -1179,50 +1179,35 @@ provider_retire(struct tracker *t, const char *name, jv p)
 	return rc;
 }
 
-/* Apply one provider's outcome of this run. */
+/* What the catalog knew of provider name: 1 and its last observations (to free), or 0. */
 static int
-apply_provider(struct tracker *t, const char *name, jv p)
+provider_last(struct tracker *t, const char *name, char **last, char **last_err, int *failures)
 {
-	const char *at = str(p, "observed_at"), *last = NULL, *last_err = NULL;
-	jv okv = jv_object_get(jv_copy(p), jv_string("ok"));
-	jv nmv = jv_object_get(jv_copy(p), jv_string("not_modified"));
-	jv err = jv_object_get(jv_copy(p), jv_string("error"));
-	jv why = jv_object_get(jv_copy(t->incomplete), jv_string(name));
-	jv mv = jv_object_get(jv_copy(p), jv_string("models"));
-	int ok = jv_get_kind(okv) == JV_KIND_TRUE, nm = jv_get_kind(nmv) == JV_KIND_TRUE;
-	int failures = 0, rc = 0, known;
-	char retired_buf[256];
-	const char *retirement = retirement_of(t, name, p, retired_buf, sizeof retired_buf);
-	char *last_s = NULL, *last_err_s = NULL;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = t->st[S_GET_PROVIDER];
+	int known;
 
-	if (at == NULL)
-		at = t->started;
-	st = t->st[S_GET_PROVIDER];
+	*last = *last_err = NULL;
+	*failures = 0;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	known = sqlite3_step(st) == SQLITE_ROW;
-	if (known) {
-		last = (const char *)sqlite3_column_text(st, 0);
-		last_err = (const char *)sqlite3_column_text(st, 1);
-		failures = sqlite3_column_int(st, 2);
-		last_s = last ? strdup(last) : NULL;
-		last_err_s = last_err ? strdup(last_err) : NULL;
+	if ((known = sqlite3_step(st) == SQLITE_ROW)) {
+		const char *l = (const char *)sqlite3_column_text(st, 0);
+		const char *e = (const char *)sqlite3_column_text(st, 1);
+
+		*failures = sqlite3_column_int(st, 2);
+		*last = l ? strdup(l) : NULL;
+		*last_err = e ? strdup(e) : NULL;
 	}
 	sqlite3_reset(st);
-	if (last_s != NULL && strcmp(at, last_s) < 0) {
-		err_warn("provider %s: observed at %s, older than the catalog's latest "
-		    "observation (%s): not applied", name, at, last_s);
-		t->problems++;
-		goto out;
-	}
-	if (!known) {
-		st = t->st[S_INSERT_PROVIDER];
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-		if (ensure_run(t) == -1 || step_done(t, st, "record a provider") == -1)
-			goto fail;
-	}
-	/* The health history: one row per provider per observation. */
-	st = t->st[S_PROVIDER_RUN];
+	return known;
+}
+
+/* The health history: one row per provider per observation.  0, or -1. */
+static int
+provider_run(struct tracker *t, const char *name, const char *at, int ok, int nm, jv mv, jv err)
+{
+	sqlite3_stmt *st = t->st[S_PROVIDER_RUN];
+	int rc = 0;
+
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, ok);
@@ -1231,66 +1216,121 @@ apply_provider(struct tracker *t, const char *name, jv p)
 	    jv_get_kind(mv) == JV_KIND_NUMBER ? (int64_t)jv_number_value(mv) : 0);
 	catalog_bind_text(st, 6, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : NULL);
 	catalog_bind_text(st, 7, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		goto fail;
-	}
-	if (sqlite3_changes(t->db) > 0) {
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = -1;
+	else if (sqlite3_changes(t->db) > 0) {
 		t->writes += sqlite3_changes(t->db);
-		if (ensure_run(t) == -1) {
-			sqlite3_reset(st);
-			goto fail;
-		}
+		rc = ensure_run(t);
 	}
 	sqlite3_reset(st);
-	if (!ok) {
-		/* A failed fetch or parse keeps every model; the failure feeds health. */
-		if (last_err_s != NULL && strcmp(last_err_s, at) == 0)
-			goto out;
-		st = t->st[S_PROVIDER_FAIL];
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
-		catalog_bind_text(st, 3, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : "unknown");
-		catalog_bind_text(st, 4, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
-		if (ensure_run(t) == -1 || step_done(t, st, "record a provider failure") == -1)
-			goto fail;
-		goto out;
-	}
-	if (!nm && jv_is_valid(why)) {
+	return rc;
+}
+
+/* A failed fetch or parse keeps every model; the failure feeds health.  0, or -1. */
+static int
+provider_failed(struct tracker *t, const char *name, const char *at, jv err, const char *last_err)
+{
+	sqlite3_stmt *st = t->st[S_PROVIDER_FAIL];
+
+	if (last_err != NULL && strcmp(last_err, at) == 0)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	catalog_bind_text(st, 3, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "kind") : "unknown");
+	catalog_bind_text(st, 4, jv_get_kind(err) == JV_KIND_OBJECT ? str(err, "message") : NULL);
+	if (ensure_run(t) == -1 || step_done(t, st, "record a provider failure") == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A complete observation of name removes what it no longer lists (or, when
+ * retirement is not NULL, all, for that reason); an incomplete one removes
+ * nothing.  0, or -1.
+ */
+static int
+provider_models(struct tracker *t, const char *name, const char *at, jv p, jv mv, jv why,
+    const char *retirement)
+{
+	double listed = jv_get_kind(mv) == JV_KIND_NUMBER ? jv_number_value(mv) : -1;
+	sqlite3_stmt *st;
+
+	if (jv_is_valid(why)) {
 		err_warn("provider %s: %s in this run: nothing removed", name, jv_string_value(why));
-	} else if (!nm && number_field(t->seen, name, NULL) != (jv_get_kind(mv) == JV_KIND_NUMBER ?
-	    jv_number_value(mv) : -1)) {
+		return 0;
+	}
+	if (number_field(t->seen, name, NULL) != listed) {
 		err_warn("provider %s: its provider record says %.0f models but %.0f model records "
-		    "were read: not a complete observation, nothing removed", name,
-		    jv_get_kind(mv) == JV_KIND_NUMBER ? jv_number_value(mv) : -1,
+		    "were read: not a complete observation, nothing removed", name, listed,
 		    number_field(t->seen, name, NULL));
 		t->problems++;
-	} else if (!nm && retirement != NULL) {
-		if (remove_missing(t, name, at, retirement) == -1 ||
-		    provider_retire(t, name, p) == -1)
-			goto fail;
-	} else if (!nm && remove_missing(t, name, at, NULL) == -1) {
-		goto fail;
-	} else if (!nm && jv_get_kind(mv) == JV_KIND_NUMBER && jv_number_value(mv) > 0) {
+		return 0;
+	}
+	if (retirement != NULL)
+		return remove_missing(t, name, at, retirement) == -1 ||
+		    provider_retire(t, name, p) == -1 ? -1 : 0;
+	if (remove_missing(t, name, at, NULL) == -1)
+		return -1;
+	if (listed > 0) {
 		/* A provider that lists models again is back. */
 		st = t->st[S_PROVIDER_BACK];
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-		if (step_done(t, st, "record a provider") == -1)
-			goto fail;
+		return step_done(t, st, "record a provider");
 	}
-	if (last_s == NULL || strcmp(last_s, at) != 0 || failures != 0) {
+	return 0;
+}
+
+/* Apply one provider's outcome of this run. */
+static int
+apply_provider(struct tracker *t, const char *name, jv p)
+{
+	const char *at = str(p, "observed_at");
+	jv okv = jv_object_get(jv_copy(p), jv_string("ok"));
+	jv nmv = jv_object_get(jv_copy(p), jv_string("not_modified"));
+	jv err = jv_object_get(jv_copy(p), jv_string("error"));
+	jv why = jv_object_get(jv_copy(t->incomplete), jv_string(name));
+	jv mv = jv_object_get(jv_copy(p), jv_string("models"));
+	int ok = jv_get_kind(okv) == JV_KIND_TRUE, nm = jv_get_kind(nmv) == JV_KIND_TRUE;
+	int failures, rc = -1, known;
+	char *last = NULL, *last_err = NULL, retired_buf[256];
+	const char *retirement = retirement_of(t, name, p, retired_buf, sizeof retired_buf);
+	sqlite3_stmt *st;
+
+	if (at == NULL)
+		at = t->started;
+	known = provider_last(t, name, &last, &last_err, &failures);
+	if (last != NULL && strcmp(at, last) < 0) {
+		err_warn("provider %s: observed at %s, older than the catalog's latest "
+		    "observation (%s): not applied", name, at, last);
+		t->problems++;
+		rc = 0;
+		goto out;
+	}
+	if (!known) {
+		st = t->st[S_INSERT_PROVIDER];
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		if (ensure_run(t) == -1 || step_done(t, st, "record a provider") == -1)
+			goto out;
+	}
+	if (provider_run(t, name, at, ok, nm, mv, err) == -1)
+		goto out;
+	if (!ok) {
+		rc = provider_failed(t, name, at, err, last_err);
+		goto out;
+	}
+	if (!nm && provider_models(t, name, at, p, mv, why, retirement) == -1)
+		goto out;
+	if (last == NULL || strcmp(last, at) != 0 || failures != 0) {
 		st = t->st[S_PROVIDER_OK];
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
 		if (ensure_run(t) == -1 || step_done(t, st, "record a provider") == -1)
-			goto fail;
+			goto out;
 	}
-	goto out;
-fail:
-	rc = -1;
+	rc = 0;
 out:
-	free(last_s);
-	free(last_err_s);
+	free(last);
+	free(last_err);
 	jv_free(okv);
 	jv_free(nmv);
 	jv_free(err);
