@@ -869,6 +869,30 @@ note_seen(struct tracker *t, const char *provider, const char *model)
 	return 0;
 }
 
+/* History is not rewritten backwards: a stale record is refused and counted. */
+static int
+refuse_stale(struct tracker *t, const char *provider)
+{
+	bump(&t->stale, provider);
+	mark_incomplete(t, provider, "model records older than the catalog");
+	t->problems++;
+	return 0;
+}
+
+/* An unchanged model seen again, later: only when it was seen moves.  0, or -1. */
+static int
+touch_model(struct tracker *t, const char *provider, const char *model, const char *at,
+    uint64_t digest)
+{
+	sqlite3_stmt *st = t->st[S_TOUCH_MODEL];
+
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)digest);
+	return ensure_run(t) == -1 ? -1 : step_done(t, st, "update a model");
+}
+
 static int
 track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *where)
 {
@@ -876,7 +900,7 @@ track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *wher
 	sqlite3_stmt *st;
 	struct state was, now;
 	char *record;
-	int rc = 0, found;
+	int found;
 
 	if (p->strings == NULL) {
 		err_warn("%s: out of memory", where);
@@ -889,13 +913,8 @@ track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *wher
 			mark_incomplete(t, provider, "a model record was refused");
 		return 0;
 	}
-	if (older_than_provider(t, provider, at)) {
-		/* History is not rewritten backwards: refused, counted, reported at the end. */
-		bump(&t->stale, provider);
-		mark_incomplete(t, provider, "model records older than the catalog");
-		t->problems++;
-		return 0;
-	}
+	if (older_than_provider(t, provider, at))
+		return refuse_stale(t, provider);
 	t->models++;
 	if (note_seen(t, provider, model) == -1)
 		return -1;
@@ -919,25 +938,10 @@ track_model(struct tracker *t, struct prep *p, uint64_t digest, const char *wher
 		read_state(st, 0, 1, &was);
 		read_tiers(&was, (const char *)sqlite3_column_text(st, 7));
 		sqlite3_reset(st);
-		if (older) {
-			/* History is not rewritten backwards: refused, counted, reported at the end. */
-			bump(&t->stale, provider);
-			mark_incomplete(t, provider, "model records older than the catalog");
-			t->problems++;
+		if (older || (same && was.present)) {
 			free(record);
-			return 0;
-		}
-		if (same && was.present) {
-			if (newer) {
-				st = t->st[S_TOUCH_MODEL];
-				sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
-				sqlite3_bind_text(st, 2, model, -1, SQLITE_TRANSIENT);
-				sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
-				sqlite3_bind_int64(st, 4, (sqlite3_int64)digest);
-				rc = ensure_run(t) == -1 ? -1 : step_done(t, st, "update a model");
-			}
-			free(record);
-			return rc;
+			return older ? refuse_stale(t, provider) :
+			    newer ? touch_model(t, provider, model, at, digest) : 0;
 		}
 		st = t->st[S_UPDATE_MODEL];
 	} else {
