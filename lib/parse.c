@@ -442,13 +442,51 @@ note_observed(struct parser *p, const char *provider, jv line)
 	status_put(p, provider, s);
 }
 
+/*
+ * The response of fetch record line (borrowed): its JSON "body", or its
+ * "body_text" as a tree (HTML, XML); invalid after saying why there is none.
+ */
+static jv
+body_of(struct parser *p, const char *where, const char *provider, jv line)
+{
+	jv body = jv_object_get(jv_copy(line), jv_string("body"));
+	jv text = jv_object_get(jv_copy(line), jv_string("body_text"));
+	jv ctype = jv_object_get(jv_copy(line), jv_string("content_type"));
+
+	if (!jv_is_valid(body) && jv_get_kind(text) == JV_KIND_STRING &&
+	    jv_string_length_bytes(jv_copy(text)) == 0) {
+		err_warn("%s: provider %s: empty response body", where, provider);
+		status_fail(p, provider, "bad_body", "empty response body");
+	} else if (!jv_is_valid(body) && jv_get_kind(text) == JV_KIND_STRING) {
+		jv_free(body);
+		body = markup_tree(jv_copy(text), jv_get_kind(ctype) == JV_KIND_STRING ?
+		    jv_string_value(ctype) : NULL);
+		if (!jv_is_valid(body)) {
+			jv msg = jv_invalid_get_msg(body);
+
+			err_warn("%s: provider %s: body_text: %s", where, provider,
+			    jv_string_value(msg));
+			status_fail(p, provider, "bad_body", jv_string_value(msg));
+			jv_free(msg);
+			body = jv_invalid();
+		}
+	} else if (!jv_is_valid(body)) {
+		err_warn("%s: provider %s: fetch record has neither \"body\" nor \"body_text\"",
+		    where, provider);
+		status_fail(p, provider, "bad_body", "no body in the fetch record");
+	}
+	jv_free(text);
+	jv_free(ctype);
+	return body;
+}
+
 /* Handle one fetch record (consumed). */
 static int
 handle_fetch(struct parser *p, const char *where, jv line, FILE *out)
 {
 	jv type = jv_object_get(jv_copy(line), jv_string("type"));
 	jv prov = jv_object_get(jv_copy(line), jv_string("provider"));
-	jv d = jv_invalid(), body, text, ctype, nm, meta;
+	jv d = jv_invalid(), body, nm, meta;
 	const char *provider, *why, *kind = "fetch";
 	char buf[512];
 	int rc = 0;
@@ -496,33 +534,7 @@ handle_fetch(struct parser *p, const char *where, jv line, FILE *out)
 		goto done;
 	}
 	jv_free(nm);
-	body = jv_object_get(jv_copy(line), jv_string("body"));
-	text = jv_object_get(jv_copy(line), jv_string("body_text"));
-	ctype = jv_object_get(jv_copy(line), jv_string("content_type"));
-	if (!jv_is_valid(body) && jv_get_kind(text) == JV_KIND_STRING &&
-	    jv_string_length_bytes(jv_copy(text)) == 0) {
-		err_warn("%s: provider %s: empty response body", where, provider);
-		status_fail(p, provider, "bad_body", "empty response body");
-	} else if (!jv_is_valid(body) && jv_get_kind(text) == JV_KIND_STRING) {
-		jv_free(body);
-		body = markup_tree(jv_copy(text), jv_get_kind(ctype) == JV_KIND_STRING ?
-		    jv_string_value(ctype) : NULL);
-		if (!jv_is_valid(body)) {
-			jv msg = jv_invalid_get_msg(body);
-
-			err_warn("%s: provider %s: body_text: %s", where, provider,
-			    jv_string_value(msg));
-			status_fail(p, provider, "bad_body", jv_string_value(msg));
-			jv_free(msg);
-			body = jv_invalid();
-		}
-	} else if (!jv_is_valid(body)) {
-		err_warn("%s: provider %s: fetch record has neither \"body\" nor \"body_text\"",
-		    where, provider);
-		status_fail(p, provider, "bad_body", "no body in the fetch record");
-	}
-	jv_free(text);
-	jv_free(ctype);
+	body = body_of(p, where, provider, line);
 	if (!jv_is_valid(body)) {
 		jv_free(body);
 		goto done;
