@@ -24,7 +24,7 @@ UNITDIR   = $(PREFIX)/lib/systemd/system
 CC       ?= cc
 OPTFLAGS ?= -O2 -g
 WARNINGS  = -Wall -Wextra -Wpedantic -Werror
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib \
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L $(LIBDIRS:%=-I%) \
             -DAFMTS_VERSION='"$(VERSION)"' -DAFMTS_DATADIR='"$(DATADIR)"'
 CFLAGS   += -std=c11 -pthread $(OPTFLAGS) $(WARNINGS)
 
@@ -46,36 +46,51 @@ UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
           schedule/afmts-report.service schedule/afmts-report.timer \
           schedule/afmts-gateway.service
 
-# Shared code, one module an idea.
-CORE_OBJS  = lib/err.o lib/cli.o lib/jsonl.o lib/prefetch.o lib/utctime.o lib/paths.o lib/param.o \
-             lib/strset.o lib/names.o
-PARSE_OBJS = lib/registry.o lib/pagerule.o lib/dialect.o lib/htmltree.o lib/model.o lib/family.o lib/finish.o \
-             lib/parse.o
+# Shared code: lib/PART/, one module an idea (lib/README says which part each
+# program links, and the rule: the decision path links no libjq or libcurl).
+LIBDIRS = lib/core lib/stream lib/discover lib/catalog lib/route lib/web lib/report
 
-FETCH_OBJS = lib/fetch.o lib/http.o lib/fetchline.o lib/condcache.o lib/runarchive.o \
-             lib/registry.o lib/pagerule.o lib/pages.o
+# core: libc alone, for every program.
+CORE_OBJS   = lib/core/err.o lib/core/cli.o lib/core/utctime.o lib/core/paths.o lib/core/strset.o \
+              lib/core/names.o lib/core/param.o
+# stream: JSON lines (libjq) read ahead on a thread: the batch half's input.
+STREAM_OBJS = lib/stream/jsonl.o lib/stream/prefetch.o
+BATCH_OBJS  = $(CORE_OBJS) $(STREAM_OBJS)
 
-# The usage store (usage.h): rows, model ids, daily roll-ups, one outcome.
-# Its writers are afmts-track and the decision path.
-USAGE_OBJS = lib/usagerow.o lib/usagekey.o lib/usagesum.o lib/outcome.o
+# discover: descriptors, fetching (libcurl, libarchive), parsing (libjq, libxml2).
+DESC_OBJS  = lib/discover/registry.o lib/discover/pagerule.o lib/discover/model.o
+PARSE_OBJS = $(DESC_OBJS) lib/discover/dialect.o lib/discover/htmltree.o lib/discover/family.o \
+             lib/discover/finish.o lib/discover/parse.o
+FETCH_OBJS = $(DESC_OBJS) lib/discover/fetch.o lib/discover/http.o lib/discover/fetchline.o \
+             lib/discover/condcache.o lib/discover/runarchive.o lib/discover/pages.o
 
-TRACK_OBJS = lib/catalog.o lib/latency.o lib/track.o lib/trackinput.o lib/export.o lib/usagecheck.o $(USAGE_OBJS) lib/model.o \
-             lib/modelscan.o lib/registry.o lib/pagerule.o lib/routesnap.o
+# catalog: the SQLite file, its one writer afmts-track, and the usage store
+# (usage.h: rows, model ids, daily roll-ups, one outcome), whose writers are
+# afmts-track and the decision path.
+CATALOG_OBJS = lib/catalog/catalog.o lib/catalog/latency.o
+USAGE_OBJS   = lib/catalog/usagerow.o lib/catalog/usagekey.o lib/catalog/usagesum.o \
+               lib/catalog/outcome.o
+TRACK_OBJS   = $(CATALOG_OBJS) $(USAGE_OBJS) $(DESC_OBJS) lib/catalog/track.o \
+               lib/catalog/trackinput.o lib/catalog/export.o lib/catalog/usagecheck.o \
+               lib/catalog/modelscan.o lib/route/routesnap.o
 
-# The decision path: SQLite and our own code only (no libjq, no libcurl).
-ROUTE_OBJS = lib/catalog.o lib/latency.o $(USAGE_OBJS) lib/health.o lib/budget.o lib/route.o lib/routeparam.o lib/param.o lib/jsonw.o \
-             lib/routesnap.o lib/routekeep.o lib/decide.o \
-             lib/routeout.o lib/routestatus.o lib/routecgi.o lib/routecli.o lib/cgi.o lib/fastcgi.o lib/form.o \
-             lib/err.o lib/cli.o lib/utctime.o lib/paths.o lib/strset.o lib/names.o
+# route: the decision path, SQLite and our own code only (no libjq, no libcurl),
+# answering the command line and, through web's front door, CGI and FastCGI.
+ROUTE_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) $(USAGE_OBJS) lib/core/jsonw.o \
+             lib/route/decide.o lib/route/route.o lib/route/routeparam.o lib/route/health.o \
+             lib/route/budget.o lib/route/routesnap.o lib/route/routekeep.o lib/route/routeout.o \
+             lib/route/routestatus.o lib/route/routecli.o \
+             lib/web/cgi.o lib/web/form.o lib/web/fastcgi.o lib/web/routecgi.o
 
-# The gateway: the decision path plus libcurl (forwarding) and libjq (JSON).
-GATEWAY_OBJS = $(ROUTE_OBJS) lib/gateway.o lib/fallback.o lib/chatreq.o lib/forward.o lib/http.o \
-               lib/clientkeys.o lib/sha256.o
+# web: the gateway, the decision path plus libcurl (forwarding) and libjq (JSON).
+GATEWAY_OBJS = $(ROUTE_OBJS) lib/web/gateway.o lib/web/fallback.o lib/web/chatreq.o \
+               lib/web/forward.o lib/web/clientkeys.o lib/discover/http.o lib/core/sha256.o
 
-# Reports: SQLite and our own code.
-REPORT_OBJS = lib/catalog.o lib/latency.o lib/report.o lib/outfile.o lib/reportsql.o lib/period.o lib/table.o lib/escape.o \
-              lib/column.o lib/figure.o lib/chart.o lib/refprice.o lib/jsonw.o lib/err.o lib/cli.o \
-              lib/utctime.o lib/paths.o
+# report: SQLite and our own code.
+REPORT_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) lib/core/jsonw.o lib/core/outfile.o \
+              lib/report/report.o lib/report/reportsql.o lib/report/period.o lib/report/table.o \
+              lib/report/escape.o lib/report/column.o lib/report/figure.o lib/report/chart.o \
+              lib/report/refprice.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
@@ -95,17 +110,17 @@ MAN7 = man/afmts.7
 
 all: $(PROGS)
 
-lib/htmltree.o: lib/htmltree.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(XML_CFLAGS) -c -o $@ lib/htmltree.c
+lib/discover/htmltree.o: lib/discover/htmltree.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(XML_CFLAGS) -c -o $@ lib/discover/htmltree.c
 
-bin/afmts-parse: bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS)
-	$(CC) $(LDFLAGS) -o $@ bin/afmts-parse.o $(PARSE_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm -pthread
+bin/afmts-parse: bin/afmts-parse.o $(PARSE_OBJS) $(BATCH_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-parse.o $(PARSE_OBJS) $(BATCH_OBJS) $(JQ_LIBS) $(XML_LIBS) -lm -pthread
 
-bin/afmts-fetch: bin/afmts-fetch.o $(FETCH_OBJS) $(CORE_OBJS)
-	$(CC) $(LDFLAGS) -o $@ bin/afmts-fetch.o $(FETCH_OBJS) $(CORE_OBJS) $(JQ_LIBS) `pkg-config --libs libcurl libarchive` -lm -pthread
+bin/afmts-fetch: bin/afmts-fetch.o $(FETCH_OBJS) $(BATCH_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-fetch.o $(FETCH_OBJS) $(BATCH_OBJS) $(JQ_LIBS) `pkg-config --libs libcurl libarchive` -lm -pthread
 
-bin/afmts-track: bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS)
-	$(CC) $(LDFLAGS) -o $@ bin/afmts-track.o $(TRACK_OBJS) $(CORE_OBJS) $(JQ_LIBS) `pkg-config --libs sqlite3` -lm -pthread
+bin/afmts-track: bin/afmts-track.o $(TRACK_OBJS) $(BATCH_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-track.o $(TRACK_OBJS) $(BATCH_OBJS) $(JQ_LIBS) `pkg-config --libs sqlite3` -lm -pthread
 
 # A decision costs little more than its exec, and dynamic loading and
 # relocation are most of an exec: afmts-route is linked statically (Debian's
@@ -124,18 +139,18 @@ bin/afmts-gateway: bin/afmts-gateway.o $(GATEWAY_OBJS)
 bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
 
-UNIT_LIB_OBJS = $(PARSE_OBJS) lib/http.o lib/fetchline.o lib/pages.o lib/condcache.o lib/escape.o lib/table.o \
-                lib/column.o lib/figure.o \
-                lib/period.o lib/chart.o lib/jsonw.o lib/sha256.o \
-                lib/usagecheck.o $(USAGE_OBJS) lib/catalog.o lib/latency.o lib/modelscan.o lib/form.o \
-                lib/health.o lib/budget.o lib/routesnap.o lib/routeparam.o
+UNIT_LIB_OBJS = $(PARSE_OBJS) lib/discover/http.o lib/discover/fetchline.o lib/discover/pages.o lib/discover/condcache.o lib/report/escape.o lib/report/table.o \
+                lib/report/column.o lib/report/figure.o \
+                lib/report/period.o lib/report/chart.o lib/core/jsonw.o lib/core/sha256.o \
+                lib/catalog/usagecheck.o $(USAGE_OBJS) lib/catalog/catalog.o lib/catalog/latency.o lib/catalog/modelscan.o lib/web/form.o \
+                lib/route/health.o lib/route/budget.o lib/route/routesnap.o lib/route/routeparam.o
 
-test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(CORE_OBJS) $(JQ_LIBS) $(XML_LIBS) \
+test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(BATCH_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(sort $(UNIT_LIB_OBJS) $(BATCH_OBJS)) $(JQ_LIBS) $(XML_LIBS) \
 		`pkg-config --libs libcurl sqlite3` -lm -pthread
 
-# The constraint table's tests include lib/route.c.
-test/unit/test_route.o: lib/route.c
+# The constraint table's tests include lib/route/route.c.
+test/unit/test_route.o: lib/route/route.c
 
 test/bench/jvraw: test/bench/jvraw.o
 	$(CC) $(LDFLAGS) -o $@ test/bench/jvraw.o $(JQ_LIBS)
@@ -146,10 +161,10 @@ test/bench/sqlfloor: test/bench/sqlfloor.o
 		`pkg-config --libs $(if $(ROUTE_STATIC),--static) sqlite3` -lm
 
 # Headers: every object depends on every header of lib/ (there are few).
-$(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \
+$(BATCH_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \
 	bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o bin/afmts-report.o \
 	bin/afmts-gateway.o: \
-	lib/*.h test/unit/unit.h
+	lib/*/*.h test/unit/unit.h
 
 # Install what is missing from Debian's packages, as root or through sudo.
 deps:
@@ -206,7 +221,7 @@ FUZZ_CC      = clang
 FUZZ_CFLAGS  = -std=c11 -pthread -O1 -g -fno-omit-frame-pointer $(WARNINGS) \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_LIBS    = $(JQ_LIBS) $(XML_LIBS) `pkg-config --libs sqlite3 libcurl libarchive` -lm -pthread
-LIB_OBJS     = $(sort $(CORE_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) \
+LIB_OBJS     = $(sort $(BATCH_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) \
                $(REPORT_OBJS))
 FUZZ_LIB_OBJS = $(LIB_OBJS:lib/%=test/fuzz/obj/lib/%)
 
@@ -217,11 +232,11 @@ fuzz: deps
 	$(MAKE) fuzzers
 	@sh test/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
 
-test/fuzz/obj/lib/%.o: lib/%.c lib/*.h
-	@mkdir -p test/fuzz/obj/lib
+test/fuzz/obj/lib/%.o: lib/%.c lib/*/*.h
+	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(XML_CFLAGS) -c -o $@ $<
 
-test/fuzz/obj/%.o: test/fuzz/%.c test/fuzz/fuzz.h lib/*.h
+test/fuzz/obj/%.o: test/fuzz/%.c test/fuzz/fuzz.h lib/*/*.h
 	@mkdir -p test/fuzz/obj
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(XML_CFLAGS) -c -o $@ $<
 
@@ -240,7 +255,7 @@ test/fuzz/bin/%-replay: test/fuzz/%.o test/fuzz/replay.o test/fuzz/libafmts.a
 	@mkdir -p test/fuzz/bin
 	$(CC) $(LDFLAGS) -o $@ $< test/fuzz/replay.o test/fuzz/libafmts.a $(FUZZ_LIBS)
 
-$(FUZZ:%=test/fuzz/%.o) test/fuzz/replay.o: lib/*.h test/fuzz/fuzz.h
+$(FUZZ:%=test/fuzz/%.o) test/fuzz/replay.o: lib/*/*.h test/fuzz/fuzz.h
 .SECONDARY: $(FUZZ:%=test/fuzz/%.o) $(FUZZ:%=test/fuzz/obj/%.o)
 
 install: all
@@ -270,5 +285,5 @@ uninstall:
 	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
 
 clean:
-	rm -f bin/*.o lib/*.o test/unit/*.o test/bench/*.o $(PROGS) test/unit/run $(BENCH_PROGS)
+	rm -f bin/*.o lib/*/*.o test/unit/*.o test/bench/*.o $(PROGS) test/unit/run $(BENCH_PROGS)
 	rm -rf test/fuzz/*.o test/fuzz/libafmts.a test/fuzz/obj test/fuzz/bin test/fuzz/out

@@ -1,8 +1,8 @@
 /*
  * afmts-gateway: an OpenAI-compatible endpoint that forwards each chat
  * completion to the best free model that works now, falling back to the next
- * one on 429, 5xx, timeouts and dead connections (lib/gateway.c,
- * lib/fallback.c).  It runs under a web server, as CGI or as a persistent
+ * one on 429, 5xx, timeouts and dead connections (lib/web/gateway.c,
+ * lib/web/fallback.c).  It runs under a web server, as CGI or as a persistent
  * FastCGI process; run by hand, it hashes a client key.
  */
 #include <getopt.h>

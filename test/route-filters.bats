@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Filters once: every kind of constraint of lib/route.c's table says of each
+# Filters once: every kind of constraint of lib/route/route.c's table says of each
 # model, from the route snapshot (its fits test), what its SQL says from the
 # catalog.  Catalogs are generated (seeded, so a failure replays) with every
 # shape of value a constraint looks at, and each kind's request from the
@@ -18,13 +18,13 @@ setup() {
 
 # rules: "KIND<TAB>request" for each row of route.c's constraint table.
 rules() {
-	sed -n '/^} cond_rules\[C_NKINDS\] = {$/,/^};$/p' "$ROOT/lib/route.c" |
+	sed -n '/^} cond_rules\[C_NKINDS\] = {$/,/^};$/p' "$ROOT/lib/route/route.c" |
 		sed -n 's/^	\[\(C_[A-Z_]*\)\] = { "\([^"]*\)",.*/\1	\2/p'
 }
 
 # kinds: the names of enum cond_kind but its count, one a line.
 kinds() {
-	sed -n '/^enum cond_kind {$/,/^};$/p' "$ROOT/lib/route.c" | grep -o 'C_[A-Z_]*' |
+	sed -n '/^enum cond_kind {$/,/^};$/p' "$ROOT/lib/route/route.c" | grep -o 'C_[A-Z_]*' |
 		grep -vx C_NKINDS
 }
 

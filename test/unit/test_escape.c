@@ -1,4 +1,4 @@
-/* Unit tests of lib/escape.c, lib/table.c (numbers), lib/period.c, lib/chart.c, lib/sha256.c. */
+/* Unit tests of lib/report/escape.c, lib/report/table.c (numbers), lib/report/period.c, lib/report/chart.c, lib/core/sha256.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

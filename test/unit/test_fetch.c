@@ -1,4 +1,4 @@
-/* Unit tests of lib/http.c helpers, lib/fetchline.c and lib/condcache.c. */
+/* Unit tests of lib/discover/http.c helpers, lib/discover/fetchline.c and lib/discover/condcache.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

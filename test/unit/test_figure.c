@@ -1,4 +1,4 @@
-/* Unit tests of lib/figure.c and lib/column.c: the numbers and names of the HTML report. */
+/* Unit tests of lib/report/figure.c and lib/report/column.c: the numbers and names of the HTML report. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

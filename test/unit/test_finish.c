@@ -1,4 +1,4 @@
-/* Unit tests of lib/finish.c: dialect output to model records. */
+/* Unit tests of lib/discover/finish.c: dialect output to model records. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

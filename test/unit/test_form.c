@@ -1,4 +1,4 @@
-/* Unit tests of lib/form.c. */
+/* Unit tests of lib/web/form.c. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/jsonl.c: the JSON lines reader and writer. */
+/* Unit tests of lib/stream/jsonl.c: the JSON lines reader and writer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/model.c: what a model record may hold. */
+/* Unit tests of lib/discover/model.c: what a model record may hold. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

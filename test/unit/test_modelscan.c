@@ -1,4 +1,4 @@
-/* Unit tests of lib/modelscan.c: the plain reader agrees with libjq and model_check. */
+/* Unit tests of lib/catalog/modelscan.c: the plain reader agrees with libjq and model_check. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

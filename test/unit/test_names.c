@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/names.c: the rules both halves share, and the writers of
+ * Unit tests of lib/core/names.c: the rules both halves share, and the writers of
  * usage (a usage line's check, an outcome) taking exactly the names the rule
  * takes.
  */

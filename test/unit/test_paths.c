@@ -1,4 +1,4 @@
-/* Unit tests of lib/paths.c. */
+/* Unit tests of lib/core/paths.c. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/registry.c: descriptor checks. */
+/* Unit tests of lib/discover/registry.c: descriptor checks. */
 #include <string.h>
 
 #include "registry.h"

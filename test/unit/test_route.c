@@ -1,9 +1,9 @@
 /*
- * Unit tests of lib/route.c's constraint table.  The file is included: the
+ * Unit tests of lib/route/route.c's constraint table.  The file is included: the
  * table and constraints() are its own.  test/route-filters.bats asks each
  * row's request of generated catalogs, from the snapshot and from SQLite.
  */
-#include "../../lib/route.c"
+#include "../../lib/route/route.c"
 
 #include "form.h"
 #include "unit.h"

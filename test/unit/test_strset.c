@@ -1,4 +1,4 @@
-/* Unit tests of lib/strset.c. */
+/* Unit tests of lib/core/strset.c. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/usagecheck.c: the plain reader agrees with libjq or declines. */
+/* Unit tests of lib/catalog/usagecheck.c: the plain reader agrees with libjq or declines. */
 #include <string.h>
 
 #include <jv.h>

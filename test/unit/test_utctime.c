@@ -1,4 +1,4 @@
-/* Unit tests of lib/utctime.c. */
+/* Unit tests of lib/core/utctime.c. */
 #include <stdlib.h>
 #include <string.h>
 
