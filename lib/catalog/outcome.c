@@ -35,23 +35,6 @@ text(struct outcome *o, const char *s, size_t max)
 	return strpool_keep(&o->store, s);
 }
 
-/* Decimal digits (at most 19) of a number up to max into *out.  0, or -1. */
-static int
-whole(const char *s, long long max, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (!isdigit((unsigned char)*s) || strlen(s) > 19)
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || errno != 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* A kept copy of s (checked by the table); NULL for the setter's "too long". */
 static const char *
 kept(void *o, const char *s, const char **slot)
@@ -338,7 +321,7 @@ learn(sqlite3 *db, struct outcome *o, const char *at)
 	struct {
 		char	 kind[48];
 		int	 has_lim, has_rem, has_reset;
-		int64_t	 lim, rem;
+		long long	 lim, rem;
 		time_t	 reset;
 	} k[OUTCOME_MAX_HEADERS];
 	int nk = 0, code = CATALOG_OK, shared = 0;
@@ -356,9 +339,9 @@ learn(sqlite3 *db, struct outcome *o, const char *at)
 		if (j == nk)
 			snprintf(k[nk++].kind, sizeof k[0].kind, "%s", kind);
 		if (strcmp(field, "limit") == 0)
-			k[j].has_lim = whole(o->header_value[i], INT64_MAX / 2, &k[j].lim) == 0;
+			k[j].has_lim = param_digits(o->header_value[i], INT64_MAX / 2, &k[j].lim) == 0;
 		else if (strcmp(field, "remaining") == 0)
-			k[j].has_rem = whole(o->header_value[i], INT64_MAX / 2, &k[j].rem) == 0;
+			k[j].has_rem = param_digits(o->header_value[i], INT64_MAX / 2, &k[j].rem) == 0;
 		else
 			k[j].has_reset = (k[j].reset = reset_time(o->header_value[i], o->now)) != -1;
 	}

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +68,8 @@ number(const char *s, double min, double max, double *out)
 	return 0;
 }
 
-/* Decimal digits only (no sign, no space), at most 19, in [min, max]. */
-static int
-digits(const char *s, double min, double max, double *out)
+int
+param_digits(const char *s, long long max, long long *out)
 {
 	char *end;
 	long long v;
@@ -78,7 +78,19 @@ digits(const char *s, double min, double max, double *out)
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (*end != '\0' || errno != 0 || (double)v < min || (double)v > max)
+	if (*end != '\0' || errno != 0 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Decimal digits of a number in [min, max] into *out.  0, or -1. */
+static int
+digits(const char *s, double min, double max, double *out)
+{
+	long long v;
+
+	if (param_digits(s, max >= 9.2e18 ? LLONG_MAX : (long long)max, &v) == -1 || (double)v < min)
 		return -1;
 	*out = (double)v;
 	return 0;

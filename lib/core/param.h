@@ -49,6 +49,9 @@ const char *param_set(const struct param *table, void *target, const char *name,
 /* s is a word of a-z 0-9 _ - . : of 1 to max bytes. */
 int param_word(const char *s, size_t max);
 
+/* Decimal digits (no sign, no space, at most 19) of a number up to max: 0, or -1. */
+int param_digits(const char *s, long long max, long long *out);
+
 /* s is 1 to max bytes without a control character. */
 int param_text(const char *s, size_t max);
 
