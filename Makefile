@@ -68,8 +68,7 @@ FETCH_OBJS = $(DESC_OBJS) lib/discover/fetch.o lib/discover/http.o lib/discover/
 # (usage.h: rows, model ids, daily roll-ups, one outcome), whose writers are
 # afmts-track and the decision path.
 CATALOG_OBJS = lib/catalog/catalog.o lib/catalog/latency.o
-USAGE_OBJS   = lib/catalog/usagerow.o lib/catalog/usagekey.o lib/catalog/usagesum.o \
-               lib/catalog/outcome.o
+USAGE_OBJS   = lib/catalog/usage.o lib/catalog/outcome.o
 TRACK_OBJS   = $(CATALOG_OBJS) $(USAGE_OBJS) $(DESC_OBJS) lib/catalog/track.o \
                lib/catalog/trackinput.o lib/catalog/export.o lib/catalog/usagecheck.o \
                lib/catalog/modelscan.o lib/route/routesnap.o

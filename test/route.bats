@@ -331,7 +331,7 @@ usage() {
 
 @test "the usage store only writes: it calls nothing of routing" {
 	# Its objects, as the Makefile's USAGE_OBJS lists them.
-	run nm -u "$ROOT/lib/catalog/usagerow.o" "$ROOT/lib/catalog/usagekey.o" "$ROOT/lib/catalog/usagesum.o" "$ROOT/lib/catalog/outcome.o"
+	run nm -u "$ROOT/lib/catalog/usage.o" "$ROOT/lib/catalog/outcome.o"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *sqlite3_step* ]]
 	[[ "$output" != *jv_* ]]

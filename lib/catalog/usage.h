@@ -13,8 +13,8 @@
  * store only writes: it never calls into routing (route, health, budget,
  * routekeep, decide).  Nothing here needs libjq.
  *
- * The code: usagerow.c (rows and their digest), usagekey.c (model ids),
- * usagesum.c (daily roll-ups and client counts), outcome.c (one outcome).
+ * The code: usage.c (rows and their digest, model ids, daily roll-ups and
+ * client counts), outcome.c (one outcome and the limits it teaches).
  */
 #ifndef AFMTS_USAGE_H
 #define AFMTS_USAGE_H

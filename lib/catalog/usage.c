@@ -1,17 +1,167 @@
 /*
- * usagesum: the usage store's daily roll-ups (usage.h) of added rows: a
- * strset maps each kind, name(s) and UTC day to an index of the totals
- * array; each model's day keeps its latency histogram (latency.h).
+ * usage: how the usage store (usage.h) keeps rows: a row's INSERT bindings
+ * and dedupe digest (a row read twice counts once), the usage_models id of
+ * each provider and model (looked up or made once, then kept in a strset),
+ * and the daily roll-ups of added rows (a strset maps each kind, name(s) and
+ * UTC day to its totals; each model's day keeps its latency histogram,
+ * latency.h).  outcome.c writes one outcome with them.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
 #include "err.h"
+#include "fnv.h"
 #include "latency.h"
 #include "strset.h"
 #include "usage.h"
+
+/* --- rows --------------------------------------------------------------- */
+
+/* Continue hash h over s (may be NULL) and a separator. */
+static uint64_t
+field(uint64_t h, const char *s)
+{
+	return fnv1a(s != NULL ? fnv1a(h, s, strlen(s)) : h, "\x1f", 1);
+}
+
+void
+usage_digest(struct usage *u)
+{
+	char num[96];
+	uint64_t h;
+
+	if (u->request_id != NULL) {
+		u->dedupe = (int64_t)field(FNV_SEED, u->request_id);
+		return;
+	}
+	/* No request id: the same record read twice must still count once. */
+	snprintf(num, sizeof num, "%lld/%lld/%lld/%lld", (long long)u->prompt_tokens,
+	    (long long)u->completion_tokens, u->has_latency ? (long long)u->latency_ms : -1LL,
+	    u->has_status ? (long long)u->status : -1LL);
+	h = field(field(field(field(field(field(FNV_SEED, u->ts), u->provider), u->model),
+	    num), u->client), u->error);
+	/* Another seed than request ids': a record cannot pose as an id. */
+	u->dedupe = (int64_t)(h ^ 0x5bd1e9955bd1e995ULL);
+}
+
+void
+usage_bind(sqlite3_stmt *st, const struct usage *u)
+{
+	sqlite3_bind_int64(st, 1, u->t);
+	sqlite3_bind_text(st, 2, u->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, u->model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, u->prompt_tokens);
+	sqlite3_bind_int64(st, 5, u->completion_tokens);
+	catalog_bind_int64(st, 6, u->has_latency, u->latency_ms);
+	catalog_bind_int64(st, 7, u->has_status, u->status);
+	catalog_bind_text(st, 8, u->error);
+	catalog_bind_text(st, 9, u->client);
+	catalog_bind_text(st, 10, u->request_id);
+	catalog_bind_double(st, 11, u->has_cost, u->cost);
+	sqlite3_bind_int64(st, 12, u->dedupe);
+	catalog_bind_int64(st, 13, u->has_retry_after, u->retry_after);
+	sqlite3_bind_int64(st, 14, u->mid);
+}
+
+/* --- model ids ------------------------------------------------------------ */
+
+struct usage_keys {
+	sqlite3		*db;
+	sqlite3_stmt	*find, *add;
+	struct strset	*ids;
+};
+
+struct usage_keys *
+usage_keys_new(sqlite3 *db)
+{
+	struct usage_keys *k = calloc(1, sizeof *k);
+
+	if (k == NULL || (k->ids = strset_new()) == NULL) {
+		free(k);
+		err_warn("usage model keys: out of memory");
+		return NULL;
+	}
+	k->db = db;
+	return k;
+}
+
+/* The id from the catalog, adding the pair when it is new; -1 on error. */
+static int64_t
+stored_id(struct usage_keys *k, const char *provider, const char *model)
+{
+	int64_t id = -1;
+	int rc;
+
+	if (catalog_prepare_once(k->db, &k->find,
+	    "SELECT id FROM usage_models WHERE provider = ?1 AND model = ?2") == NULL ||
+	    catalog_prepare_once(k->db, &k->add,
+	    "INSERT INTO usage_models (provider, model) VALUES (?1, ?2)") == NULL)
+		return -1;
+	sqlite3_bind_text(k->find, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(k->find, 2, model, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(k->find)) == SQLITE_ROW)
+		id = sqlite3_column_int64(k->find, 0);
+	sqlite3_reset(k->find);
+	if (rc == SQLITE_ROW)
+		return id;
+	if (rc != SQLITE_DONE) {
+		catalog_fail(k->db, rc, "find a usage model");
+		return -1;
+	}
+	sqlite3_bind_text(k->add, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(k->add, 2, model, -1, SQLITE_STATIC);
+	rc = sqlite3_step(k->add);
+	sqlite3_reset(k->add);
+	if (rc != SQLITE_DONE) {
+		catalog_fail(k->db, rc, "add a usage model");
+		return -1;
+	}
+	return sqlite3_last_insert_rowid(k->db);
+}
+
+int64_t
+usage_keys_of(struct usage_keys *k, const char *provider, const char *model)
+{
+	size_t lp = strlen(provider) + 1, lm = strlen(model);
+	char stack[1024], *pair = lp + lm <= sizeof stack ? stack : malloc(lp + lm);
+	int64_t *id = NULL;
+	int added;
+
+	if (pair != NULL) {
+		memcpy(pair, provider, lp);
+		memcpy(pair + lp, model, lm);
+		if (strset_count(k->ids) >= USAGE_KEYS_MAX_CACHED)
+			strset_clear(k->ids);
+		id = strset_value(k->ids, pair, lp + lm, &added);
+	}
+	if (pair != stack)
+		free(pair);
+	if (id == NULL) {
+		err_warn("usage model keys: out of memory");
+		return -1;
+	}
+	if (added && (*id = stored_id(k, provider, model)) == -1) {
+		strset_clear(k->ids);	/* no pair is kept without its id */
+		return -1;
+	}
+	return *id;
+}
+
+void
+usage_keys_free(struct usage_keys *k)
+{
+	if (k == NULL)
+		return;
+	strset_free(k->ids);
+	sqlite3_finalize(k->find);
+	sqlite3_finalize(k->add);
+	free(k);
+}
+
+/* --- daily roll-ups ------------------------------------------------------- */
 
 #define DAY_LEN 10	/* YYYY-MM-DD */
 
