@@ -7,7 +7,8 @@
 #                   foreground (LISTEN=127.0.0.1:8080)
 #   make check      install missing packages, build, run every test
 #   make asan       the whole suite under AddressSanitizer + UBSan
-#   make bench      the performance figures named in the issues
+#   make bench      the performance figures named in the issues (BEFORE=REV:
+#                   REV's decision path and gateway too, in the same run)
 #   make fuzz       each libFuzzer harness of test/fuzz for FUZZ_SECONDS (default 60),
 #                   failing on any finding (make check replays their corpora)
 #   make install    PREFIX=/usr/local DESTDIR= (make uninstall to undo)
@@ -207,7 +208,7 @@ asan:
 	$(MAKE) clean
 
 bench: all $(BENCH_PROGS)
-	@sh test/bench/run
+	@BEFORE=$(BEFORE) sh test/bench/run
 
 # Fuzzing (test/fuzz/README).  Each harness test/fuzz/NAME.c is built twice:
 # with clang and libFuzzer (test/fuzz/bin/NAME, for make fuzz), and with $(CC)

@@ -68,7 +68,7 @@ static const char options[] =
 int
 main(int argc, char **argv)
 {
-	struct routecli_cmd k = { .format = ROUTEOUT_JSONL };
+	struct routecli_cmd k;
 	const struct option *longopts;
 	const char *why;
 	int c, li = 0, rc, fcgi;
@@ -92,8 +92,7 @@ main(int argc, char **argv)
 	}
 	cli_start("afmts-route", synopsis, options);
 	longopts = routecli_longopts();
-	route_query_init(&k.q, now);
-	outcome_init(&k.o, now);
+	routecli_init(&k, now);
 	while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1)
 		if ((why = routecli_option(&k, c, longopts[li].name)) != NULL)
 			cli_usage_error("--%s %s: %s", longopts[li].name, optarg, why);

@@ -35,17 +35,15 @@ static const struct option own_opts[] = {
 
 static struct option longopts[NOWN + 32];
 
-/* Add table's option spellings (not afmts-route's own) as options of kind val. */
+/*
+ * Add table's option spellings as options of kind val (none is one of
+ * own_opts: test/route.bats sees every option work).
+ */
 static size_t
 add_options(size_t n, const struct param *table, int val)
 {
 	for (const struct param *p = table; p->name != NULL; p++) {
-		size_t i;
-
-		for (i = 0; i < NOWN && (p->option == NULL || strcmp(own_opts[i].name, p->option) != 0);
-		    i++)
-			continue;
-		if (p->option == NULL || i < NOWN)
+		if (p->option == NULL)
 			continue;
 		assert(n < sizeof longopts / sizeof longopts[0] - 1);
 		longopts[n++] = (struct option){ p->option, required_argument, NULL, val };
@@ -64,6 +62,16 @@ routecli_longopts(void)
 }
 
 
+
+void
+routecli_init(struct routecli_cmd *k, time_t now)
+{
+	route_query_init(&k->q, now);
+	outcome_init(&k->o, now);
+	k->db = k->report = k->provider = NULL;
+	k->format = ROUTEOUT_JSONL;
+	k->state = k->refresh = k->route_opts = k->outcome_opts = 0;
+}
 
 const char *
 routecli_option(struct routecli_cmd *k, int c, const char *name)

@@ -23,6 +23,9 @@ struct routecli_cmd {
 	int		 state, refresh, route_opts, outcome_opts;
 };
 
+/* k with nothing asked yet, at now (its two pools of 4 KiB are cleared once). */
+void routecli_init(struct routecli_cmd *k, time_t now);
+
 /*
  * afmts-route's long options: its own, then the option spellings of the route
  * query's parameters and an outcome's fields (routeparam.h, usage.h).

@@ -167,7 +167,8 @@ set_strategy(void *q, const char *v, double d)
 const struct param route_params[] = {
 	{ "need", "need", PARAM_WORDS, 0, 32, NULL, set_need },
 	{ "modality", "modality", PARAM_WORDS, 0, 36, NULL, set_modality },
-	{ "provider", "provider", PARAM_PROVIDERS, 0, NAMES_PROVIDER_MAX, NULL, set_provider },
+	/* No option of its own: afmts-route's --provider is this or an outcome's provider. */
+	{ "provider", NULL, PARAM_PROVIDERS, 0, NAMES_PROVIDER_MAX, NULL, set_provider },
 	{ "exclude_provider", "exclude-provider", PARAM_PROVIDERS, 0, NAMES_PROVIDER_MAX, NULL,
 	    set_exclude },
 	{ "model", "model", PARAM_ANY, 0, 0, NULL, set_model },
