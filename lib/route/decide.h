@@ -4,7 +4,9 @@
  *
  * A decision asks the route snapshot (routesnap.h) first and the catalog
  * only when the snapshot cannot answer; a decision the catalog answered
- * renews the snapshot for the next one.  Recording writes the usage store
+ * renews the snapshot for the next one.  A decider that already holds the
+ * catalog open (the gateway's, which records every attempt) asks the
+ * catalog.  Recording writes the usage store
  * (usage.h) and then re-judges the snapshot's entries the outcome can
  * change (routekeep.h): the store only writes, the decision half judges.
  * afmts-route's command line, its CGI/FastCGI interface and afmts-gateway all
