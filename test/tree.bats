@@ -25,3 +25,30 @@ load helpers
 		grep -qF "| $f |" "$REAL/SOURCES.md" || { echo "unlisted: $f"; return 1; }
 	done
 }
+
+@test "every program's main is thin: at most 200 lines, and no SQL in bin/" {
+	cd "$ROOT"
+	for f in bin/*.c; do
+		[ "$(wc -l < "$f")" -le 200 ] || { echo "$f: $(wc -l < "$f") lines"; return 1; }
+	done
+	run grep -n -E '"[^"]*\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA)\b' bin/*.c
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+}
+
+@test "no function of lib/ or bin/ is longer than 80 lines" {
+	cd "$ROOT"
+	run awk 'FNR == 1 { start = 0 } /^\{/ { start = FNR; name = prev }
+		/^\}/ && start { if (FNR - start - 1 > 80) print FILENAME ": " name ": " FNR - start - 1
+			start = 0 }
+		{ prev = $0 }' lib/*/*.c bin/*.c
+	[ -z "$output" ] || { echo "$output"; return 1; }
+}
+
+@test "lib/README names every part of lib/, and every module is in one of them" {
+	cd "$ROOT"
+	[ -z "$(find lib -maxdepth 1 -name '*.[ch]')" ]
+	for d in lib/*/; do
+		part=${d#lib/}
+		grep -q "^  $part" lib/README || { echo "lib/README does not name $part"; return 1; }
+	done
+}
