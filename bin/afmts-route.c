@@ -99,12 +99,12 @@ main(int argc, char **argv)
 	if (optind < argc)
 		cli_usage_error("unexpected argument: %s", argv[optind]);
 	routecli_check(&k);
-	if ((path = paths_catalog(k.db)) == NULL)
-		return CLI_USAGE;
 	if (k.provider != NULL && (why = k.report != NULL ?
 	    outcome_param(&k.o, "provider", k.provider) :
 	    route_param(&k.q, "provider", k.provider)) != NULL)
 		cli_usage_error("--provider %s: %s", k.provider, why);
+	if ((path = paths_catalog(k.db)) == NULL)
+		return CLI_USAGE;
 	if (k.report != NULL)
 		rc = routecli_report(path, &k.o);
 	else if (k.state || k.refresh)

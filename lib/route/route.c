@@ -665,7 +665,9 @@ rank_all(const struct route_query *q, struct item *v, size_t n)
 	default:
 		break;
 	}
-	qsort(v, n, sizeof *v, by_key);
+	/* Nothing to rank is no array at all (v NULL): qsort must not see it. */
+	if (n > 1)
+		qsort(v, n, sizeof *v, by_key);
 }
 
 /* --- output -------------------------------------------------------------- */
