@@ -6,6 +6,7 @@
  * FastCGI process; run by hand, it hashes a client key.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -130,6 +130,12 @@ routeout_candidate(const struct candidate *c, void *arg)
 			putc(',', f);
 		model_json(f, c);
 		break;
+	case ROUTEOUT_MODEL:
+		if (o->n == 0) {
+			model_json(f, c);
+			putc('\n', f);
+		}
+		break;
 	case ROUTEOUT_TSV:
 		/* Catalog text holds no tab or newline (afmts-parse refuses them). */
 		fprintf(f, "%d\t%s\t%s\t%s\t%s\t", c->rank, c->provider, c->model, c->base_url,

@@ -9,7 +9,10 @@
 
 #include "route.h"
 
-enum routeout_format { ROUTEOUT_JSONL, ROUTEOUT_JSON, ROUTEOUT_TSV, ROUTEOUT_ENV, ROUTEOUT_MODELS };
+/* ROUTEOUT_MODELS: OpenAI's model list; ROUTEOUT_MODEL: one model object of it. */
+enum routeout_format {
+	ROUTEOUT_JSONL, ROUTEOUT_JSON, ROUTEOUT_TSV, ROUTEOUT_ENV, ROUTEOUT_MODELS, ROUTEOUT_MODEL
+};
 
 /* The format called name ("jsonl", "json", "tsv", "env"), or -1. */
 int routeout_format_named(const char *name);

@@ -149,27 +149,46 @@ cgi_head_end(FILE *out)
 	fputs("\r\n", out);
 }
 
+const char *
+cgi_error_type(int status)
+{
+	if (status == 429)
+		return "requests";
+	return status >= 500 ? "server_error" : "invalid_request_error";
+}
+
+/* A JSON string, or null for NULL. */
+static void
+str_or_null(FILE *out, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		fputs("null", out);
+	else
+		jsonw_str(out, s);
+}
+
 void
-cgi_error_json(FILE *out, const char *type, const char *msg, const char *param)
+cgi_error_json(FILE *out, const char *type, const char *msg, const char *param,
+    const char *code)
 {
 	fputs("{\"error\":{\"message\":", out);
 	jsonw_str(out, msg);
 	jsonw_key(out, "type", 0);
 	jsonw_str(out, type);
-	if (param != NULL && *param != '\0') {
-		jsonw_key(out, "param", 0);
-		jsonw_str(out, param);
-	}
+	jsonw_key(out, "param", 0);
+	str_or_null(out, param);
+	jsonw_key(out, "code", 0);
+	str_or_null(out, code);
 	fputs("}}\n", out);
 }
 
 void
-cgi_fail(FILE *out, int status, const char *type, const char *msg, const char *name,
+cgi_fail(FILE *out, int status, const char *code, const char *msg, const char *name,
     const char *value)
 {
 	cgi_head(out, status, "application/json");
 	if (name != NULL)
 		cgi_header(out, name, value);
 	cgi_head_end(out);
-	cgi_error_json(out, type, msg, NULL);
+	cgi_error_json(out, cgi_error_type(status), msg, NULL, code);
 }

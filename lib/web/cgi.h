@@ -6,7 +6,7 @@
  * authorization and a body of at most a declared size, read whole and
  * checked before any handler sees it.  An answer is a head (status, content
  * type, the headers every answer carries) and a body; errors are JSON in
- * OpenAI's shape, {"error": {"message", "type", "param"}}.
+ * OpenAI's shape, {"error": {"message", "type", "param", "code"}}.
  */
 #ifndef AFMTS_CGI_H
 #define AFMTS_CGI_H
@@ -58,14 +58,21 @@ void cgi_header(FILE *out, const char *name, const char *value);
 
 void cgi_head_end(FILE *out);
 
-/* An error object, {"error":{"message":msg,"type":type[,"param":param]}}, and a newline. */
-void cgi_error_json(FILE *out, const char *type, const char *msg, const char *param);
+/* OpenAI's error type for an HTTP status: invalid_request_error, requests (429), server_error. */
+const char *cgi_error_type(int status);
 
 /*
- * A whole error answer: head and error object; name, when not NULL, is one
- * more header with its value.
+ * An error object in OpenAI's shape, {"error":{"message","type","param",
+ * "code"}} and a newline; param and code are null when NULL.
  */
-void cgi_fail(FILE *out, int status, const char *type, const char *msg, const char *name,
+void cgi_error_json(FILE *out, const char *type, const char *msg, const char *param,
+    const char *code);
+
+/*
+ * A whole error answer: head and error object (its type from the status,
+ * code NULL for none); name, when not NULL, is one more header with its value.
+ */
+void cgi_fail(FILE *out, int status, const char *code, const char *msg, const char *name,
     const char *value);
 
 #endif

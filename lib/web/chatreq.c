@@ -179,6 +179,20 @@ fallback_list(struct chatreq *r)
 	return why;
 }
 
+/* body (borrowed) asks for stream usage: "stream_options": {"include_usage": true}. */
+static int
+asks_usage(jv body)
+{
+	jv so = jv_object_get(jv_copy(body), jv_string("stream_options"));
+	jv iu = jv_get_kind(so) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(so), jv_string("include_usage")) : jv_null();
+	int yes = jv_get_kind(iu) == JV_KIND_TRUE;
+
+	jv_free(so);
+	jv_free(iu);
+	return yes;
+}
+
 const char *
 chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now, int completion)
 {
@@ -201,6 +215,7 @@ chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now, int c
 	stream = jv_object_get(jv_copy(r->body), jv_string("stream"));
 	r->stream = jv_get_kind(stream) == JV_KIND_TRUE;
 	jv_free(stream);
+	r->include_usage = asks_usage(r->body);
 	model = jv_object_get(jv_copy(r->body), jv_string("model"));
 	why = policy(r, model);
 	jv_free(model);
@@ -221,6 +236,16 @@ chatreq_body_for(const struct chatreq *r, const char *model)
 	char *s;
 
 	b = jv_object_set(b, jv_string("model"), jv_string(model));
+	if (r->stream) {
+		jv so = jv_object_get(jv_copy(b), jv_string("stream_options"));
+
+		if (jv_get_kind(so) != JV_KIND_OBJECT) {
+			jv_free(so);
+			so = jv_object();
+		}
+		so = jv_object_set(so, jv_string("include_usage"), jv_true());
+		b = jv_object_set(b, jv_string("stream_options"), so);
+	}
 	text = jv_dump_string(b, 0);
 	s = strdup(jv_string_value(text));
 	jv_free(text);

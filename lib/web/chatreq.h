@@ -27,6 +27,7 @@ struct chatreq {
 	jv		 body;		/* the request, as parsed */
 	int		 completion;	/* /v1/completions: "prompt", not "messages" */
 	int		 stream;
+	int		 include_usage;	/* the client asked for stream usage (stream_options) */
 	struct route_query q;
 	const char	*fallback[CHATREQ_MAX_FALLBACK];	/* into body */
 	int		 nfallback;
@@ -40,7 +41,11 @@ struct chatreq {
 const char *chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now,
     int completion);
 
-/* The request's JSON text for one upstream model (extension fields dropped); free it. */
+/*
+ * The request's JSON text for one upstream model (extension fields dropped);
+ * a stream always asks for usage (stream_options.include_usage), so that
+ * every request is counted.  Free it.
+ */
 char *chatreq_body_for(const struct chatreq *r, const char *model);
 
 void chatreq_free(struct chatreq *r);

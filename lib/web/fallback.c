@@ -8,8 +8,8 @@
 #include "err.h"
 #include "fallback.h"
 #include "forward.h"
+#include "health.h"
 #include "http.h"
-#include "jsonw.h"
 #include "utctime.h"
 
 /* --- candidates -------------------------------------------------------- */
@@ -77,11 +77,96 @@ fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char 
 	return rv;
 }
 
+/* --- when none can be chosen ------------------------------------------ */
+
+struct fitting {
+	int		 n;		/* models that fit, usable now or not */
+	int		 limited;	/* of them: blocked by a rate limit (429) or budget */
+	time_t		 first_usable;	/* the earliest a blocked one is usable again */
+};
+
+/* When candidate c (not usable now) can take a request again; 0 if not known. */
+static time_t
+usable_again(const struct candidate *c)
+{
+	time_t t = 0;
+
+	if (!health_usable(c->health.state) && c->health.until > t)
+		t = c->health.until;
+	if (c->budget.exhausted && c->budget.until > t)
+		t = c->budget.until;
+	return t;
+}
+
+static int
+count_fitting(const struct candidate *c, void *arg)
+{
+	struct fitting *f = arg;
+	time_t t = c->usable ? 0 : usable_again(c);
+
+	f->n++;
+	if (!c->usable && (c->health.state == HEALTH_COOLDOWN || c->budget.exhausted))
+		f->limited++;
+	if (t > 0 && (f->first_usable == 0 || t < f->first_usable))
+		f->first_usable = t;
+	return 0;
+}
+
+/* Is model id in any provider's list (free or not, usable or not)?  1, 0 or -1. */
+static int
+known_model(struct decider *d, const char *id, time_t now)
+{
+	struct route_query q;
+	struct fitting f = { 0 };
+	char why[256];
+
+	route_query_init(&q, now);
+	q.model = id;
+	q.all = 1;
+	q.max_price = 1e6;
+	if (decide(d, &q, count_fitting, &f, why, sizeof why) < 0)
+		return -1;
+	return f.n > 0;
+}
+
+int
+fallback_empty(struct decider *d, struct chatreq *r, long *retry_after)
+{
+	const char *pinned = r->q.model;
+	struct fitting f = { 0 };
+	char why[256];
+	int known = pinned == NULL, k;
+
+	for (int i = -1; i < r->nfallback && !known; i++) {
+		const char *id = i < 0 ? pinned : r->fallback[i];
+
+		if (id != NULL && (k = known_model(d, id, r->q.now)) != 0)
+			known = k;
+	}
+	if (known != 1)
+		return known == -1 ? -1 : FALLBACK_UNKNOWN;
+	r->q.all = 1;
+	r->q.count = 0;
+	for (int i = -1; i < r->nfallback; i++) {
+		r->q.model = i < 0 ? pinned : r->fallback[i];
+		if ((i >= 0 || r->nfallback == 0 || pinned != NULL) &&
+		    decide(d, &r->q, count_fitting, &f, why, sizeof why) < 0)
+			return -1;
+	}
+	r->q.model = pinned;
+	r->q.all = 0;
+	if (f.n == 0)
+		return FALLBACK_NO_FIT;
+	*retry_after = f.first_usable > r->q.now ? (long)(f.first_usable - r->q.now) : 1;
+	return f.limited == f.n ? FALLBACK_BUSY : FALLBACK_DOWN;
+}
+
 /* --- answers ---------------------------------------------------------- */
 
-/* The head of an answer from model m after attempts tries. */
+/* The head of attempt a's answer from model m, the attempts'th tried. */
 static void
-head(FILE *out, int status, const char *type, const struct fallback_model *m, int attempts)
+head(FILE *out, int status, const char *type, const struct fallback_model *m, int attempts,
+    const struct attempt *a)
 {
 	char n[16];
 
@@ -90,12 +175,15 @@ head(FILE *out, int status, const char *type, const struct fallback_model *m, in
 	cgi_header(out, "X-Afmts-Model", m->model);
 	snprintf(n, sizeof n, "%d", attempts);
 	cgi_header(out, "X-Afmts-Attempts", n);
+	if (a->request_id[0] != '\0')
+		cgi_header(out, "X-Request-Id", a->request_id);
 	cgi_head_end(out);
 }
 
 struct served {
 	FILE		*out;
 	const struct fallback_model *m;
+	const struct attempt *a;
 	int		 attempt;
 };
 
@@ -105,7 +193,7 @@ commit_stream(void *arg, const char *content_type)
 {
 	struct served *s = arg;
 
-	head(s->out, 200, content_type, s->m, s->attempt);
+	head(s->out, 200, content_type, s->m, s->attempt, s->a);
 	fflush(s->out);
 }
 
@@ -119,13 +207,9 @@ refused(FILE *out, const struct attempt *a, const struct fallback_model *m, int 
 {
 	int status = a->status >= 400 && a->status <= 599 ? (int)a->status : 502;
 
-	head(out, status, "application/json", m, attempts);
-	fputs("{\"error\":{\"message\":", out);
-	jsonw_str(out, a->message[0] != '\0' ? a->message : a->error);
-	jsonw_key(out, "type", 0);
-	jsonw_str(out, a->etype[0] != '\0' ? a->etype : "upstream_error");
-	jsonw_key(out, "code", 0);
-	fprintf(out, "%d}}\n", status);
+	head(out, status, "application/json", m, attempts, a);
+	cgi_error_json(out, a->etype[0] != '\0' ? a->etype : cgi_error_type(status),
+	    a->message[0] != '\0' ? a->message : a->error, NULL, a->ecode);
 }
 
 /* The answer of the attempt that ends the request. */
@@ -139,7 +223,7 @@ settle(FILE *out, const struct attempt *a, int ok, const struct fallback_model *
 		return;
 	}
 	/* A completion: JSON (forward_run parsed it), the key masked. */
-	head(out, 200, "application/json", m, attempts);
+	head(out, 200, "application/json", m, attempts, a);
 	if (a->answer != NULL)
 		fwrite(a->answer, 1, a->nanswer, out);
 }
@@ -156,7 +240,7 @@ record(struct decider *d, const struct fallback_model *m, const struct attempt *
 	outcome_init(&o, utctime_now());
 	outcome_param(&o, "provider", m->provider);
 	outcome_param(&o, "model", m->model);
-	snprintf(buf, sizeof buf, "%ld", a->committed ? 200L : a->status);
+	snprintf(buf, sizeof buf, "%ld", a->status);
 	outcome_param(&o, "status", buf);
 	snprintf(buf, sizeof buf, "%ld", a->latency_ms);
 	outcome_param(&o, "latency_ms", buf);
@@ -216,6 +300,7 @@ attempt(struct attempt *a, struct decider *d, const struct chatreq *r,
 	a->key = m->key_env[0] ? getenv(m->key_env) : NULL;
 	a->body = body;
 	a->stream = r->stream;
+	a->drop_usage = r->stream && !r->include_usage;
 	a->client = s->out;
 	a->commit = commit_stream;
 	a->commit_arg = s;
@@ -225,18 +310,44 @@ attempt(struct attempt *a, struct decider *d, const struct chatreq *r,
 	return ok ? 0 : 1;
 }
 
+/*
+ * No attempt answered: 429 with the earliest Retry-After when every provider
+ * tried said 429 (SDKs then wait, as they should), 504 when the time ran out
+ * first, else 502; tried is how many were.
+ */
+static void
+exhausted(FILE *out, int tried, int timed_out, int throttled, long retry, const char *summary)
+{
+	char n[24];
+	int status = timed_out ? 504 : tried > 0 && throttled == tried ? 429 : 502;
+
+	cgi_head(out, status, "application/json");
+	snprintf(n, sizeof n, "%d", tried);
+	if (tried > 0)
+		cgi_header(out, "X-Afmts-Attempts", n);
+	if (status == 429) {
+		snprintf(n, sizeof n, "%ld", retry > 0 ? retry : 1);
+		cgi_header(out, "Retry-After", n);
+	}
+	cgi_head_end(out);
+	cgi_error_json(out, cgi_error_type(status), summary[0] ? summary :
+	    "no attempt could be made in the time allowed", NULL, status == 429 ?
+	    "rate_limit_exceeded" : status == 504 ? "upstream_timeout" : "upstream_error");
+}
+
 void
 fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, long timeout_ms,
     const char *client, FILE *out)
 {
-	char summary[512] = "", n[16];
+	char summary[512] = "";
 	long long deadline = http_clock_ms() + timeout_ms;
+	long retry = -1;
 	size_t used = 0;
-	int i, rv;
+	int i, rv, throttled = 0;
 
 	for (i = 0; i < fb->n; i++) {
-		struct served s = { .out = out, .m = &fb->m[i], .attempt = i + 1 };
 		struct attempt *a = calloc(1, sizeof *a);
+		struct served s = { .out = out, .m = &fb->m[i], .a = a, .attempt = i + 1 };
 
 		if (a == NULL || (a->timeout_ms = (long)(deadline - http_clock_ms())) < 100 ||
 		    (rv = attempt(a, d, r, &fb->m[i], &s, client)) == -1) {
@@ -249,6 +360,11 @@ fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, lo
 			free(a);
 			return;
 		}
+		if (a->status == 429) {
+			throttled++;
+			if (a->retry_after >= 0 && (retry < 0 || a->retry_after < retry))
+				retry = a->retry_after;
+		}
 		used += (size_t)snprintf(summary + used, used < sizeof summary ? sizeof summary - used : 0,
 		    "%s%.60s/%.80s: %.100s", i ? "; " : "", fb->m[i].provider, fb->m[i].model,
 		    a->error);
@@ -257,11 +373,5 @@ fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, lo
 		forward_done(a);
 		free(a);
 	}
-	cgi_head(out, i < fb->n ? 504 : 502, "application/json");
-	snprintf(n, sizeof n, "%d", i);
-	if (i > 0)
-		cgi_header(out, "X-Afmts-Attempts", n);
-	cgi_head_end(out);
-	cgi_error_json(out, "upstream_error", summary[0] ? summary :
-	    "no attempt could be made in the time allowed", NULL);
+	exhausted(out, i, i < fb->n, throttled, retry, summary);
 }

@@ -32,6 +32,23 @@ struct fallback {
 int fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char *why,
     size_t n);
 
+/* Why no model could be chosen for r (fallback_choose found none). */
+enum fallback_empty {
+	FALLBACK_UNKNOWN = 1,	/* the model asked for is in no provider's list: 404 */
+	FALLBACK_NO_FIT,	/* no catalog model meets what the request needs: 400 */
+	FALLBACK_BUSY,		/* some do, all cooling down or out of budget: 429 */
+	FALLBACK_DOWN		/* some do, none usable, not all for their limits (a
+				   refused key, a breaker open after failures): 503 */
+};
+
+/*
+ * Which of those it is, asking the catalog again with every model that fits
+ * (usable now or not); for FALLBACK_BUSY and FALLBACK_DOWN, *retry_after is
+ * the seconds until the first of them is usable again.  A fallback_empty, or -1 when the
+ * catalog cannot be read.
+ */
+int fallback_empty(struct decider *d, struct chatreq *r, long *retry_after);
+
 /*
  * Try r on fb's models within timeout_ms and write the answer to out: the
  * first that answers (streamed as it comes, or whole), a refusal the request

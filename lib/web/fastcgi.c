@@ -232,7 +232,8 @@ answer_write(void *cookie, const char *buf, size_t n)
 		if (write_record(a->fd, FCGI_STDOUT, a->id, buf + off,
 		    n - off < CHUNK ? n - off : CHUNK) == -1)
 			a->failed = 1;
-	return (ssize_t)n;	/* a vanished client is not the handler's error */
+	/* The handler sees a vanished client (ferror): a stream it relays can stop. */
+	return a->failed ? -1 : (ssize_t)n;
 }
 
 /* Run the handler on the request, its answer streamed, then end the request. */
@@ -249,7 +250,7 @@ respond(int fd, struct request *q, const char *const *names, fastcgi_handler *ha
 		static const char too_long[] = "Status: 414 URI Too Long\r\n"
 		    "Content-Type: application/json\r\nCache-Control: no-store\r\n\r\n"
 		    "{\"error\":{\"message\":\"the request's parameters are over 65536 bytes\","
-		    "\"type\":\"invalid_request_error\"}}\n";
+		    "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}\n";
 
 		if (write_record(fd, FCGI_STDOUT, q->id, too_long, sizeof too_long - 1) == -1 ||
 		    write_record(fd, FCGI_STDOUT, q->id, NULL, 0) == -1)

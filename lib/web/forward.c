@@ -2,6 +2,7 @@
  * forward: one upstream chat completion over libcurl.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -81,18 +82,32 @@ masked(const struct attempt *a, const char *text, char *out, size_t n)
 
 /*
  * What a provider that refused said, OpenAI style: {"error": {"message",
- * "type"}} or {"error": "text"} (also {"message"}), into a->message and a->etype.
+ * "type", "code"}} or {"error": "text"} (also {"message"}), into a->message,
+ * a->etype and a->ecode.
  */
+/* w (borrowed) into out when it is a word of a-z and '_' that fits, else "". */
+static void
+word_of(jv w, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (jv_get_kind(w) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(w)) > 0 &&
+	    (size_t)jv_string_length_bytes(jv_copy(w)) < n &&
+	    strspn(jv_string_value(w), "abcdefghijklmnopqrstuvwxyz_") ==
+	    (size_t)jv_string_length_bytes(jv_copy(w)))
+		snprintf(out, n, "%s", jv_string_value(w));
+}
+
 static void
 refusal(struct attempt *a, jv v)
 {
 	jv e = jv_get_kind(v) == JV_KIND_OBJECT ? jv_object_get(jv_copy(v), jv_string("error")) :
 	    jv_null();
-	jv m = jv_null(), t = jv_null();
+	jv m = jv_null(), t = jv_null(), c = jv_null();
 
 	if (jv_get_kind(e) == JV_KIND_OBJECT) {
 		m = jv_object_get(jv_copy(e), jv_string("message"));
 		t = jv_object_get(jv_copy(e), jv_string("type"));
+		c = jv_object_get(jv_copy(e), jv_string("code"));
 	} else if (jv_get_kind(e) == JV_KIND_STRING) {
 		m = jv_copy(e);
 	} else if (jv_get_kind(v) == JV_KIND_OBJECT) {
@@ -100,15 +115,13 @@ refusal(struct attempt *a, jv v)
 	}
 	if (jv_get_kind(m) == JV_KIND_STRING)
 		masked(a, jv_string_value(m), a->message, sizeof a->message);
-	/* A type is a word; anything else is not passed on. */
-	if (jv_get_kind(t) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(t)) > 0 &&
-	    (size_t)jv_string_length_bytes(jv_copy(t)) < sizeof a->etype &&
-	    strspn(jv_string_value(t), "abcdefghijklmnopqrstuvwxyz_") ==
-	    (size_t)jv_string_length_bytes(jv_copy(t)))
-		snprintf(a->etype, sizeof a->etype, "%s", jv_string_value(t));
+	/* A type or code is a word; anything else is not passed on. */
+	word_of(t, a->etype, sizeof a->etype);
+	word_of(c, a->ecode, sizeof a->ecode);
 	jv_free(e);
 	jv_free(m);
 	jv_free(t);
+	jv_free(c);
 }
 
 /* An error object inside a 200 answer (OpenRouter sends some that way): its message. */
@@ -139,80 +152,108 @@ error_inside(struct attempt *a, jv v)
 	return found;
 }
 
-/* One line of an event stream: a "data:" line may carry usage or an error. */
-static void
+/* v (a streamed event's data) is the usage-only last chunk: no choices, a usage. */
+static int
+usage_only(jv v)
+{
+	jv c = jv_object_get(jv_copy(v), jv_string("choices"));
+	jv u = jv_object_get(jv_copy(v), jv_string("usage"));
+	int only = jv_get_kind(u) == JV_KIND_OBJECT &&
+	    (jv_get_kind(c) == JV_KIND_NULL || jv_get_kind(c) == JV_KIND_INVALID ||
+	    (jv_get_kind(c) == JV_KIND_ARRAY && jv_array_length(jv_copy(c)) == 0));
+
+	jv_free(c);
+	jv_free(u);
+	return only;
+}
+
+/*
+ * One line of an event stream (no line end): a "data:" line may carry usage,
+ * an error, or the [DONE] that ends a whole answer.  1 when the line goes on
+ * to the client, 0 when it is the usage chunk the client did not ask for.
+ */
+static int
 stream_line(struct attempt *a, const char *line, size_t n)
 {
+	int pass = 1;
 	jv v;
 
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
 	if (n < 6 || strncmp(line, "data:", 5) != 0)
-		return;
+		return 1;
 	line += 5;
 	n -= 5;
 	while (n > 0 && *line == ' ')
 		line++, n--;
-	if (n == 0 || (n == 6 && strncmp(line, "[DONE]", 6) == 0))
-		return;
+	if (n == 6 && strncmp(line, "[DONE]", 6) == 0)
+		a->done_seen = 1;
+	if (n == 0 || a->done_seen || n > INT_MAX)
+		return 1;
 	v = jv_parse_sized(line, (int)n);
-	if (jv_is_valid(v))
+	if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		if (error_inside(a, v))
+			a->stream_error = 1;
 		take_usage(a, v);
+		pass = !(a->drop_usage && usage_only(v));
+	}
 	jv_free(v);
+	return pass;
 }
 
-static void
-scan_stream(struct attempt *a, const char *p, size_t n)
+/* Write p to the client; a failed write means it went away.  0, or -1. */
+static int
+to_client(struct attempt *a, const char *p, size_t n)
+{
+	if (n > 0 && fwrite(p, 1, n, a->client) != n)
+		a->cancelled = 1;
+	return a->cancelled ? -1 : 0;
+}
+
+/* Pass one ended line (line end included) on, the key masked.  0, or -1. */
+static int
+line_out(struct attempt *a, char *line, size_t n)
+{
+	http_redact(line, n, a->key);
+	return stream_line(a, line, n - 1) ? to_client(a, line, n) : 0;
+}
+
+/*
+ * Take streamed bytes: every line they end is judged and passed on whole
+ * (so a key echoed across two chunks is masked all the same), then flushed.
+ * 0, or -1 when the client is gone or a line is over FORWARD_MAX_ANSWER.
+ */
+static int
+stream_take(struct attempt *a, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n') {
-			size_t len = a->nline;
+		if (a->nline == a->capline) {
+			size_t cap = a->capline ? 2 * a->capline : 4096;
+			char *l = cap <= FORWARD_MAX_ANSWER ? realloc(a->line, cap) : NULL;
 
-			if (len > 0 && a->line[len - 1] == '\r')
-				len--;
-			stream_line(a, a->line, len);
+			if (l == NULL) {
+				snprintf(a->error, sizeof a->error, "a streamed line too long");
+				return -1;
+			}
+			a->line = l;
+			a->capline = cap;
+		}
+		a->line[a->nline++] = p[i];
+		if (p[i] == '\n') {
+			if (line_out(a, a->line, a->nline) == -1)
+				return -1;
 			a->nline = 0;
-		} else if (a->nline < sizeof a->line) {
-			a->line[a->nline++] = p[i];
 		}
 	}
+	if (fflush(a->client) == EOF || ferror(a->client))
+		a->cancelled = 1;
+	return a->cancelled ? -1 : 0;
 }
 
 static int
 is_event_stream(const struct attempt *a)
 {
 	return strncasecmp(a->content_type, "text/event-stream", 17) == 0;
-}
-
-/*
- * Pass streamed bytes to the client with the key masked.  A key may be cut
- * across two chunks: a tail that could begin it is held back (a->hold) until
- * the next chunk, or the end, says what it is.  -1 when out of memory.
- */
-static int
-stream_out(struct attempt *a, const char *p, size_t n)
-{
-	size_t klen = a->key != NULL ? strlen(a->key) : 0, len = a->nhold + n, k;
-	char *b;
-
-	if (klen < 8 || klen >= sizeof a->hold) {	/* a key that long is not sent */
-		fwrite(p, 1, n, a->client);
-		fflush(a->client);
-		return 0;
-	}
-	if ((b = malloc(len)) == NULL)
-		return -1;
-	memcpy(b, a->hold, a->nhold);
-	memcpy(b + a->nhold, p, n);
-	http_redact(b, len, a->key);
-	for (k = klen - 1 < len ? klen - 1 : len; k > 0; k--)
-		if (memcmp(b + len - k, a->key, k) == 0)
-			break;
-	fwrite(b, 1, len - k, a->client);
-	fflush(a->client);
-	memcpy(a->hold, b + len - k, k);
-	a->nhold = k;
-	memset(b, 0, len);
-	free(b);
-	return 0;
 }
 
 size_t
@@ -227,8 +268,7 @@ forward_body(char *p, size_t size, size_t nmemb, void *arg)
 			a->commit(a->commit_arg, a->content_type);
 			a->committed = 1;
 		}
-		scan_stream(a, p, n);
-		return stream_out(a, p, n) == 0 ? n : 0;
+		return stream_take(a, p, n) == 0 ? n : 0;
 	}
 	if (a->nanswer + n > FORWARD_MAX_ANSWER)
 		return 0;	/* too large: the transfer fails */
@@ -306,6 +346,7 @@ forward_header(char *p, size_t size, size_t nmemb, void *arg)
 		a->status = status_of(p, n) >= 0 ? status_of(p, n) : 0;
 		a->retry_after = -1;
 		a->content_type[0] = '\0';
+		a->request_id[0] = '\0';
 		a->in_head = 1;
 	} else if (n <= 2 && (n == 0 || p[0] == '\r' || p[0] == '\n')) {
 		a->in_head = 0;
@@ -315,6 +356,14 @@ forward_header(char *p, size_t size, size_t nmemb, void *arg)
 		/* A longer one is not a media type: none, rather than a cut key. */
 		header_value(p, n < sizeof whole ? n : 0, whole, sizeof whole);
 		masked(a, whole, a->content_type, sizeof a->content_type);
+	} else if (header_is(p, n, "x-request-id")) {
+		char id[sizeof a->request_id];
+
+		header_value(p, n, id, sizeof id);
+		/* Passed on as a header: printable and short, or not at all. */
+		if (strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:")
+		    == strlen(id))
+			masked(a, id, a->request_id, sizeof a->request_id);
 	} else if (header_is(p, n, "retry-after")) {
 		header_value(p, n, value, sizeof value);
 		s = http_retry_after(value, (long)utctime_now());
@@ -342,17 +391,42 @@ forward_run(struct attempt *a)
 	return forward_settle(a, transfer(a));
 }
 
+/* The end of a stream passed on: its last unended line, and how it ended. */
+static void
+stream_end(struct attempt *a, const char *transport_error)
+{
+	static const char cut[] = "data: {\"error\":{\"message\":\"the provider's stream "
+	    "ended before the answer was complete\",\"type\":\"server_error\",\"param\":null,"
+	    "\"code\":\"stream_cut\"}}\n\n";
+
+	if (!a->cancelled && a->nline > 0) {
+		http_redact(a->line, a->nline, a->key);
+		if (stream_line(a, a->line, a->nline))
+			to_client(a, a->line, a->nline);
+	}
+	a->nline = 0;
+	if (a->cancelled) {
+		a->status = 499;
+		snprintf(a->error, sizeof a->error, "cancelled: the client went away");
+	} else if (!a->stream_error && (transport_error != NULL || !a->done_seen)) {
+		/* SDKs raise on an error event; without [DONE] some take part as all. */
+		to_client(a, cut, sizeof cut - 1);
+		a->status = 502;
+		snprintf(a->error, sizeof a->error, "stream cut: %s", transport_error != NULL ?
+		    transport_error : "no [DONE]");
+	} else if (!a->stream_error) {
+		a->status = 200;
+	}
+	fflush(a->client);
+}
+
 int
 forward_settle(struct attempt *a, const char *transport_error)
 {
 	int rc = judge(a, transport_error);
 
-	/* Whatever the provider echoed of the key goes no further. */
-	if (a->committed && a->nhold > 0) {
-		fwrite(a->hold, 1, a->nhold, a->client);
-		fflush(a->client);
-		a->nhold = 0;
-	}
+	if (a->committed)
+		stream_end(a, transport_error);
 	if (a->answer != NULL)
 		http_redact(a->answer, a->nanswer, a->key);
 	http_redact(a->error, strlen(a->error), a->key);
@@ -408,11 +482,8 @@ judge(struct attempt *a, const char *transport_error)
 {
 	jv v;
 
-	if (a->committed) {
-		if (transport_error != NULL)
-			snprintf(a->error, sizeof a->error, "stream cut: %s", transport_error);
-		return 0;	/* whatever happened, the client has the answer */
-	}
+	if (a->committed)
+		return 0;	/* whatever happened, the client has the answer (stream_end) */
 	if (transport_error != NULL) {
 		snprintf(a->error, sizeof a->error, "%s", transport_error);
 		a->status = 0;
@@ -444,6 +515,9 @@ judge(struct attempt *a, const char *transport_error)
 void
 forward_done(struct attempt *a)
 {
+	free(a->line);
+	a->line = NULL;
+	a->nline = a->capline = 0;
 	free(a->answer);
 	a->answer = NULL;
 	a->nanswer = 0;

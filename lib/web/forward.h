@@ -1,8 +1,12 @@
 /*
  * forward: one chat completion sent to one provider with libcurl, and what
- * came back.  A streamed answer is passed through as it arrives once the
- * provider has said 200 with an event stream; before that the answer is kept
- * so that the caller can try another model.
+ * came back.  A streamed answer is passed through, line by line, as it
+ * arrives once the provider has said 200 with an event stream; before that
+ * the answer is kept so that the caller can try another model.  A client
+ * that goes away (a write to it fails) ends the transfer at once; a stream
+ * the provider cuts before its [DONE] ends with an error event, OpenAI
+ * style, and no [DONE], so that SDKs raise instead of taking part of an
+ * answer for all of it.
  */
 #ifndef AFMTS_FORWARD_H
 #define AFMTS_FORWARD_H
@@ -17,18 +21,26 @@ struct attempt {
 	/* What to send. */
 	const char	*url, *key, *body;	/* key NULL: no Authorization header */
 	int		 stream;
+	int		 drop_usage;		/* a stream's usage-only chunk is not passed on
+						   (the client did not ask for it) */
 	long		 timeout_ms;
 	/* Where a stream goes, and what writes the response head first. */
 	FILE		*client;
 	void		(*commit)(void *arg, const char *content_type);
 	void		*commit_arg;
 	/* What came back. */
-	long		 status;		/* 0: no HTTP answer */
+	long		 status;		/* 0: no HTTP answer; after a stream passed on:
+						   200, 499 (the client went away), or the
+						   failure of a cut stream or an error event */
 	long		 latency_ms, retry_after;	/* retry_after -1: none */
 	int		 committed;		/* bytes went to the client: no fallback */
+	int		 done_seen, stream_error, cancelled;	/* [DONE], an error event, the
+						   client gone (its write failed) */
 	char		 error[160];		/* transport error or provider message */
 	char		 message[512];		/* a refusal's message from the provider, or "" */
 	char		 etype[64];		/* and its OpenAI error type, or "" */
+	char		 ecode[64];		/* and its error code, if a word, or "" */
+	char		 request_id[128];	/* the provider's x-request-id, or "" */
 	char		*answer;		/* non-streamed (or refused) body */
 	size_t		 nanswer;
 	char		 content_type[128];
@@ -38,10 +50,8 @@ struct attempt {
 	char		*header[FORWARD_MAX_HEADERS];	/* x-ratelimit-* lines */
 	int		 nheader;
 	/* Internal. */
-	char		 line[65536];
-	size_t		 nline;
-	char		 hold[1024];		/* a streamed tail that may begin the key */
-	size_t		 nhold;
+	char		*line;			/* a streamed line not yet ended */
+	size_t		 nline, capline;
 	int		 in_head;		/* a status line was read, not yet the blank line */
 };
 

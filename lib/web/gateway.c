@@ -59,7 +59,7 @@ within_budget(struct gateway *g, const struct clientkey *k, FILE *out)
 	if (k->rpd < 0)
 		return 0;
 	if (decider_catalog(&g->d, &db) < 0 || (used = usage_client_today(db, k->name, now)) < 0) {
-		cgi_fail(out, 503, "unavailable", "the catalog cannot be read", NULL, NULL);
+		cgi_fail(out, 503, "catalog_unavailable", "the catalog cannot be read", NULL, NULL);
 		return -1;
 	}
 	if (used < k->rpd)
@@ -85,17 +85,57 @@ authenticate(struct gateway *g, const struct cgi_request *req, FILE *out, const 
 	if (g->keys_path == NULL)
 		return 0;
 	if (keys_current(g) == -1) {
-		cgi_fail(out, 503, "unavailable", "the client key file cannot be read", NULL, NULL);
+		cgi_fail(out, 503, "catalog_unavailable", "the client key file cannot be read", NULL, NULL);
 		return -1;
 	}
 	if (req->authorization == NULL || strncmp(req->authorization, "Bearer ", 7) != 0 ||
 	    (k = clientkeys_find(&g->keys, req->authorization + 7)) == NULL) {
-		cgi_fail(out, 401, "authentication_error", "a valid client key is required "
+		cgi_fail(out, 401, "invalid_api_key", "a valid client key is required "
 		    "(Authorization: Bearer KEY)", "WWW-Authenticate", "Bearer realm=\"afmts\"");
 		return -1;
 	}
 	*client = k->name;
 	return budget ? within_budget(g, k, out) : 0;
+}
+
+/*
+ * No model was chosen for r: an unknown model is 404 and a requirement no
+ * model meets 400 (OpenAI's answers, which SDKs do not retry); models that
+ * fit but are all cooling down or out of budget are 429 with the wait, and
+ * 503 with it when some are out for another reason (a refused key).
+ */
+static void
+none_fits(struct gateway *g, struct chatreq *r, const char *why, FILE *out)
+{
+	char msg[600], retry[24];
+	long wait = 0;
+
+	switch (fallback_empty(&g->d, r, &wait)) {
+	case FALLBACK_UNKNOWN:
+		snprintf(msg, sizeof msg, "The model '%.400s' does not exist in any provider's "
+		    "list", r->q.model != NULL ? r->q.model : r->fallback[0]);
+		cgi_head(out, 404, "application/json");
+		cgi_head_end(out);
+		cgi_error_json(out, cgi_error_type(404), msg, "model", "model_not_found");
+		break;
+	case FALLBACK_NO_FIT:
+		snprintf(msg, sizeof msg, "no model fits: %s", why);
+		cgi_fail(out, 400, "no_model_fits", msg, NULL, NULL);
+		break;
+	case FALLBACK_BUSY:
+		snprintf(msg, sizeof msg, "every model that fits is cooling down or out of its "
+		    "budget: %s", why);
+		snprintf(retry, sizeof retry, "%ld", wait);
+		cgi_fail(out, 429, "rate_limit_exceeded", msg, "Retry-After", retry);
+		break;
+	case FALLBACK_DOWN:
+		snprintf(msg, sizeof msg, "no model that fits can take a request now: %s", why);
+		snprintf(retry, sizeof retry, "%ld", wait);
+		cgi_fail(out, 503, "model_unavailable", msg, "Retry-After", retry);
+		break;
+	default:
+		cgi_fail(out, 503, "catalog_unavailable", "the catalog cannot be read", NULL, NULL);
+	}
 }
 
 /* A chat request of an authenticated client: parsed, then tried model by model. */
@@ -104,27 +144,26 @@ chat(struct gateway *g, const struct cgi_request *req, const char *client, FILE 
 {
 	struct fallback fb = { .max = g->attempts };
 	struct chatreq r;
-	char *body = NULL, why[512] = "", msg[600];
+	char *body = NULL, why[512] = "";
 	const char *bad;
 	size_t len = 0;
 	int status;
 
 	status = cgi_body(req, "application/json", 1, g->max_body, &body, &len, &bad);
 	if (status != 0) {
-		cgi_fail(out, status, "invalid_request_error", bad, NULL, NULL);
+		cgi_fail(out, status, NULL, bad, NULL, NULL);
 		return;
 	}
 	bad = chatreq_parse(&r, body, len, utctime_now(), strcmp(req->path, "/v1/completions") == 0);
 	free(body);
 	if (bad != NULL) {
-		cgi_fail(out, 400, "invalid_request_error", bad, NULL, NULL);
+		cgi_fail(out, 400, NULL, bad, NULL, NULL);
 		return;
 	}
 	if (fallback_choose(&fb, &g->d, &r, why, sizeof why) == -1) {
-		cgi_fail(out, 503, "unavailable", "the catalog cannot be read", NULL, NULL);
+		cgi_fail(out, 503, "catalog_unavailable", "the catalog cannot be read", NULL, NULL);
 	} else if (fb.n == 0) {
-		snprintf(msg, sizeof msg, "no model fits: %s", why);
-		cgi_fail(out, 503, "no_model_available", msg, NULL, NULL);
+		none_fits(g, &r, why, out);
 	} else {
 		fallback_run(&fb, &g->d, &r, g->timeout_ms, client, out);
 	}
@@ -141,11 +180,11 @@ completions(struct gateway *g, const struct cgi_request *req, FILE *out)
 	int code;
 
 	if (!cgi_method(req, "POST")) {
-		cgi_fail(out, 405, "invalid_request_error", "use POST", NULL, NULL);
+		cgi_fail(out, 405, "method_not_allowed", "use POST", "Allow", "POST");
 		return;
 	}
 	if ((code = decider_catalog(&g->d, &db)) < 0) {
-		cgi_fail(out, 503, "unavailable", code == DECIDE_MISSING ?
+		cgi_fail(out, 503, "catalog_unavailable", code == DECIDE_MISSING ?
 		    "no catalog yet: run afmts-discover" : "the catalog cannot be read", NULL, NULL);
 		return;
 	}

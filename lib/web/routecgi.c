@@ -26,11 +26,11 @@ struct reply {
 
 /* Replace whatever was written with a JSON error. */
 static int
-fail(struct reply *r, int status, const char *type, const char *msg, const char *param)
+fail(struct reply *r, int status, const char *code, const char *msg, const char *param)
 {
 	rewind(r->f);
 	r->status = status;
-	cgi_error_json(r->f, type, msg, param);
+	cgi_error_json(r->f, cgi_error_type(status), msg, param, code);
 	return 0;
 }
 
@@ -78,11 +78,11 @@ static int
 unusable(struct reply *r, const struct decider *d, int code)
 {
 	if (d->catalog == NULL)
-		fail(r, 503, "unavailable", "no catalog configured (set AFMTS_DB)", NULL);
+		fail(r, 503, "catalog_unavailable", "no catalog configured (set AFMTS_DB)", NULL);
 	else if (code == DECIDE_MISSING)
-		fail(r, 503, "unavailable", "no catalog yet: run afmts-discover", NULL);
+		fail(r, 503, "catalog_unavailable", "no catalog yet: run afmts-discover", NULL);
 	else
-		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
+		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
 	return -1;
 }
 
@@ -91,7 +91,7 @@ static void
 answer(struct reply *r, struct routeout *out, int n, int models, const char *why)
 {
 	if (n == -1) {
-		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
+		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
 	} else if (n == 0 && !models) {
 		/* A valid question with an empty answer, and why it is empty. */
 		rewind(r->f);
@@ -125,7 +125,7 @@ do_route(struct reply *r, struct decider *d, const char *query, int models, time
 	/* form_parse decodes in place: a copy, never the environment. */
 	snprintf(copy, sizeof copy, "%s", query);
 	if ((msg = form_parse(copy, route_pair, &a, bad, sizeof bad)) != NULL)
-		return fail(r, 400, "invalid_request_error", msg, bad);
+		return fail(r, 400, NULL, msg, bad);
 	if (d->catalog == NULL)
 		return unusable(r, d, DECIDE_MISSING), 0;
 	routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
@@ -145,11 +145,11 @@ do_status(struct reply *r, struct decider *d, const char *query, time_t now)
 	int code;
 
 	if (*query != '\0')
-		return fail(r, 400, "invalid_request_error", "/status takes no parameters", NULL);
+		return fail(r, 400, NULL, "/status takes no parameters", NULL);
 	if ((code = decider_catalog(d, &db)) < 0)
 		return unusable(r, d, code), 0;
 	if (routestatus_write(db, now, r->f) == -1)
-		fail(r, 503, "unavailable", "the catalog cannot be read", NULL);
+		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
 	else
 		r->status = 200;
 	return 0;
@@ -188,7 +188,7 @@ do_report(struct reply *r, struct decider *d, const struct cgi_request *req, tim
 	status = cgi_body(req, "application/x-www-form-urlencoded", 0, ROUTECGI_MAX_BODY, &body,
 	    &len, &why);
 	if (status != 0)
-		return fail(r, status, "invalid_request_error", why, NULL);
+		return fail(r, status, NULL, why, NULL);
 	outcome_init(o, now);
 	a.client = client;
 	bad[0] = '\0';
@@ -196,7 +196,7 @@ do_report(struct reply *r, struct decider *d, const struct cgi_request *req, tim
 		why = outcome_param(o, "client", client);
 	free(body);
 	if (why != NULL)
-		return fail(r, 400, "invalid_request_error", why, bad);
+		return fail(r, 400, NULL, why, bad);
 	/* A reading decider (afmts-route's) records through a writing one. */
 	if (!d->writable) {
 		decider_init(&writer, d->catalog, 1, 0);
@@ -206,12 +206,12 @@ do_report(struct reply *r, struct decider *d, const struct cgi_request *req, tim
 	if (w == &writer)
 		decider_close(&writer);
 	if (code == OUTCOME_MISSING || code == OUTCOME_ERROR)
-		return fail(r, 503, "unavailable", "the catalog is missing or cannot be written",
+		return fail(r, 503, "catalog_unavailable", "the catalog is missing or cannot be written",
 		    NULL);
 	if (code == OUTCOME_INVALID)
-		return fail(r, 422, "invalid_request_error", msg, NULL);
+		return fail(r, 422, NULL, msg, NULL);
 	if (code != OUTCOME_OK)
-		return fail(r, 503, "unavailable", "the catalog cannot be written now", NULL);
+		return fail(r, 503, "catalog_unavailable", "the catalog cannot be written now", NULL);
 	r->status = 200;
 	fputs("{\"recorded\":true}\n", r->f);
 	return 0;
@@ -249,12 +249,56 @@ get_status(struct reply *r, struct decider *d, const struct cgi_request *req, ti
 	return do_status(r, d, req->query, now);
 }
 
+/* GET /v1/models/{id}: the model, as the list has it (usable now or not), or 404. */
+static int
+get_model(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
+{
+	const char *id = req->path + strlen("/v1/models/");
+	struct route_query q;
+	struct routeout out;
+	char why[256], msg[600];
+	int n;
+
+	(void)client;
+	if (*req->query != '\0')
+		return fail(r, 400, NULL, "/v1/models/{model} takes no parameters", NULL);
+	route_query_init(&q, now);
+	if (route_param(&q, "model", id) != NULL)
+		return fail(r, 400, NULL, "a model id is 1 to 512 bytes", "model");
+	q.all = 1;
+	q.count = 1;
+	if (d->catalog == NULL)
+		return unusable(r, d, DECIDE_MISSING), 0;
+	routeout_begin(&out, r->f, ROUTEOUT_MODEL);
+	if ((n = decide(d, &q, routeout_candidate, &out, why, sizeof why)) < 0)
+		return unusable(r, d, n), 0;
+	if (n == 0) {
+		snprintf(msg, sizeof msg, "The model '%.400s' does not exist", id);
+		return fail(r, 404, "model_not_found", msg, "model");
+	}
+	r->status = 200;
+	return 0;
+}
+
 static const struct endpoint endpoints[] = {
 	{ "/route", "GET", "GET, HEAD", get_route },
 	{ "/v1/models", "GET", "GET, HEAD", get_models },
 	{ "/status", "GET", "GET, HEAD", get_status },
 	{ "/report", "POST", "POST", do_report },
+	{ "/v1/models/", "GET", "GET, HEAD", get_model },	/* a prefix: /v1/models/{id} */
 };
+
+/* The endpoint of path: its own, or /v1/models/{id} (a nonempty id). */
+static int
+endpoint_is(const struct endpoint *e, const char *path)
+{
+	size_t n = strlen(e->path);
+
+	if (e->path[n - 1] == '/')
+		return strncmp(path, e->path, n) == 0 && path[n] != '\0';
+	return strcmp(path, e->path) == 0;
+}
 
 /* The answer of req into r. */
 static void
@@ -263,19 +307,19 @@ dispatch(struct reply *r, struct decider *d, const struct cgi_request *req, cons
 	time_t now = utctime_now();
 	size_t i, n = sizeof endpoints / sizeof endpoints[0];
 
-	for (i = 0; i < n && strcmp(req->path, endpoints[i].path) != 0; i++)
+	for (i = 0; i < n && !endpoint_is(&endpoints[i], req->path); i++)
 		continue;
 	if (now == (time_t)-1) {
-		fail(r, 503, "unavailable", "AFMTS_NOW is not a valid time", NULL);
+		fail(r, 503, "catalog_unavailable", "AFMTS_NOW is not a valid time", NULL);
 	} else if (strlen(req->query) > CGI_MAX_QUERY) {
-		fail(r, 414, "invalid_request_error", "the query string is longer than 2048 bytes",
+		fail(r, 414, NULL, "the query string is longer than 2048 bytes",
 		    NULL);
 	} else if (i == n) {
-		fail(r, 404, "not_found", "no such endpoint: /route, /v1/models, /status, /report",
+		fail(r, 404, "unknown_url", "no such endpoint: /route, /v1/models, /status, /report",
 		    NULL);
 	} else if (!cgi_method(req, endpoints[i].method)) {
 		r->allow = endpoints[i].allow;
-		fail(r, 405, "invalid_request_error", strcmp(endpoints[i].method, "GET") == 0 ?
+		fail(r, 405, "method_not_allowed", strcmp(endpoints[i].method, "GET") == 0 ?
 		    "use GET" : "use POST", NULL);
 	} else {
 		endpoints[i].answer(r, d, req, now, client);

@@ -8,7 +8,8 @@
  * (0: one piece), then header lines up to an empty line, then the body.
  * Checked: the key never reaches the client, the kept answer, the error
  * texts, the content type or the headers kept, however the body is cut;
- * token counts and cost are in range; the head is ended when the body comes.
+ * token counts and cost are in range; the head is ended when the body comes;
+ * a stream passed on ends whole ([DONE]) or as a failure (cut, error event).
  */
 #define _GNU_SOURCE	/* memmem, open_memstream */
 #include <stdio.h>
@@ -101,8 +102,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a->has_cost)
 		FUZZ_CHECK(a->cost >= 0 && a->cost <= USAGE_MAX_COST);
 	FUZZ_CHECK(a->retry_after >= -1 && a->retry_after < 86400 * 7);
+	/* A stream passed on is whole (its [DONE] seen), or ends as a failure. */
 	if (a->committed)
-		FUZZ_CHECK(rc == 0 && a->stream && a->status == 200);
+		FUZZ_CHECK(rc == 0 && a->stream && (a->status == 200 ? a->done_seen &&
+		    !a->stream_error : a->status >= 400 && a->status <= 599));
 	else
 		FUZZ_CHECK(nout == 0);
 	if (a->key != NULL) {
@@ -111,6 +114,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		no_key(a->error, strlen(a->error));
 		no_key(a->message, strlen(a->message));
 		no_key(a->etype, strlen(a->etype));
+		no_key(a->ecode, strlen(a->ecode));
+		no_key(a->request_id, strlen(a->request_id));
 		no_key(a->content_type, strlen(a->content_type));
 		for (int i = 0; i < a->nheader; i++)
 			no_key(a->header[i], strlen(a->header[i]));
