@@ -39,7 +39,8 @@ static const char options[] =
     "1 to 8, default 4), AFMTS_GATEWAY_TIMEOUT_MS (the whole request's time,\n"
     "default 120000), AFMTS_GATEWAY_MAX_BODY (request bytes, default 4 MiB),\n"
     "AFMTS_GATEWAY_MAX_REQUESTS (FastCGI: requests a process answers, default\n"
-    "10000, 0: no limit), AFMTS_FASTCGI_TIMEOUT (seconds a request may take to\n"
+    "10000, 0: no limit), AFMTS_GATEWAY_WORKERS (FastCGI: requests answered at\n"
+    "once, 1 to 256, default 1), AFMTS_FASTCGI_TIMEOUT (seconds a request may take to\n"
     "arrive, default 10), and the providers' key variables named in the catalog.\n";
 
 /* --hash-key NAME [N]: a key file line for the key on standard input. */
@@ -80,7 +81,7 @@ main(int argc, char **argv)
 	struct gateway g;
 	long max_requests;
 	char *db_path;
-	int c, rc, fcgi;
+	int c, rc, fcgi, workers;
 
 	err_setprog("afmts-gateway");
 	cli_start("afmts-gateway", synopsis, options);
@@ -107,7 +108,10 @@ main(int argc, char **argv)
 		 * a worker process exits cleanly and a fresh one takes over.
 		 */
 		max_requests = cli_env_number("AFMTS_GATEWAY_MAX_REQUESTS", 0, 1000000000L, 10000);
-		rc = fastcgi_serve(cgi_variables, g.max_body, max_requests, gateway_serve, &g);
+		/* One process a stream: so many workers, so many streams at once. */
+		workers = (int)cli_env_number("AFMTS_GATEWAY_WORKERS", 1, FASTCGI_MAX_WORKERS, 1);
+		rc = fastcgi_serve(cgi_variables, g.max_body, max_requests, workers, gateway_serve,
+		    &g);
 	} else {
 		gateway_serve(&g, stdin, stdout);
 		rc = fflush(stdout) == EOF;

@@ -59,14 +59,20 @@ gone() {
 	done
 }
 
-# stopped_by SIGNAL N: afmts-serve, running N gateway processes, stops on
+# stopped_by SIGNAL N: afmts-serve, running N gateway workers, stops on
 # SIGNAL with exit 0, leaving no process, no temporary file and a free port.
 stopped_by() {
 	pids=$(tree "$SERVE_PID")
 	httpd=$(echo "$pids" | xargs ps -o pid=,comm= -p | awk '$2 == "lighttpd" { print $1 }')
 	[ -n "$httpd" ]
-	# lighttpd started N gateways (each may run a worker of its own).
-	[ "$(ps -o comm= --ppid "$httpd" | grep -c '^afmts-gateway$')" -eq "$2" ]
+	# lighttpd started one gateway, which runs the N workers.
+	gw=$(ps -o pid=,comm= --ppid "$httpd" | awk '$2 == "afmts-gateway" { print $1 }')
+	[ "$(echo "$gw" | wc -w)" -eq 1 ]
+	for _ in $(seq 50); do
+		[ "$(ps -o comm= --ppid "$gw" | grep -c '^afmts-gateway$')" -eq "$2" ] && break
+		sleep 0.1
+	done
+	[ "$(ps -o comm= --ppid "$gw" | grep -c '^afmts-gateway$')" -eq "$2" ]
 	kill -"$1" "$SERVE_PID"
 	rc=0
 	wait "$SERVE_PID" || rc=$?
@@ -134,7 +140,7 @@ stopped_by() {
 	run "$ROOT/schedule/afmts-serve" --listen 127.0.0.1.evil.example:8080
 	[ "$status" -eq 2 ]
 	for bad in "--listen 127.0.0.1:0" "--listen 127.0.0.1:65536" "--listen 127.0.0.1" "--listen ::1:80" \
-		"--procs 0" "--procs 65" "--procs x" "--keys $BATS_TEST_TMPDIR/none" "--bogus" "--db"; do
+		"--procs 0" "--procs 257" "--procs x" "--keys $BATS_TEST_TMPDIR/none" "--bogus" "--db"; do
 		# shellcheck disable=SC2086
 		run "$ROOT/schedule/afmts-serve" $bad
 		[ "$status" -eq 2 ]

@@ -440,67 +440,114 @@ serve_loop(const char *const *names, size_t max_body, long left, fastcgi_handler
 }
 
 static volatile sig_atomic_t stopping;
-static volatile pid_t worker;
+static pid_t workers[FASTCGI_MAX_WORKERS];
+static time_t started[FASTCGI_MAX_WORKERS];
+static int nworkers;
 
-/* SIGTERM or SIGINT to the supervisor: pass it on to the worker, then stop. */
+/* SIGTERM or SIGINT to the supervisor: pass it on to the workers, then stop. */
 static void
 on_stop(int sig)
 {
 	stopping = 1;
-	if (worker > 0)
-		kill(worker, sig);
+	for (int i = 0; i < nworkers; i++)
+		if (workers[i] > 0)
+			kill(workers[i], sig);
+}
+
+/* A worker: serve until max_requests were answered.  Never returns. */
+static _Noreturn void
+work(const char *const *names, size_t max_body, long max_requests, fastcgi_handler *handler,
+    void *arg)
+{
+	int status;
+
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	if ((status = serve_loop(names, max_body, max_requests, handler, arg)) == 0)
+		err_warn("fastcgi: %ld requests answered: a fresh process takes over", max_requests);
+	exit(status);
+}
+
+/* Stop every worker (sig) and reap them. */
+static void
+stop_workers(int sig)
+{
+	for (int i = 0; i < nworkers; i++)
+		if (workers[i] > 0)
+			kill(workers[i], sig);
+	while (wait(NULL) > 0 || errno == EINTR)
+		continue;
 }
 
 /*
- * Keep the listening socket and run one worker process at a time, a fresh
- * one each time the last has answered max_requests: connections wait in the
- * socket's backlog meanwhile, so the server never finds nobody listening.
+ * Keep the listening socket and run n workers at once, each accepting on it
+ * and answering one request at a time: a worker that has answered
+ * max_requests is replaced at once, and connections wait in the socket's
+ * backlog meanwhile, so the server never finds nobody listening.  A worker
+ * that dies is replaced too (said on stderr), unless it died within a second
+ * of its start: then something is wrong for all, and they all stop (the
+ * server starts us again).
  */
 static int
-supervise(const char *const *names, size_t max_body, long max_requests,
+supervise(const char *const *names, size_t max_body, long max_requests, int n,
     fastcgi_handler *handler, void *arg)
 {
 	struct sigaction sa;
-	int status;
+	int status, i;
+	pid_t pid;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	while (!stopping) {
-		pid_t pid = fork();
-
-		if (pid == -1) {
-			err_warn("fastcgi: fork: %s", strerror(errno));
+	nworkers = n;
+	for (i = 0; i < n; i++)
+		workers[i] = 0;
+	for (i = 0; !stopping; i = 0) {
+		for (; i < n && !stopping; i++) {
+			if (workers[i] > 0)
+				continue;
+			if ((pid = fork()) == -1) {
+				err_warn("fastcgi: fork: %s", strerror(errno));
+				stop_workers(SIGTERM);
+				return 4;
+			}
+			if (pid == 0)
+				work(names, max_body, max_requests, handler, arg);
+			workers[i] = pid;
+			started[i] = time(NULL);
+		}
+		if ((pid = wait(&status)) == -1) {
+			if (errno == EINTR)
+				continue;
 			return 4;
 		}
-		if (pid == 0) {
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGINT, SIG_DFL);
-			if ((status = serve_loop(names, max_body, max_requests, handler, arg)) == 0)
-				err_warn("fastcgi: %ld requests answered: a fresh process takes over",
-				    max_requests);
-			return status;	/* the worker's main exits, cleaned up */
+		for (i = 0; i < n && workers[i] != pid; i++)
+			continue;
+		if (i == n)
+			continue;
+		workers[i] = 0;
+		if (stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+			continue;
+		err_warn("fastcgi: a worker %s %d", WIFEXITED(status) ? "exited" : "died of signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		if (time(NULL) - started[i] < 1) {
+			stop_workers(SIGTERM);
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 4;
 		}
-		worker = pid;
-		if (stopping)
-			kill(pid, SIGTERM);
-		while (waitpid(pid, &status, 0) == -1)
-			if (errno != EINTR)
-				return 4;
-		worker = 0;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return stopping ? 0 : WIFEXITED(status) ? WEXITSTATUS(status) : 4;
 	}
+	stop_workers(SIGTERM);
 	return 0;
 }
 
 int
-fastcgi_serve(const char *const *names, size_t max_body, long max_requests,
+fastcgi_serve(const char *const *names, size_t max_body, long max_requests, int workers_n,
     fastcgi_handler *handler, void *arg)
 {
-	if (max_requests > 0)
-		return supervise(names, max_body, max_requests, handler, arg);
+	if (max_requests > 0 || workers_n > 1)
+		return supervise(names, max_body, max_requests > 0 ? max_requests : -1,
+		    workers_n < 1 ? 1 : workers_n > FASTCGI_MAX_WORKERS ? FASTCGI_MAX_WORKERS :
+		    workers_n, handler, arg);
 	return serve_loop(names, max_body, -1, handler, arg);
 }

@@ -26,23 +26,28 @@ typedef void fastcgi_handler(void *arg, FILE *in, FILE *out);
 /* Seconds a request may take to arrive whole (AFMTS_FASTCGI_TIMEOUT overrides). */
 #define FASTCGI_TIMEOUT 10
 
+/* Workers one process may run (AFMTS_GATEWAY_WORKERS). */
+#define FASTCGI_MAX_WORKERS 256
+
 /*
  * Accept connections on fd 0 and serve their requests with handler until a
  * signal or an accept error ends it.  A connection whose request has not
  * arrived whole within AFMTS_FASTCGI_TIMEOUT seconds (default
  * FASTCGI_TIMEOUT), or that does not take our answer as long, is closed.
  * A request whose parameters are over 64 KiB is answered 414 without the
- * handler.  With max_requests > 0, the calling process keeps the socket and
- * forks a worker that serves; a worker returns 0 after answering
- * max_requests (its caller exits, cleaned up) and the next is forked at once.
- * The caller returns from it (0) after SIGTERM or SIGINT, passed on to the
- * worker.  names lists the CGI variables to copy
- * from each request into the environment (NULL-terminated); variables of the
- * previous request are unset first.  At most max_body bytes of a request
- * body are kept (the rest is read and dropped: CONTENT_LENGTH tells the
- * handler).  Returns an exit status.
+ * handler.  With workers > 1 or max_requests > 0, the calling process keeps
+ * the socket and forks that many workers (at most FASTCGI_MAX_WORKERS), each
+ * accepting on it and serving one request at a time: so many requests are
+ * answered at once, however the server spreads them.  A worker returns 0
+ * after answering max_requests (its caller exits, cleaned up) and another is
+ * forked at once; one that fails ends them all.  The caller returns from it
+ * (0) after SIGTERM or SIGINT, passed on to the workers.  names lists the CGI
+ * variables to copy from each request into the environment (NULL-terminated);
+ * variables of the previous request are unset first.  At most max_body bytes
+ * of a request body are kept (the rest is read and dropped: CONTENT_LENGTH
+ * tells the handler).  Returns an exit status.
  */
-int fastcgi_serve(const char *const *names, size_t max_body, long max_requests,
+int fastcgi_serve(const char *const *names, size_t max_body, long max_requests, int workers,
     fastcgi_handler *handler, void *arg);
 
 /*

@@ -371,5 +371,5 @@ fastcgi_request(void *db_path, FILE *in, FILE *out)
 int
 routecgi_fastcgi(const char *db_path)
 {
-	return fastcgi_serve(cgi_variables, 64 * 1024, 0, fastcgi_request, (void *)db_path);
+	return fastcgi_serve(cgi_variables, 64 * 1024, 0, 1, fastcgi_request, (void *)db_path);
 }
