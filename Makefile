@@ -172,13 +172,19 @@ deps:
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
 			missing="$$missing $$p"; \
 	done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "make deps: installing$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then sudo=; \
 		elif command -v sudo >/dev/null; then sudo=sudo; \
 		else echo "make deps: need root or sudo to install:$$missing" >&2; exit 1; fi; \
 		$$sudo apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing || exit 1; \
+	fi; \
+	if [ ! -d test/sdk/node_modules ]; then \
+		echo "make deps: installing test/sdk/node_modules (the openai npm package, for test/sdk.bats)"; \
+		npm ci --prefix test/sdk --no-audit --no-fund; \
 	fi
 
 # The demo: the bundled real provider responses into a catalog, summarised.
