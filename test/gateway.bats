@@ -468,3 +468,56 @@ cgi() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"X-Afmts-Attempts: 4"* ]]
 }
+
+@test "a provider that gives no usage still has its request counted: estimated tokens, marked so" {
+	add_models nousage usage
+	run chat '{"model":"m-nousage","messages":[{"role":"user","content":"count me please"}]}'
+	grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/h"
+	run chat '{"model":"m-nousage","stream":true,"messages":[{"role":"user","content":"count me too"}]}'
+	[[ "$output" == *"data: [DONE]"* ]]
+	# Both rows have tokens, estimated from the request and the answer's text.
+	[ "$(sqlite3 "$DB" "select count(*) from usage where model = 'm-nousage' and status = 200
+		and estimated = 1 and prompt_tokens > 0 and completion_tokens > 0")" -eq 2 ]
+	# A provider that counts is taken at its word, not marked.
+	run chat '{"model":"m-usage","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+	[[ "$output" != *'"usage":{'* ]]
+	[ "$(sqlite3 "$DB" "select prompt_tokens > 0, estimated is null from usage where model = 'm-usage'")" = "1|1" ]
+	# The gateway asked for the stream's usage though the client did not.
+	[ "$(jq -r 'select(.mode == "usage") | .stream_options.include_usage' "$MOCK_LOG")" = true ]
+}
+
+@test "a stream cut before [DONE] ends in an error event for the client and a failure in the catalog" {
+	add_models cut errevent
+	run chat '{"model":"m-cut","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+	[[ "$output" == *'"code":"stream_cut"'* ]]
+	[[ "$output" != *"[DONE]"* ]]
+	[ "$(sqlite3 "$DB" "select status, error from usage where model = 'm-cut'")" = "502|stream cut: no [DONE]" ]
+	run chat '{"model":"m-errevent","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+	[[ "$output" == *'"message": "overloaded"'* ]]
+	[ "$(sqlite3 "$DB" "select status from usage where model = 'm-errevent'")" = 503 ]
+}
+
+@test "unknown models, impossible requests and rate limits get OpenAI's statuses, with Retry-After" {
+	add_models ratelimited usage
+	run chat '{"model":"no-such-model","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 404' "$BATS_TEST_TMPDIR/h"
+	[ "$(echo "$output" | jq -c '.error | [.type, .param, .code]')" = '["invalid_request_error","model","model_not_found"]' ]
+	run chat '{"model":"m-ratelimited","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 429' "$BATS_TEST_TMPDIR/h"
+	[ "$(header retry-after)" = 7 ]
+	[ "$(echo "$output" | jq -r .error.code)" = rate_limit_exceeded ]
+	# Now cooling down: refused before any attempt, with the wait.
+	: > "$MOCK_LOG"
+	run chat '{"model":"m-ratelimited","messages":[{"role":"user","content":"hi"}]}'
+	grep -q '^HTTP/1.1 429' "$BATS_TEST_TMPDIR/h"
+	[ "$(header retry-after)" -ge 1 ]
+	[ ! -s "$MOCK_LOG" ]
+	# The upstream's request id, and a model retrieved by id.
+	run chat '{"model":"m-usage","messages":[{"role":"user","content":"hi"}]}'
+	[[ "$(header x-request-id)" == req_mock* ]]
+	curl -s -f "$URL/v1/models/m-usage" | jq -e '.id == "m-usage" and .object == "model" and .owned_by == "pusage"'
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/models/no-such-model")" = 404 ]
+	# 405 says what is allowed.
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null "$URL/v1/chat/completions"
+	[ "$(header allow)" = POST ]
+}

@@ -123,6 +123,14 @@ set_retry_after(void *o, const char *v, double d)
 	return NULL;
 }
 
+static const char *
+set_estimated(void *o, const char *v, double d)
+{
+	(void)v;
+	((struct outcome *)o)->u.estimated = d > 0;
+	return NULL;
+}
+
 static const struct param outcome_tokens[] = {
 	{ "prompt_tokens", NULL, PARAM_DIGITS, 0, USAGE_MAX_TOKENS,
 	    "tokens must be IN,OUT, whole numbers up to 1e9", set_prompt_tokens },
@@ -168,6 +176,8 @@ const struct param outcome_params[] = {
 	    "client must be 1 to 128 printable bytes", set_client },
 	{ "error", "error", PARAM_TEXT, 0, USAGE_MAX_TEXT,
 	    "error must be 1 to 1024 printable bytes", set_error },
+	{ "estimated", NULL, PARAM_DIGITS, 0, 1,
+	    "estimated must be 1 (the tokens are an estimate) or 0", set_estimated },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 

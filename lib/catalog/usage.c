@@ -64,6 +64,7 @@ usage_bind(sqlite3_stmt *st, const struct usage *u)
 	sqlite3_bind_int64(st, 12, u->dedupe);
 	catalog_bind_int64(st, 13, u->has_retry_after, u->retry_after);
 	sqlite3_bind_int64(st, 14, u->mid);
+	catalog_bind_int64(st, 15, u->estimated, 1);
 }
 
 /* --- model ids ------------------------------------------------------------ */

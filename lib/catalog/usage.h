@@ -45,6 +45,7 @@ struct usage {
 	int64_t		 t;		/* ts in seconds since the epoch: what is stored */
 	int64_t		 prompt_tokens, completion_tokens, latency_ms, status, retry_after;
 	int		 has_latency, has_status, has_cost, has_retry_after;
+	int		 estimated;	/* the tokens are an estimate (the provider gave none) */
 	double		 cost;
 	int64_t		 dedupe;	/* digest of request_id, else of the fields */
 	int64_t		 mid;		/* usage_models id of provider and model (usage_keys_of) */
@@ -53,8 +54,8 @@ struct usage {
 /* Statement that adds one usage row, unless its dedupe digest is stored. */
 #define USAGE_INSERT \
 	"INSERT OR IGNORE INTO usage (ts, provider, model, prompt_tokens, completion_tokens, " \
-	"latency_ms, status, error, client, request_id, cost, dedupe, retry_after, mid) " \
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+	"latency_ms, status, error, client, request_id, cost, dedupe, retry_after, mid, " \
+	"estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
 
 /* Set u->dedupe from its request id, else from its fields. */
 void usage_digest(struct usage *u);

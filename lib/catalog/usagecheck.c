@@ -14,7 +14,7 @@
 
 /* A member's value as either reader saw it. */
 struct value {
-	enum { V_NULL, V_STRING, V_NUMBER, V_OTHER } kind;
+	enum { V_NULL, V_STRING, V_NUMBER, V_TRUE, V_FALSE, V_OTHER } kind;
 	const char	*s;	/* V_STRING: NUL-terminated, len bytes */
 	int		 len;
 	double		 d;	/* V_NUMBER */
@@ -93,6 +93,10 @@ field(const char *k, const struct value *v, struct usage *out)
 	} else if (strcmp(k, "request_id") == 0) {
 		if ((out->request_id = text(v, USAGE_MAX_ID)) == NULL)
 			return "\"request_id\" must be a string of 1 to 128 bytes";
+	} else if (strcmp(k, "estimated") == 0) {
+		if (v->kind != V_TRUE && v->kind != V_FALSE)
+			return "\"estimated\" must be true or false";
+		out->estimated = v->kind == V_TRUE;
 	}
 	return NULL;
 }
@@ -130,6 +134,8 @@ usage_check(jv u, struct usage *out)
 		} else if (jv_get_kind(val) == JV_KIND_NUMBER) {
 			v.kind = V_NUMBER;
 			v.d = jv_number_value(val);
+		} else if (jv_get_kind(val) == JV_KIND_TRUE || jv_get_kind(val) == JV_KIND_FALSE) {
+			v.kind = jv_get_kind(val) == JV_KIND_TRUE ? V_TRUE : V_FALSE;
 		}
 		why = field(jv_string_value(key), &v, out);
 		jv_free(key);

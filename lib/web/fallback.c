@@ -235,7 +235,7 @@ record(struct decider *d, const struct fallback_model *m, const struct attempt *
     const char *client)
 {
 	struct outcome o;
-	char buf[32], msg[160];
+	char buf[48], msg[160];
 
 	outcome_init(&o, utctime_now());
 	outcome_param(&o, "provider", m->provider);
@@ -247,6 +247,12 @@ record(struct decider *d, const struct fallback_model *m, const struct attempt *
 	if (a->has_usage) {
 		snprintf(buf, sizeof buf, "%lld,%lld", a->prompt_tokens, a->completion_tokens);
 		outcome_param(&o, "tokens", buf);
+	} else if (a->status == 200 && a->body != NULL) {
+		/* The provider gave no count: about four bytes a token, marked as such. */
+		snprintf(buf, sizeof buf, "%lld,%lld", (long long)(strlen(a->body) + 3) / 4,
+		    (a->content_bytes + 3) / 4);
+		outcome_param(&o, "tokens", buf);
+		o.u.estimated = 1;
 	}
 	if (a->retry_after >= 0) {
 		snprintf(buf, sizeof buf, "%ld", a->retry_after);

@@ -62,6 +62,41 @@ take_usage(struct attempt *a, jv v)
 	jv_free(u);
 }
 
+/* The bytes of a content member (borrowed object o) when it is a string. */
+static long long
+content_of(jv o, const char *member)
+{
+	jv c = jv_get_kind(o) == JV_KIND_OBJECT ? jv_object_get(jv_copy(o), jv_string(member)) :
+	    jv_null();
+	long long n = jv_get_kind(c) == JV_KIND_STRING ? jv_string_length_bytes(jv_copy(c)) : 0;
+
+	jv_free(c);
+	return n;
+}
+
+/* Add the text of an answer (or one streamed chunk) to a->content_bytes. */
+static void
+take_content(struct attempt *a, jv v)
+{
+	jv cs = jv_object_get(jv_copy(v), jv_string("choices"));
+
+	if (jv_get_kind(cs) == JV_KIND_ARRAY) {
+		jv_array_foreach(cs, i, c) {
+			jv m = jv_get_kind(c) == JV_KIND_OBJECT ?
+			    jv_object_get(jv_copy(c), jv_string("message")) : jv_null();
+			jv d = jv_get_kind(c) == JV_KIND_OBJECT ?
+			    jv_object_get(jv_copy(c), jv_string("delta")) : jv_null();
+
+			a->content_bytes += content_of(m, "content") + content_of(d, "content") +
+			    content_of(c, "text");
+			jv_free(m);
+			jv_free(d);
+			jv_free(c);
+		}
+	}
+	jv_free(cs);
+}
+
 /*
  * text with the key masked, into out of size n: masked before it is cut, so
  * that no part of the key survives the cut.
@@ -195,6 +230,7 @@ stream_line(struct attempt *a, const char *line, size_t n)
 		if (error_inside(a, v))
 			a->stream_error = 1;
 		take_usage(a, v);
+		take_content(a, v);
 		pass = !(a->drop_usage && usage_only(v));
 	}
 	jv_free(v);
@@ -508,6 +544,7 @@ judge(struct attempt *a, const char *transport_error)
 		return -1;
 	}
 	take_usage(a, v);
+	take_content(a, v);
 	jv_free(v);
 	return 0;
 }

@@ -46,6 +46,7 @@ struct attempt {
 	char		 content_type[128];
 	long long	 prompt_tokens, completion_tokens;
 	int		 has_usage, has_cost;
+	long long	 content_bytes;		/* of the answer's text, for an estimate */
 	double		 cost;
 	char		*header[FORWARD_MAX_HEADERS];	/* x-ratelimit-* lines */
 	int		 nheader;
