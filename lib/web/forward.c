@@ -74,11 +74,12 @@ content_of(jv o, const char *member)
 	return n;
 }
 
-/* Add the text of an answer (or one streamed chunk) to a->content_bytes. */
+/* Add the text of an answer (or one streamed chunk; any JSON value) to a->content_bytes. */
 static void
 take_content(struct attempt *a, jv v)
 {
-	jv cs = jv_object_get(jv_copy(v), jv_string("choices"));
+	jv cs = jv_get_kind(v) == JV_KIND_OBJECT ? jv_object_get(jv_copy(v), jv_string("choices")) :
+	    jv_null();
 
 	if (jv_get_kind(cs) == JV_KIND_ARRAY) {
 		jv_array_foreach(cs, i, c) {
