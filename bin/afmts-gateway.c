@@ -72,6 +72,13 @@ hash_key(const char *name, int argc, char **argv)
 	return fflush(stdout) == EOF ? CLI_FAILED : CLI_OK;
 }
 
+static void
+on_term(int sig)
+{
+	(void)sig;
+	forward_cancel();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -100,6 +107,13 @@ main(int argc, char **argv)
 	}
 	if (forward_init() == -1)
 		return CLI_FAILED;
+	/*
+	 * A client gone is a failed write, not a killed process; under CGI the
+	 * server's SIGTERM ends the transfer too, and either is recorded (499).
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	if (!fcgi)
+		signal(SIGTERM, on_term);
 	db_path = paths_db(NULL);
 	gateway_init(&g, db_path, fcgi);
 	if (fcgi) {

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,21 @@
 #include "utctime.h"
 
 static CURL *curl;	/* one handle: connections to providers are kept between requests */
+static volatile sig_atomic_t cancelled;	/* forward_cancel */
+
+void
+forward_cancel(void)
+{
+	cancelled = 1;
+}
+
+/* libcurl's progress call: nonzero ends the transfer, once the client is gone. */
+static int
+progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return cancelled != 0;
+}
 
 int
 forward_init(void)
@@ -300,6 +316,10 @@ forward_body(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	char *b;
 
+	if (cancelled) {
+		a->cancelled = 1;
+		return 0;
+	}
 	if (a->stream && a->status == 200 && is_event_stream(a)) {
 		if (!a->committed) {
 			a->commit(a->commit_arg, a->content_type);
@@ -504,6 +524,8 @@ transfer(struct attempt *a)
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, forward_header);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, a);
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress);
 	rc = curl_easy_perform(curl);
 	/* Wipe our copy of the key (libcurl's copy in the list is freed below). */
 	memset(auth, 0, sizeof auth);
@@ -519,8 +541,15 @@ judge(struct attempt *a, const char *transport_error)
 {
 	jv v;
 
+	if (cancelled)
+		a->cancelled = 1;
 	if (a->committed)
 		return 0;	/* whatever happened, the client has the answer (stream_end) */
+	if (a->cancelled) {
+		a->status = 499;
+		snprintf(a->error, sizeof a->error, "cancelled: the client went away");
+		return -1;
+	}
 	if (transport_error != NULL) {
 		snprintf(a->error, sizeof a->error, "%s", transport_error);
 		a->status = 0;

@@ -60,6 +60,13 @@ struct attempt {
 int forward_init(void);
 
 /*
+ * The client is gone (a web server's SIGTERM to its CGI program): the
+ * transfer under way ends at its next chunk or progress call, recorded as
+ * cancelled (499).  Async-signal-safe.
+ */
+void forward_cancel(void);
+
+/*
  * Send a and fill its results.  Returns 0 when the provider answered with a
  * usable completion (status 200, no error inside), else -1 (a->status and
  * a->error say why; a->message and a->etype what the provider said, if it
