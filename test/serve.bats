@@ -171,3 +171,24 @@ open(sys.argv[2], "w").close(); time.sleep(20)' "$PORT" "$BATS_TEST_TMPDIR/held"
 	[[ "$output" == *'"bin-path" => "'"$ROOT"/bin/afmts-gateway'"'* ]]
 	[[ "$output" == *"server.port = $PORT"* ]]
 }
+
+@test "by default afmts-serve streams to 64 clients at once: all 64 reach the provider together" {
+	jq -n -c --arg b "$MOCK/long/v1" '{type: "model", provider: "plong", model: "m-long",
+		name: "long", context_length: 100000, free: true, free_reason: "test",
+		modalities: {input: ["text"], output: ["text"]}, base_url: $b,
+		key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}' | afmts-track --db "$DB" > /dev/null
+	serve --listen "127.0.0.1:$PORT" --db "$DB"
+	for _ in $(seq 64); do
+		curl -s -N --max-time 12 -o /dev/null -H 'Content-Type: application/json' \
+			-d '{"model":"m-long","stream":true,"messages":[{"role":"user","content":"hi"}]}' \
+			"http://127.0.0.1:$PORT/v1/chat/completions" 3>&- &
+	done
+	# Each stream lasts 10 s: with fewer than 64 served at once, fewer arrive within 8 s.
+	for _ in $(seq 80); do
+		[ "$(grep -c '"mode": "long", "path"' "$BATS_TEST_TMPDIR/mock.log")" -ge 64 ] && break
+		sleep 0.1
+	done
+	n=$(grep -c '"mode": "long", "path"' "$BATS_TEST_TMPDIR/mock.log")
+	pkill -f "127.0.0.1:$PORT/v1/chat/completions" || true
+	[ "$n" -eq 64 ] || { echo "$n of 64 streams reached the provider at once"; return 1; }
+}
