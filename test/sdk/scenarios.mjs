@@ -44,6 +44,24 @@ function check(cond, message) {
 }
 
 // describe(e): what an error thrown by the SDK says, in a few fields.
+// A stream of model that must end with an APIError, not as a finished answer.
+async function streamMustThrow(model, content, failure) {
+  const stream = await client.chat.completions.create({
+    model, stream: true, messages: [{ role: 'user', content }],
+  });
+  let text = '';
+  try {
+    for await (const chunk of stream) text += chunk.choices?.[0]?.delta?.content ?? '';
+  } catch (e) {
+    seen.text = text;
+    seen.thrown = describe(e);
+    check(e instanceof OpenAI.APIError, `thrown, but not as an APIError: ${e?.constructor?.name}: ${e?.message}`);
+    return;
+  }
+  seen.text = text;
+  throw new Failure(`${failure} ${JSON.stringify(text)}`);
+}
+
 function describe(e) {
   return {
     class: e?.constructor?.name,
@@ -285,38 +303,13 @@ const scenarios = {
   },
 
   async cut() {
-    const stream = await client.chat.completions.create({
-      model: 'm-cut', stream: true, messages: [{ role: 'user', content: 'a cut stream' }],
-    });
-    let text = '';
-    try {
-      for await (const chunk of stream) text += chunk.choices?.[0]?.delta?.content ?? '';
-    } catch (e) {
-      seen.text = text;
-      seen.thrown = describe(e);
-      check(e instanceof OpenAI.APIError, `thrown, but not as an APIError: ${e?.constructor?.name}: ${e?.message}`);
-      return;
-    }
-    seen.text = text;
-    throw new Failure(`the cut stream ended as if finished, with the partial text ${JSON.stringify(text)}`);
+    await streamMustThrow('m-cut', 'a cut stream', 'the cut stream ended as if finished, with the partial text');
   },
 
   async error_event() {
-    const stream = await client.chat.completions.create({
-      model: 'm-errevent', stream: true, messages: [{ role: 'user', content: 'an error event' }],
-    });
-    let text = '';
-    try {
-      for await (const chunk of stream) text += chunk.choices?.[0]?.delta?.content ?? '';
-    } catch (e) {
-      seen.text = text;
-      seen.thrown = describe(e);
-      check(e instanceof OpenAI.APIError, `thrown, but not as an APIError: ${e?.constructor?.name}: ${e?.message}`);
-      return;
-    }
-    seen.text = text;
-    throw new Failure(`the stream with an error event ended as if finished, text ${JSON.stringify(text)}`);
+    await streamMustThrow('m-errevent', 'an error event', 'the stream with an error event ended as if finished, text');
   },
+
 
   async keys() {
     // AFMTS_URL is a gateway with client keys, AFMTS_KEY one of them.
