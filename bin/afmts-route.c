@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "decide.h"
 #include "err.h"
 #include "fastcgi.h"
 #include "paths.h"
@@ -66,25 +65,6 @@ static const char options[] =
     "Exit status: 0 candidates printed or outcome recorded, 1 no model fits,\n"
     "2 usage, 3 catalog missing or busy, 4 catalog error.\n";
 
-/* --report: record outcome o in the catalog at path, never created here. */
-static int
-report(const char *path, struct outcome *o)
-{
-	struct decider d;
-	char msg[160];
-	int code;
-
-	decider_init(&d, path, 1, 0);
-	code = decide_record(&d, o, msg, sizeof msg);
-	decider_close(&d);
-	if (code == OUTCOME_MISSING)
-		err_warn("catalog %s: not found (run afmts-discover first)", path);
-	else if (code == OUTCOME_INVALID)
-		err_warn("--report %s: %s", o->u.model, msg);
-	return code == OUTCOME_OK ? CLI_OK : code == OUTCOME_INVALID ? CLI_USAGE :
-	    code == OUTCOME_BUSY || code == OUTCOME_MISSING ? CLI_UNAVAILABLE : CLI_FAILED;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -126,7 +106,7 @@ main(int argc, char **argv)
 	if ((path = paths_catalog(k.db)) == NULL)
 		return CLI_USAGE;
 	if (k.report != NULL)
-		rc = report(path, &k.o);
+		rc = routecli_report(path, &k.o);
 	else if (k.state || k.refresh)
 		rc = routecli_catalog(path, now, k.state);
 	else

@@ -13,13 +13,7 @@ setup_file() {
 	: > "$BATS_FILE_TMPDIR/mock.log"
 	mock_llm "$BATS_FILE_TMPDIR" "$BATS_FILE_TMPDIR/mock.log"
 	DB="$BATS_FILE_TMPDIR/catalog.db"
-	{
-		jq -n -c --arg b "$MOCK/long/v1" '{type: "model", provider: "plong", model: "m-long",
-			name: "long", context_length: 100000, free: true, free_reason: "test",
-			modalities: {input: ["text"], output: ["text"]}, base_url: $b,
-			key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
-		echo '{"type":"provider","provider":"plong","ok":true,"models":1,"observed_at":"2026-11-22T00:00:00Z"}'
-	} | afmts-track --db "$DB" > /dev/null
+	mock_catalog "$DB" long
 	cp "$ROOT/bin/afmts-gateway" "$BATS_FILE_TMPDIR/www/gw.cgi"
 	lighttpd_start "$BATS_FILE_TMPDIR" / <<-CONF
 	server.modules = ( "mod_fastcgi", "mod_cgi", "mod_setenv" )

@@ -63,16 +63,25 @@ mock_llm() {
 	export MOCK
 }
 
-# ok_catalog DB: a catalog of one free model, m-ok of provider pok, served by
-# the mock's "ok" mode ($MOCK) with the key in GW_KEY.
-ok_catalog() {
-	{
-		jq -n -c --arg b "$MOCK/ok/v1" '{type: "model", provider: "pok", model: "m-ok",
-			name: "ok", context_length: 100000, free: true, free_reason: "test",
+# mock_catalog DB MODE...: per MODE, a free model m-MODE of provider pMODE,
+# served by the mock's MODE ($MOCK) with the key in GW_KEY, added to DB.
+mock_catalog() {
+	local db=$1 mode
+	shift
+	for mode in "$@"; do
+		jq -n -c --arg mode "$mode" --arg b "$MOCK/$mode/v1" '{type: "model",
+			provider: ("p" + $mode), model: ("m-" + $mode), name: $mode,
+			context_length: 100000, free: true, free_reason: "test",
 			modalities: {input: ["text"], output: ["text"]}, base_url: $b,
 			key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
-		echo '{"type":"provider","provider":"pok","ok":true,"models":1,"observed_at":"2026-11-22T00:00:00Z"}'
-	} | afmts-track --db "$1" > /dev/null
+		jq -n -c --arg mode "$mode" '{type: "provider", provider: ("p" + $mode), ok: true,
+			models: 1, observed_at: "2026-11-22T00:00:00Z"}'
+	done | afmts-track --db "$db" > /dev/null
+}
+
+# ok_catalog DB: a catalog of one free model, m-ok of provider pok (mock_catalog).
+ok_catalog() {
+	mock_catalog "$1" ok
 }
 
 # start_server ROOT: the loopback fixture server on ROOT; sets BASE, SERVER_PID

@@ -173,10 +173,7 @@ open(sys.argv[2], "w").close(); time.sleep(20)' "$PORT" "$BATS_TEST_TMPDIR/held"
 }
 
 @test "by default afmts-serve streams to 64 clients at once: all 64 reach the provider together" {
-	jq -n -c --arg b "$MOCK/long/v1" '{type: "model", provider: "plong", model: "m-long",
-		name: "long", context_length: 100000, free: true, free_reason: "test",
-		modalities: {input: ["text"], output: ["text"]}, base_url: $b,
-		key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}' | afmts-track --db "$DB" > /dev/null
+	mock_catalog "$DB" long
 	serve --listen "127.0.0.1:$PORT" --db "$DB"
 	for _ in $(seq 64); do
 		curl -s -N --max-time 12 -o /dev/null -H 'Content-Type: application/json' \

@@ -36,18 +36,24 @@ decider_close(struct decider *d)
 void
 decider_done(struct decider *d)
 {
+	d->checked = 0;
 	if (!d->persistent)
 		decider_close(d);
 }
 
-/* The open catalog is still the file at d->catalog (a run may replace it). */
+/*
+ * The open catalog is still the file at d->catalog (a run may replace it):
+ * looked at once a request, however often the request asks for the catalog.
+ */
 static int
-still_current(const struct decider *d)
+still_current(struct decider *d)
 {
 	struct stat st;
 
-	return !d->persistent ||
-	    (stat(d->catalog, &st) == 0 && st.st_dev == d->dev && st.st_ino == d->ino);
+	if (!d->persistent || d->checked)
+		return 1;
+	d->checked = stat(d->catalog, &st) == 0 && st.st_dev == d->dev && st.st_ino == d->ino;
+	return d->checked;
 }
 
 int
@@ -73,6 +79,7 @@ decider_catalog(struct decider *d, sqlite3 **db)
 	}
 	d->dev = st.st_dev;
 	d->ino = st.st_ino;
+	d->checked = 1;
 	*db = d->db;
 	return 0;
 }

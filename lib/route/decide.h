@@ -48,6 +48,7 @@ struct decider {
 	struct route_ctx *rc;		/* its prepared decision, or NULL */
 	dev_t		 dev;		/* the open catalog's file, to notice a new one */
 	ino_t		 ino;
+	int		 checked;	/* the file was found unchanged in this request */
 };
 
 /* A decider for the catalog at path; nothing is opened yet. */

@@ -136,6 +136,24 @@ catalog_failed(const char *path, int code)
 	return code == DECIDE_MISSING || code == DECIDE_BUSY ? CLI_UNAVAILABLE : CLI_FAILED;
 }
 
+int
+routecli_report(const char *path, struct outcome *o)
+{
+	struct decider d;
+	char msg[160];
+	int code;
+
+	decider_init(&d, path, 1, 0);
+	code = decide_record(&d, o, msg, sizeof msg);
+	decider_close(&d);
+	if (code == OUTCOME_MISSING)
+		return catalog_failed(path, DECIDE_MISSING);
+	if (code == OUTCOME_INVALID)
+		err_warn("--report %s: %s", o->u.model, msg);
+	return code == OUTCOME_OK ? CLI_OK : code == OUTCOME_INVALID ? CLI_USAGE :
+	    code == OUTCOME_BUSY ? CLI_UNAVAILABLE : CLI_FAILED;
+}
+
 /* The output, begun at the first candidate: nothing is printed when none fits. */
 struct output {
 	struct routeout	 out;

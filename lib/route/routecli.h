@@ -41,6 +41,9 @@ void routecli_check(const struct routecli_cmd *k);
 /* Print the candidates for q from the catalog at path, in format. */
 int routecli_choose(const char *path, struct route_query *q, enum routeout_format format);
 
+/* --report: record outcome o in the catalog at path, never created here. */
+int routecli_report(const char *path, struct outcome *o);
+
 /* --state (the state routing decides from, as JSON) or else --refresh (the route snapshot rebuilt). */
 int routecli_catalog(const char *path, time_t now, int state);
 

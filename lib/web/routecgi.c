@@ -126,8 +126,6 @@ do_route(struct reply *r, struct decider *d, const char *query, int models, time
 	snprintf(copy, sizeof copy, "%s", query);
 	if ((msg = form_parse(copy, route_pair, &a, bad, sizeof bad)) != NULL)
 		return fail(r, 400, NULL, msg, bad);
-	if (d->catalog == NULL)
-		return unusable(r, d, DECIDE_MISSING), 0;
 	routeout_begin(&out, r->f, models ? ROUTEOUT_MODELS : ROUTEOUT_JSON);
 	if ((n = decide(d, &a.q, routeout_candidate, &out, why, sizeof why)) < 0)
 		unusable(r, d, n);
@@ -268,8 +266,6 @@ get_model(struct reply *r, struct decider *d, const struct cgi_request *req, tim
 		return fail(r, 400, NULL, "a model id is 1 to 512 bytes", "model");
 	q.all = 1;
 	q.count = 1;
-	if (d->catalog == NULL)
-		return unusable(r, d, DECIDE_MISSING), 0;
 	routeout_begin(&out, r->f, ROUTEOUT_MODEL);
 	if ((n = decide(d, &q, routeout_candidate, &out, why, sizeof why)) < 0)
 		return unusable(r, d, n), 0;
