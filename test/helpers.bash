@@ -63,6 +63,34 @@ mock_llm() {
 	export MOCK
 }
 
+# mock_local DIR KIND LOG [ARGS...]: test/mock-local --kind KIND (llamacpp or
+# ollama) on a free loopback port, its requests logged to LOG, ARGS passed on
+# (--slots N, --ctx N, --model NAME, --vision, --hold-ms MS, --loading S,
+# --down-after S, --lifetime S: default 300); prints its base URL, so several
+# can run at once: URL=$(mock_local DIR llamacpp LOG --slots 2).  Its pid is in
+# DIR/local-*.pid (stop_mock_locals DIR), its stderr in DIR/local-*.err.
+mock_local() {
+	local dir=$1 kind=$2 log=$3 pf
+	shift 3
+	pf=$(mktemp "$dir/local-XXXXXX")
+	"$ROOT/test/mock-local" --kind "$kind" --port-file "$pf.port" --log "$log" \
+		--lifetime 300 "$@" > /dev/null 2> "$pf.err" 3>&- &
+	echo $! > "$pf.pid"
+	for _ in $(seq 100); do [ -s "$pf.port" ] && break; sleep 0.05; done
+	[ -s "$pf.port" ] || { cat "$pf.err" >&2; return 1; }
+	echo "http://127.0.0.1:$(cat "$pf.port")"
+}
+
+# stop_mock_locals DIR: stops every mock_local started with DIR.
+stop_mock_locals() {
+	local f
+	for f in "$1"/local-*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		rm -f "$f"
+	done
+	return 0
+}
+
 # mock_catalog DB MODE...: per MODE, a free model m-MODE of provider pMODE,
 # served by the mock's MODE ($MOCK) with the key in GW_KEY, added to DB.
 mock_catalog() {
