@@ -63,7 +63,7 @@ DESC_OBJS  = lib/discover/registry.o lib/discover/pagerule.o lib/discover/model.
 PARSE_OBJS = $(DESC_OBJS) lib/discover/dialect.o lib/discover/htmltree.o lib/discover/family.o \
              lib/discover/finish.o lib/discover/parse.o
 FETCH_OBJS = $(DESC_OBJS) lib/discover/fetch.o lib/discover/http.o lib/discover/fetchline.o \
-             lib/discover/condcache.o lib/discover/runarchive.o lib/discover/pages.o
+             lib/discover/condcache.o lib/discover/runarchive.o lib/discover/pages.o lib/discover/follow.o
 
 # catalog: the SQLite file, its one writer afmts-track, and the usage store
 # (usage.h: rows, model ids, daily roll-ups, one outcome), whose writers are
@@ -79,7 +79,7 @@ TRACK_OBJS   = $(CATALOG_OBJS) $(USAGE_OBJS) $(DESC_OBJS) lib/catalog/track.o \
 ROUTE_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) $(USAGE_OBJS) lib/core/jsonw.o \
              lib/route/decide.o lib/route/route.o lib/route/routeparam.o lib/route/health.o \
              lib/route/budget.o lib/route/routesnap.o lib/route/routekeep.o lib/route/routeout.o \
-             lib/route/routestatus.o lib/route/routecli.o \
+             lib/route/routestatus.o lib/route/routecli.o lib/route/pool.o lib/route/probe.o \
              lib/web/cgi.o lib/web/form.o lib/web/fastcgi.o lib/web/routecgi.o
 
 # web: the gateway, the decision path plus libcurl (forwarding) and libjq (JSON).
@@ -139,7 +139,7 @@ bin/afmts-gateway: bin/afmts-gateway.o $(GATEWAY_OBJS)
 bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
 
-UNIT_LIB_OBJS = $(PARSE_OBJS) lib/discover/http.o lib/discover/fetchline.o lib/discover/pages.o lib/discover/condcache.o lib/report/escape.o lib/report/table.o \
+UNIT_LIB_OBJS = $(PARSE_OBJS) lib/discover/http.o lib/discover/fetchline.o lib/discover/pages.o lib/discover/follow.o lib/discover/condcache.o lib/report/escape.o lib/report/table.o \
                 lib/report/column.o lib/report/figure.o \
                 lib/report/period.o lib/report/chart.o lib/core/jsonw.o lib/core/sha256.o \
                 lib/catalog/usagecheck.o $(USAGE_OBJS) lib/catalog/catalog.o lib/catalog/latency.o lib/catalog/modelscan.o lib/web/form.o \

@@ -43,6 +43,7 @@ struct target {
 	char **headers;			/* "Name: value" lines, NULL-terminated */
 	jv retired;			/* why it is not asked (see fetchline_retirement), or null */
 	jv paging;			/* the descriptor's "pages", or null */
+	jv follow;			/* the descriptor's "follow", or null */
 	struct pages *pages;		/* its pages so far, while fetching */
 	struct condcache_entry cc;
 };
@@ -154,6 +155,7 @@ target_free(struct target *t)
 		free(t->headers[i]);
 	free(t->headers);
 	jv_free(t->paging);
+	jv_free(t->follow);
 	jv_free(t->retired);
 	pages_free(t->pages);
 }
@@ -230,6 +232,11 @@ target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 		jv_free(t->paging);
 		t->paging = jv_null();
 	}
+	t->follow = jv_object_get(jv_copy(d), jv_string("follow"));
+	if (jv_get_kind(t->follow) != JV_KIND_ARRAY) {
+		jv_free(t->follow);
+		t->follow = jv_null();
+	}
 	t->name = strdup(name);
 	t->accept = member(d, "accept");
 	if (jv_get_kind(auth) == JV_KIND_OBJECT) {
@@ -275,8 +282,11 @@ target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 	/* A list that answered 410 Gone is not asked again (until its URL changes). */
 	if (t->cc.gone[0] != '\0')
 		t->retired = fetchline_retirement(t->cc.gone, "gone (410)", NULL);
-	/* One page's validators say nothing of the others: a paged list is asked whole. */
-	if (jv_get_kind(t->paging) == JV_KIND_OBJECT)
+	/*
+	 * One page's validators say nothing of the others, nor a list's of the
+	 * requests that follow it: a paged or followed list is asked whole.
+	 */
+	if (jv_get_kind(t->paging) == JV_KIND_OBJECT || jv_get_kind(t->follow) == JV_KIND_ARRAY)
 		t->cc.etag[0] = t->cc.last_modified[0] = '\0';
 	return 1;
 }
@@ -324,7 +334,7 @@ plan(const struct fetch_config *c, const char *cache_dir, size_t *n, int *status
 		jv d = jv_object_get(jv_copy(reg), jv_copy(name));
 		int wanted = registry_only_has(only, jv_string_value(name)), rc = 0;
 
-		ts[*n].paging = ts[*n].retired = jv_null();
+		ts[*n].paging = ts[*n].follow = ts[*n].retired = jv_null();
 
 		/* Local servers ship disabled: asked for only by name. */
 		if (wanted && (jv_get_kind(only) == JV_KIND_ARRAY || flag(d, "enabled", 1)))
@@ -409,8 +419,9 @@ say(const struct run *run, const char *name, const struct http_response *r, jv l
 }
 
 /*
- * A page's meta as the archive keeps it: page 1 of a paged list carries the
- * descriptor's rule (replay joins the pages by it), later pages their number.
+ * A page's meta as the archive keeps it: page 1 of a paged or followed list
+ * carries the descriptor's rules (replay joins the pages by them), later
+ * pages their number.
  */
 static jv
 page_meta(const struct target *t, jv meta, long page)
@@ -418,7 +429,9 @@ page_meta(const struct target *t, jv meta, long page)
 	if (page > 1)
 		return jv_object_set(meta, jv_string("page"), jv_number((double)page));
 	if (jv_get_kind(t->paging) == JV_KIND_OBJECT)
-		return jv_object_set(meta, jv_string("paging"), jv_copy(t->paging));
+		meta = jv_object_set(meta, jv_string("paging"), jv_copy(t->paging));
+	if (jv_get_kind(t->follow) == JV_KIND_ARRAY)
+		meta = jv_object_set(meta, jv_string("follow"), jv_copy(t->follow));
 	return meta;
 }
 
@@ -468,14 +481,15 @@ on_done(void *ctx, size_t i, struct http_response *r)
 		run->archive = NULL;
 		run->local = 1;
 	}
-	if (t->pages == NULL && (t->pages = pages_new(jv_copy(t->paging))) == NULL) {
+	if (t->pages == NULL &&
+	    (t->pages = pages_new(jv_copy(t->paging), jv_copy(t->follow))) == NULL) {
 		err_warn("out of memory");
 		run->local = 1;
 		jv_free(meta);
 		http_response_free(r);
 		return NULL;
 	}
-	if (pages_add(t->pages, meta, r->body, r->len, &next, &line) == 1) {
+	if (pages_add(t->pages, meta, r->body, r->len, &next, &r->next_post, &line) == 1) {
 		if (run->c->verbose)
 			err_warn("%s: page %ld: %ld in %ld ms, %zu bytes", t->name, r->page,
 			    r->status, r->elapsed_ms, r->len);
@@ -485,6 +499,7 @@ on_done(void *ctx, size_t i, struct http_response *r)
 	say(run, t->name, r, line);
 	if (fetchline_ok(line) && run->cache_dir != NULL && r->status >= 200 &&
 	    r->status <= 299 && jv_get_kind(t->paging) != JV_KIND_OBJECT &&
+	    jv_get_kind(t->follow) != JV_KIND_ARRAY &&
 	    condcache_save(run->cache_dir, t->name, t->url, r->headers, now) == -1)
 		run->local = 1;
 	if (r->status == 410 && r->page == 1 && run->cache_dir != NULL) {
@@ -627,7 +642,7 @@ replay_page(struct run *run, struct replaying *open, jv only, jv meta, const cha
 	jv pg = jv_object_get(jv_copy(meta), jv_string("page"));
 	long page = jv_get_kind(pg) == JV_KIND_NUMBER ? (long)jv_number_value(pg) : 1;
 	struct replaying *rp = replay_slot(open, jv_string_value(p), page);
-	char *next = NULL;
+	char *next = NULL, *post = NULL;
 	jv line;
 
 	jv_free(pg);
@@ -643,15 +658,17 @@ replay_page(struct run *run, struct replaying *open, jv only, jv meta, const cha
 	jv_free(p);
 	if (page == 1) {
 		rp->wanted = registry_only_has(only, rp->name);
-		if ((rp->pages = pages_new(jv_object_get(jv_copy(meta), jv_string("paging")))) == NULL) {
+		if ((rp->pages = pages_new(jv_object_get(jv_copy(meta), jv_string("paging")),
+		    jv_object_get(jv_copy(meta), jv_string("follow")))) == NULL) {
 			err_warn("out of memory");
 			run->local = 1;
 			jv_free(meta);
 			return;
 		}
 	}
-	if (pages_add(rp->pages, meta, body, len, &next, &line) == 1) {
+	if (pages_add(rp->pages, meta, body, len, &next, &post, &line) == 1) {
 		free(next);	/* the archive has the next page, if it came */
+		free(post);
 		return;
 	}
 	if (rp->wanted)

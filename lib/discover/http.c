@@ -35,6 +35,7 @@ struct xfer {
 	struct curl_slist *sent;	/* request headers of the current attempt */
 	char *url;			/* current URL (changes on redirects) */
 	char *page_url;			/* the current page's URL as asked */
+	char *post;			/* JSON body of the current page's POST, or NULL */
 	long page;
 	int with_key;			/* still on the key's own origin */
 	enum xstate state;
@@ -378,6 +379,8 @@ request_headers(const struct xfer *x)
 		bad = header_add(&l, "If-None-Match", q->etag, NULL);
 	if (!bad && q->last_modified != NULL && x->page == 1)
 		bad = header_add(&l, "If-Modified-Since", q->last_modified, NULL);
+	if (!bad && x->post != NULL)
+		bad = header_add(&l, "Content-Type", "application/json", NULL);
 	if (bad) {
 		headers_free(l);
 		return NULL;
@@ -425,6 +428,8 @@ xfer_start(struct xfer *x, CURLM *multi, const struct http_options *o, long long
 		return -1;
 	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->sent);
+	if (x->post != NULL)
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->post);
 	x->errbuf[0] = '\0';
 	response_reset(x);
 	if (curl_multi_add_handle(multi, x->easy) != CURLM_OK)
@@ -438,12 +443,14 @@ xfer_start(struct xfer *x, CURLM *multi, const struct http_options *o, long long
 	return 0;
 }
 
-/* Go on with the next page of x, at url (taken over), from now. */
+/* Go on with the next page of x, at url (taken over; post too), from now. */
 static void
-xfer_next_page(struct xfer *x, char *url, long long now)
+xfer_next_page(struct xfer *x, char *url, char *post, long long now)
 {
 	free(x->url);
 	free(x->page_url);
+	free(x->post);
+	x->post = post;
 	x->url = url;
 	x->page_url = strdup(url);
 	x->with_key = http_same_origin(x->req->url, url);
@@ -458,7 +465,7 @@ xfer_next_page(struct xfer *x, char *url, long long now)
 static void
 xfer_finish(struct xfer *x, long long now, http_done_fn *done, void *ctx)
 {
-	char *next;
+	char *next, *post;
 
 	x->r.elapsed_ms = (long)(now - x->first_start);
 	if (x->r.body != NULL)
@@ -473,12 +480,16 @@ xfer_finish(struct xfer *x, long long now, http_done_fn *done, void *ctx)
 	x->sent = NULL;
 	x->r.url = x->page_url != NULL ? x->page_url : x->url;
 	x->r.page = x->page;
+	x->r.next_post = NULL;
 	next = done(ctx, x->index, &x->r);
+	post = x->r.next_post;
 	memset(&x->r, 0, sizeof x->r);
 	x->r.headers = jv_invalid();
 	x->cap = 0;
 	if (next != NULL)
-		xfer_next_page(x, next, now);
+		xfer_next_page(x, next, post, now);
+	else
+		free(post);
 }
 
 static void
@@ -627,6 +638,7 @@ xfers_free(struct xfer *xs, size_t n)
 		headers_free(xs[i].sent);
 		free(xs[i].url);
 		free(xs[i].page_url);
+		free(xs[i].post);
 		http_response_free(&xs[i].r);
 	}
 	free(xs);

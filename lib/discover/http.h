@@ -59,6 +59,8 @@ struct http_response {
 	size_t len;
 	const char *error_kind;		/* NULL, or "timeout", "connect", ... */
 	char error[256];		/* what went wrong, one line */
+	char *next_post;		/* set by the callback with a next URL: a JSON
+					   body to POST there (malloc'ed; http_run frees) */
 };
 
 /*

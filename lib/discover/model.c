@@ -156,6 +156,10 @@ model_limit_ok(const char *key, size_t n, const struct model_value *v)
 	for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
 		if (n == 3 && memcmp(key, whole[i], 3) == 0)
 			return check_number(v, MODEL_MAX_LIMIT, 1);
+	/* A local server's slots: requests it serves at once. */
+	if (n == 5 && memcmp(key, "slots", 5) == 0)
+		return check_number(v, MODEL_MAX_SLOTS, 1) == -1 ||
+		    (v->kind == MV_NUMBER && v->d < 1) ? -1 : 0;
 	return 0;
 }
 

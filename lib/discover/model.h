@@ -66,7 +66,13 @@ int model_word_ok(const struct model_value *v);
 #define MODEL_MAX_MODALITIES 16
 #define MODEL_MAX_FEATURES 32
 
-/* A value of limits: 0 or -1 (rpm, rpd, tpm, tpd are whole numbers; others anything). */
+/* Most slots a local server may say it has. */
+#define MODEL_MAX_SLOTS 4096
+
+/*
+ * A value of limits: 0 or -1 (rpm, rpd, tpm, tpd are whole numbers, slots a
+ * whole number from 1 to MODEL_MAX_SLOTS; others anything).
+ */
 int model_limit_ok(const char *key, size_t n, const struct model_value *v);
 
 /*

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fetchline.h"
+#include "follow.h"
 #include "http.h"
 #include "pagerule.h"
 #include "pages.h"
@@ -15,6 +16,8 @@
 
 struct pages {
 	jv rule;		/* the descriptor's "pages", or null */
+	jv follow_rule;		/* the descriptor's "follow", or null */
+	struct follow *follow;	/* its requests, once the list is in */
 	jv record;		/* page 1's record, its items taken out; or invalid */
 	jv items;		/* every page's items */
 	jv asked;		/* the URLs asked after page 1 */
@@ -22,29 +25,6 @@ struct pages {
 	long count;		/* pages taken */
 	size_t bytes;
 };
-
-/* The value at dotted path in v (borrowed): new, or invalid when absent. */
-static jv
-path_get(jv v, const char *path)
-{
-	char seg[PAGERULE_MAX_PATH + 1];
-	const char *p = path;
-
-	v = jv_copy(v);
-	while (*p) {
-		size_t n = strcspn(p, ".");
-
-		memcpy(seg, p, n);
-		seg[n] = '\0';
-		if (jv_get_kind(v) != JV_KIND_OBJECT) {
-			jv_free(v);
-			return jv_invalid();
-		}
-		v = jv_object_get(v, jv_string(seg));
-		p += n + (p[n] == '.');
-	}
-	return v;
-}
 
 /* v (consumed) with the value at dotted path set to x (consumed). */
 static jv
@@ -68,15 +48,18 @@ path_set(jv v, const char *path, jv x)
 }
 
 struct pages *
-pages_new(jv rule)
+pages_new(jv rule, jv follow)
 {
 	struct pages *p = calloc(1, sizeof *p);
 
 	if (p == NULL) {
 		jv_free(rule);
+		jv_free(follow);
 		return NULL;
 	}
 	p->rule = jv_get_kind(rule) == JV_KIND_OBJECT ? rule : (jv_free(rule), jv_null());
+	p->follow_rule = jv_get_kind(follow) == JV_KIND_ARRAY ? follow :
+	    (jv_free(follow), jv_null());
 	p->record = jv_invalid();
 	p->items = jv_array();
 	p->asked = jv_array();
@@ -95,6 +78,8 @@ pages_free(struct pages *p)
 	if (p == NULL)
 		return;
 	jv_free(p->rule);
+	jv_free(p->follow_rule);
+	follow_free(p->follow);
 	jv_free(p->record);
 	jv_free(p->items);
 	jv_free(p->asked);
@@ -138,7 +123,7 @@ next_page(struct pages *p, jv body, const char *url, char **next, const char **w
 {
 	const char *next_url = pagerule_str(p->rule, "next_url"), *token = pagerule_str(p->rule, "token");
 	const char *more = pagerule_str(p->rule, "more"), *param = pagerule_str(p->rule, "param");
-	jv v = path_get(body, next_url ? next_url : token ? token : more);
+	jv v = pagerule_get(body, next_url ? next_url : token ? token : more);
 	int rc = 0;
 
 	*next = NULL;
@@ -149,7 +134,7 @@ next_page(struct pages *p, jv body, const char *url, char **next, const char **w
 		jv_free(v);
 		if (!on)
 			return 0;
-		v = path_get(body, pagerule_str(p->rule, "cursor"));
+		v = pagerule_get(body, pagerule_str(p->rule, "cursor"));
 		if (jv_get_kind(v) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(v)) == 0) {
 			jv_free(v);
 			*why = "says there is more but gives no cursor";
@@ -208,7 +193,7 @@ complete(struct pages *p)
 {
 	const char *items = pagerule_str(p->rule, "items"), *total = pagerule_str(p->rule, "total");
 	jv body = jv_object_get(jv_copy(p->record), jv_string("body"));
-	jv t = total ? path_get(body, total) : jv_invalid();
+	jv t = total ? pagerule_get(body, total) : jv_invalid();
 	int n = jv_array_length(jv_copy(p->items));
 	jv r;
 
@@ -227,8 +212,9 @@ complete(struct pages *p)
 	return jv_object_set(r, jv_string("pages"), jv_number((double)p->count));
 }
 
-int
-pages_add(struct pages *p, jv meta, const char *body, size_t len, char **next, jv *record)
+/* A page of the list: as pages_add, without the follow-up requests. */
+static int
+list_add(struct pages *p, jv meta, const char *body, size_t len, char **next, jv *record)
 {
 	jv url = jv_object_get(jv_copy(meta), jv_string("url")), line, b, list;
 	const char *why;
@@ -257,7 +243,7 @@ pages_add(struct pages *p, jv meta, const char *body, size_t len, char **next, j
 		return 0;
 	}
 	b = jv_object_get(jv_copy(line), jv_string("body"));
-	list = path_get(b, pagerule_str(p->rule, "items"));
+	list = pagerule_get(b, pagerule_str(p->rule, "items"));
 	if (p->count == 1) {
 		p->first_url = strdup(jv_get_kind(url) == JV_KIND_STRING ? jv_string_value(url) : "");
 		/* Page 1 as the record, its list kept apart: the pages' lists are joined at the end. */
@@ -308,4 +294,44 @@ pages_add(struct pages *p, jv meta, const char *body, size_t len, char **next, j
 	jv_free(list);
 	jv_free(url);
 	return rc;
+}
+
+/* The next follow-up request (1, *next and *post), or the record (0). */
+static int
+follow_step(struct pages *p, char **next, char **post, jv *record)
+{
+	if (follow_next(p->follow, next, post) == 1)
+		return 1;
+	*record = follow_record(p->follow);
+	*record = jv_object_set(*record, jv_string("pages"), jv_number((double)p->count));
+	return 0;
+}
+
+int
+pages_add(struct pages *p, jv meta, const char *body, size_t len, char **next, char **post,
+    jv *record)
+{
+	jv url;
+	int rc;
+
+	*post = NULL;
+	if (p->follow != NULL) {
+		p->count++;
+		follow_add(p->follow, fetchline_finish(meta, body, len));
+		return follow_step(p, next, post, record);
+	}
+	if ((rc = list_add(p, meta, body, len, next, record)) == 1 ||
+	    jv_get_kind(p->follow_rule) != JV_KIND_ARRAY || !fetchline_ok(*record) ||
+	    jv_object_has(jv_copy(*record), jv_string("retired")) ||
+	    jv_object_has(jv_copy(*record), jv_string("not_modified")))
+		return rc;
+	url = jv_object_get(jv_copy(*record), jv_string("url"));
+	p->follow = follow_new(jv_copy(p->follow_rule), *record,
+	    jv_get_kind(url) == JV_KIND_STRING ? jv_string_value(url) : "");
+	jv_free(url);
+	if (p->follow == NULL) {
+		*record = pages_cut(p, "out of memory");
+		return 0;
+	}
+	return follow_step(p, next, post, record);
 }

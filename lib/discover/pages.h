@@ -28,16 +28,22 @@
 
 struct pages;
 
-/* The pages of one provider under rule (consumed; null: a single page).  NULL when out of memory. */
-struct pages *pages_new(jv rule);
+/*
+ * The pages of one provider under rule (consumed; null: a single page), then
+ * the requests of its follow rule (consumed; null: none; see follow.h).
+ * NULL when out of memory.
+ */
+struct pages *pages_new(jv rule, jv follow);
 
 /*
  * Take the next page: its fetch record's meta (consumed: fetchline_meta's
  * output, "url" the URL asked) and raw body.  Returns 1 when another page is
- * wanted (*next: its URL, caller frees), or 0 when the provider's record is
- * ready (*record, caller frees).
+ * wanted (*next: its URL, and *post: a JSON body to POST there or NULL;
+ * caller frees both), or 0 when the provider's record is ready (*record,
+ * caller frees).
  */
-int pages_add(struct pages *p, jv meta, const char *body, size_t len, char **next, jv *record);
+int pages_add(struct pages *p, jv meta, const char *body, size_t len, char **next, char **post,
+    jv *record);
 
 /* The record when no further page comes although one was wanted (why: which, and why not). */
 jv pages_cut(struct pages *p, const char *why);

@@ -186,6 +186,13 @@ registry_check(jv d)
 			why = pagerule_check(p);
 		jv_free(p);
 	}
+	if (why == NULL) {
+		jv f = jv_object_get(jv_copy(d), jv_string("follow"));
+
+		if (jv_get_kind(f) != JV_KIND_INVALID && jv_get_kind(f) != JV_KIND_NULL)
+			why = pagerule_check_follow(f);
+		jv_free(f);
+	}
 	if (why == NULL)
 		why = check_retired(d);
 	jv_free(name);

@@ -497,6 +497,8 @@ item_free(struct item *it)
 	free((char *)it->base_url);
 	free((char *)it->key_env);
 	free((char *)it->family);
+	free((char *)it->local.slots_url);
+	free((char *)it->local.health_url);
 }
 
 int
@@ -524,6 +526,9 @@ item_load(sqlite3_stmt *st, struct item *it)
 	it->lim.tpm = limit_column(st, 12);
 	it->lim.tpd = limit_column(st, 13);
 	it->lim.provider_scope = sqlite3_column_int(st, 14);
+	it->local.slots_url = sqlite3_column_type(st, 15) == SQLITE_TEXT ? dup_column(st, 15) : NULL;
+	it->local.health_url = sqlite3_column_type(st, 16) == SQLITE_TEXT ? dup_column(st, 16) : NULL;
+	it->local.slots = limit_column(st, 17);
 	if (it->provider == NULL || it->model == NULL || it->base_url == NULL ||
 	    it->key_env == NULL || it->family == NULL) {
 		item_free(it);
@@ -540,6 +545,17 @@ item_judge(struct route_ctx *rc, struct item *it, time_t now)
 		return -1;
 	it->usable = health_usable(it->health.state) && !it->budget.exhausted;
 	return 0;
+}
+
+void
+item_judge_local(const char *catalog, struct item *it)
+{
+	if (!it->usable || (it->local.slots_url == NULL && it->local.health_url == NULL))
+		return;
+	if (pool_look(catalog, &it->local, &it->server) == -1)
+		return;
+	if (!it->server.up || (it->server.total > 0 && it->server.busy >= it->server.total))
+		it->usable = 0;
 }
 
 /* --- strategies ---------------------------------------------------------- */
@@ -678,7 +694,14 @@ unusable(const struct item *it, const char *prefix, char *why, size_t n)
 {
 	char until[UTCTIME_LEN] = "";
 
-	if (it->budget.exhausted) {
+	if (it->usable == 0 && health_usable(it->health.state) && !it->budget.exhausted) {
+		(void)utctime_format(it->server.down_since, until);
+		if (it->server.up)
+			snprintf(why, n, "%slocal server busy (%d of %d slots)", prefix,
+			    it->server.busy, it->server.total);
+		else
+			snprintf(why, n, "%slocal server not answering since %s", prefix, until);
+	} else if (it->budget.exhausted) {
 		(void)utctime_format(it->budget.until, until);
 		snprintf(why, n, "%sout of budget (%s) until %s", prefix, it->budget.which, until);
 	} else {
@@ -745,7 +768,7 @@ emit_item(const struct route_query *q, struct item *it, int rank, route_emit emi
 		.why = why, .context_length = it->ctx, .free = it->free,
 		.has_prices = it->has_prices, .input_price = it->in, .output_price = it->out,
 		.first_seen = it->first_seen, .usable = it->usable, .health = it->health,
-		.budget = it->budget,
+		.budget = it->budget, .local = it->local, .server = it->server,
 	};
 
 	switch (q->strategy) {
@@ -921,6 +944,7 @@ route_select(struct route_ctx *rc, const struct route_query *q, route_emit emit,
 			item_free(&it);
 			goto out;
 		}
+		item_judge_local(q->catalog, &it);
 		if (!it.usable && !q->all) {
 			note_blocked(&it, blocked++, blocked_why, sizeof blocked_why);
 			item_free(&it);
@@ -993,6 +1017,9 @@ item_of_entry(const struct routesnap *s, size_t i, struct item *it)
 	it->lim.tpm = e->tpm;
 	it->lim.tpd = e->tpd;
 	it->lim.provider_scope = (e->flags & RSF_SCOPE_PROVIDER) != 0;
+	it->local.slots_url = routesnap_str(s, i, RS_SLOTS_URL);
+	it->local.health_url = routesnap_str(s, i, RS_HEALTH_URL);
+	it->local.slots = e->slots;
 }
 
 /* Entry i with its judgment at now; 0, or -1 when the judgment has expired or is not whole. */
@@ -1118,6 +1145,7 @@ route_select_snapshot(const char *catalog, const struct route_query *q, route_em
 			continue;
 		if (judged_item(&s, i, q->now, &it) == -1)
 			goto out;
+		item_judge_local(q->catalog, &it);
 		if (!it.usable && !q->all) {
 			note_blocked(&it, blocked++, blocked_why, sizeof blocked_why);
 			continue;

@@ -26,6 +26,7 @@
 
 #include "budget.h"
 #include "health.h"
+#include "pool.h"
 #include "strpool.h"
 
 enum route_strategy {
@@ -67,9 +68,12 @@ struct candidate {
 	int		 free, has_prices;
 	double		 input_price, output_price;
 	time_t		 first_seen;
-	int		 usable;	/* health and budget let it take a request now */
+	int		 usable;	/* health, budget (and a local server's slots) let it
+					   take a request now */
 	struct health	 health;
 	struct budget	 budget;
+	struct pool_server_ref local;	/* a local server's URLs and slots (NULLs: not local) */
+	struct pool_view server;	/* what the local server said */
 };
 
 /* Called per candidate, best first; a nonzero return stops the walk. */

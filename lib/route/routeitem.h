@@ -12,6 +12,7 @@
 
 #include "budget.h"
 #include "health.h"
+#include "pool.h"
 #include "route.h"
 
 struct route_ctx {
@@ -23,6 +24,8 @@ struct route_ctx {
 
 struct item {
 	const char	*provider, *model, *base_url, *key_env, *family;
+	struct pool_server_ref local;	/* a local server's URLs and slots (NULLs: not local) */
+	struct pool_view server;	/* what it said, when local */
 	int		 borrowed;	/* the strings are a snapshot's, not to be freed */
 	long long	 ctx;
 	int		 free, has_prices, order, usable;
@@ -38,8 +41,10 @@ struct item {
 	"provider, model, base_url, key_env, family, context_length, free, " \
 	"input_price, output_price, first_seen, json_extract(limits, '$.rpm'), " \
 	"json_extract(limits, '$.rpd'), json_extract(limits, '$.tpm'), " \
-	"json_extract(limits, '$.tpd'), json_extract(limits, '$.scope') = 'provider'"
-#define ITEM_NCOLUMNS 15
+	"json_extract(limits, '$.tpd'), json_extract(limits, '$.scope') = 'provider', " \
+	"json_extract(record, '$.local.slots_url'), json_extract(record, '$.local.health_url'), " \
+	"json_extract(limits, '$.slots')"
+#define ITEM_NCOLUMNS 18
 
 /* Fill it from the current row (its strings copied).  0, or -1 when out of memory. */
 int item_load(sqlite3_stmt *st, struct item *it);
@@ -47,6 +52,12 @@ void item_free(struct item *it);
 
 /* Breaker and budget of it now.  0 or -1. */
 int item_judge(struct route_ctx *rc, struct item *it, time_t now);
+
+/*
+ * A local server's model: usable only while its server answers and has an
+ * idle slot (asked through catalog's pool).  Nothing for other models.
+ */
+void item_judge_local(const char *catalog, struct item *it);
 
 /* Mean latency over 7 days into it->key; NAN if never measured.  0 or -1. */
 int item_latency(struct route_ctx *rc, struct item *it, time_t now);

@@ -85,6 +85,7 @@ add_entry(struct routesnap_builder *b, sqlite3_stmt *st, const struct item *it)
 		[RS_MOD_IN] = (const char *)sqlite3_column_text(st, ITEM_NCOLUMNS + 1),
 		[RS_MOD_OUT] = (const char *)sqlite3_column_text(st, ITEM_NCOLUMNS + 2),
 		[RS_PRICE_TIERS] = (const char *)sqlite3_column_text(st, ITEM_NCOLUMNS + 4),
+		[RS_SLOTS_URL] = it->local.slots_url, [RS_HEALTH_URL] = it->local.health_url,
 	};
 	struct routesnap_entry *e = routesnap_builder_add(b, str);
 
@@ -96,6 +97,7 @@ add_entry(struct routesnap_builder *b, sqlite3_stmt *st, const struct item *it)
 	e->rpd = it->lim.rpd;
 	e->tpm = it->lim.tpm;
 	e->tpd = it->lim.tpd;
+	e->slots = it->local.slots;
 	e->input_price = it->in;
 	e->output_price = it->out;
 	e->free_value = it->free;

@@ -29,6 +29,7 @@ enum routesnap_string {
 	RS_FEATURES,		/* models.features, JSON text */
 	RS_MOD_IN, RS_MOD_OUT,	/* json_extract(modalities, '$.input' / '$.output') */
 	RS_PRICE_TIERS,		/* models.price_tiers, JSON text */
+	RS_SLOTS_URL, RS_HEALTH_URL,	/* a local server's (models.record's "local") */
 	RS_NSTRINGS
 };
 
@@ -55,6 +56,7 @@ struct routesnap_entry {
 		uint32_t off, len;	/* in the string area, NUL-terminated; len UINT32_MAX: NULL */
 	}		 s[RS_NSTRINGS];
 	int64_t		 context_length, first_seen, rpm, rpd, tpm, tpd;
+	int64_t		 slots;		/* a local server's, -1: not known */
 	double		 input_price, output_price;
 	uint32_t	 flags;
 	int32_t		 free_value;	/* models.free as stored */

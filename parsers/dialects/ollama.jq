@@ -1,11 +1,37 @@
-# Ollama's /api/tags: {"models":[{name, model, size, details{family, ...}}]}.
-# Local models: free, no rate limits.
-$in.body
+# Ollama: GET /api/tags ({"models": [{name, model, size, details}]}) followed
+# (the descriptor's "follow") by GET /api/ps (the models loaded now, each with
+# the context_length it runs with) and POST /api/show per model (capabilities
+# such as tools, vision, thinking; model_info's ARCH.context_length, the
+# training length; parameters, where a Modelfile sets num_ctx).  The context
+# a request gets: the loaded model's, else the Modelfile's num_ctx, else the
+# training length.  Models that only embed (no "completion") are left out.
+# Local models: free; no rate limits.
+($in.fetch.extra.show // {}) as $show
+| [($in.fetch.extra.ps.models // [])[]? | objects] as $ps
+| (($in.fetch.url | strings | sub("/api/tags([?].*)?$"; "")) // null) as $root
+| $in.body
 | if (.models | type) == "array" then .models[]
   else error("expected an object with a \"models\" array") end
 | select(type == "object" and ((.model // .name) | type) == "string")
-| {model: (.model // .name),
+| (.model // .name) as $id
+| (($show[.name // $id] // $show[$id]) | if type == "object" then . else {} end) as $s
+| [$s.capabilities[]? | strings] as $caps
+| select(($s.capabilities | type) != "array" or ($caps | index("completion")) != null)
+| (first(($s.model_info // {}) | objects | to_entries[]
+         | select(.key | endswith(".context_length")) | .value | afmts_num) // null) as $train
+| (first($ps[] | select(.name == $id or .model == $id) | .context_length | afmts_num)
+   // null) as $loaded
+| (first(($s.parameters // "") | strings | splits("\n")
+         | capture("^num_ctx\\s+(?<n>[0-9]+)").n | tonumber) // null) as $num_ctx
+| {model: $id,
    name: .name,
    family: .details.family,
+   context_length: ($loaded // $num_ctx // $train),
+   modalities: {input: (["text"] + (if $caps | index("vision") then ["image"] else [] end)),
+                output: ["text"]},
+   features: [$caps[] | if . == "thinking" then "reasoning" else . end
+              | select(. == "tools" or . == "vision" or . == "reasoning")],
+   base_url: (if $root then $root + "/v1" else null end),
+   local: (if $root then {kind: "ollama", health_url: ($root + "/api/version")} else null end),
    extra: {parameter_size: .details.parameter_size, quantization: .details.quantization_level,
-           size_bytes: .size}}
+           size_bytes: .size, loaded: ($loaded != null), context_train: $train}}

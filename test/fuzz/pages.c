@@ -4,17 +4,20 @@
  *
  * Input: the first byte picks the paging rule (OpenRouter's next URL and
  * total, Gemini's token, Anthropic's has_more and cursor, or none, with small
- * bounds); the rest is pages' bodies separated by a form feed, each the
- * provider's answer to the URL asked.
+ * bounds) and the follow rule (none, llama-server's /props, Ollama's /api/ps
+ * and /api/show per model); the rest is pages' bodies separated by a form
+ * feed, each the provider's answer to the URL asked.
  * Checked: every call ends in "more" with an http(s) URL on the first page's
- * origin, or in one record (an object of type "fetch" with either a body or
- * an error naming the page); a list never takes more pages than its bound.
+ * origin (with a JSON object to POST only where the rule posts), or in one
+ * record (an object of type "fetch" with either a body or an error naming the
+ * page); a list never takes more pages than its bounds.
  */
 #include <string.h>
 
 #include <jv.h>
 
 #include "fuzz.h"
+#include "follow.h"
 #include "http.h"
 #include "pages.h"
 
@@ -24,6 +27,13 @@ static const char *const rules[] = {
 	("{\"items\":\"data\",\"more\":\"has_more\",\"cursor\":\"last_id\",\"param\":\"after_id\","
 	    "\"max_pages\":6,\"max_bytes\":4096}"),
 	"null",
+};
+
+static const char *const follows[] = {
+	"null",
+	"[{\"as\":\"props\",\"url\":\"/props\"}]",
+	("[{\"as\":\"ps\",\"url\":\"/api/ps\"},{\"as\":\"show\",\"url\":\"/api/show\","
+	    "\"each\":\"models\",\"key\":\"name\",\"post\":\"model\",\"keep\":[\"capabilities\"]}]"),
 };
 
 #define FIRST "https://example.invalid/v1/models?limit=5"
@@ -56,13 +66,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data + 1, *end = (const char *)data + size;
 	struct pages *ps;
-	char *url, *next = NULL;
+	char *url, *next = NULL, *post = NULL;
 	jv record = jv_invalid();
 	int rc = 1, taken = 0;
 
 	if (size == 0)
 		return 0;
-	ps = pages_new(jv_parse(rules[data[0] % 4]));
+	ps = pages_new(jv_parse(rules[data[0] % 4]), jv_parse(follows[data[0] / 4 % 3]));
 	FUZZ_CHECK(ps != NULL);
 	url = strdup(FIRST);
 	FUZZ_CHECK(url != NULL);
@@ -74,11 +84,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			record = pages_cut(ps, "no more pages in the input");
 			break;
 		}
-		rc = pages_add(ps, meta_of(url), p, len, &next, &record);
+		rc = pages_add(ps, meta_of(url), p, len, &next, &post, &record);
 		taken++;
-		FUZZ_CHECK(taken <= 6 || rc == 0);
+		FUZZ_CHECK(taken <= 6 + 1 + FOLLOW_MAX_REQUESTS || rc == 0);
 		if (rc == 1) {
 			FUZZ_CHECK(next != NULL && http_same_origin(FIRST, next));
+			if (post != NULL) {
+				jv b = jv_parse(post);
+
+				FUZZ_CHECK(data[0] / 4 % 3 == 2 && jv_get_kind(b) == JV_KIND_OBJECT);
+				jv_free(b);
+				free(post);
+				post = NULL;
+			}
 			free(url);
 			url = next;
 			next = NULL;
