@@ -152,3 +152,26 @@ lighttpd_start() {
 lighttpd_stop() {
 	[ ! -f "$1/lighttpd.pid" ] || kill "$(cat "$1/lighttpd.pid")" 2>/dev/null || true
 }
+
+# free_port: a TCP port free on 127.0.0.1 now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# serve ARGS...: afmts-serve in the background with SIGINT at its default (a
+# shell's background jobs ignore it otherwise, and an ignored signal cannot
+# be trapped); sets SERVE_PID and waits for the line that says it serves.
+serve() {
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$ROOT/schedule/afmts-serve" "$@" \
+		2> "$BATS_TEST_TMPDIR/serve.err" 3>&- &
+	SERVE_PID=$!
+	for _ in $(seq 200); do
+		grep -q 'serving' "$BATS_TEST_TMPDIR/serve.err" && return 0
+		kill -0 "$SERVE_PID" 2> /dev/null || break
+		sleep 0.05
+	done
+	cat "$BATS_TEST_TMPDIR/serve.err" >&2
+	return 1
+}

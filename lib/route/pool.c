@@ -20,6 +20,7 @@
 #define POOL_MAGIC "AFMTSPL"
 #define POOL_VERSION 1
 #define POOL_MAX_BACKOFF_MS 30000
+#define POOL_AFTER_MS 100	/* a server is asked again this soon after a request ends */
 
 struct pserver {
 	char		 key[POOL_MAX_URL + 1];	/* its slots or health URL */
@@ -343,8 +344,18 @@ pool_give(const char *catalog, int lease)
 
 	if (lease < 0 || lease >= POOL_MAX_LEASES || (f = lock_pool(catalog)) == NULL)
 		return;
-	if (f->l[lease].pid == (int32_t)getpid())
+	if (f->l[lease].pid == (int32_t)getpid()) {
+		struct pserver *s = &f->s[f->l[lease].server % POOL_MAX_SERVERS];
+		int64_t soon = now_ms() + POOL_AFTER_MS;
+
 		f->l[lease].pid = 0;
+		/*
+		 * The server's last answer may count that request still: ask it
+		 * again soon rather than take its slot for another's for a second.
+		 */
+		if (s->next_ms > soon)
+			s->next_ms = soon;
+	}
 	unlock_pool();
 }
 

@@ -179,6 +179,23 @@ fallback_list(struct chatreq *r)
 	return why;
 }
 
+/* "afmts_wait_ms": how long the request may wait for a model that is busy now. */
+static const char *
+wait_ms(struct chatreq *r)
+{
+	jv w = jv_object_get(jv_copy(r->body), jv_string("afmts_wait_ms"));
+	const char *why = NULL;
+
+	r->wait_ms = -1;
+	if (jv_get_kind(w) == JV_KIND_NUMBER && jv_number_value(w) >= 0 &&
+	    jv_number_value(w) <= CHATREQ_MAX_WAIT_MS)
+		r->wait_ms = (long)jv_number_value(w);
+	else if (jv_get_kind(w) != JV_KIND_NULL && jv_get_kind(w) != JV_KIND_INVALID)
+		why = "afmts_wait_ms must be a number of milliseconds from 0 to 600000";
+	jv_free(w);
+	return why;
+}
+
 /* body (borrowed) asks for stream usage: "stream_options": {"include_usage": true}. */
 static int
 asks_usage(jv body)
@@ -223,6 +240,8 @@ chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now, int c
 		why = requirements(r);
 	if (why == NULL)
 		why = fallback_list(r);
+	if (why == NULL)
+		why = wait_ms(r);
 	if (why != NULL)
 		chatreq_free(r);
 	return why;
@@ -231,7 +250,8 @@ chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now, int c
 char *
 chatreq_body_for(const struct chatreq *r, const char *model)
 {
-	jv b = jv_object_delete(jv_copy(r->body), jv_string("afmts_fallback"));
+	jv b = jv_object_delete(jv_object_delete(jv_copy(r->body), jv_string("afmts_fallback")),
+	    jv_string("afmts_wait_ms"));
 	jv text;
 	char *s;
 

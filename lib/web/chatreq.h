@@ -6,7 +6,8 @@
  * strategy; "afmts/STRATEGY" (fastest, cheapest, least-used, round-robin,
  * random, free-first) another one; "afmts/FEATURE" (tools, vision,
  * json_mode, reasoning) requires a feature; anything else pins that catalog
- * id.  "afmts_fallback": [ids...], an extension, gives an explicit order.
+ * id.  "afmts_fallback": [ids...], an extension, gives an explicit order;
+ * "afmts_wait_ms", another, how long it may wait for a busy model.
  * The request itself adds requirements: tools present need "tools", image
  * parts need "vision", a JSON response_format needs "json_mode", and the
  * prompt's size (4 characters a token) plus max_tokens is a minimum context.
@@ -22,6 +23,7 @@
 #include "route.h"
 
 #define CHATREQ_MAX_FALLBACK 8
+#define CHATREQ_MAX_WAIT_MS 600000
 
 struct chatreq {
 	jv		 body;		/* the request, as parsed */
@@ -31,6 +33,7 @@ struct chatreq {
 	struct route_query q;
 	const char	*fallback[CHATREQ_MAX_FALLBACK];	/* into body */
 	int		 nfallback;
+	long		 wait_ms;	/* afmts_wait_ms, -1 when not given */
 };
 
 /*

@@ -9,10 +9,22 @@
 #include "fallback.h"
 #include "forward.h"
 #include "health.h"
+#include "pool.h"
 #include "http.h"
 #include "utctime.h"
 
 /* --- candidates -------------------------------------------------------- */
+
+static void
+model_free(struct fallback_model *k)
+{
+	free(k->provider);
+	free(k->model);
+	free(k->base_url);
+	free(k->key_env);
+	free((char *)k->local.slots_url);
+	free((char *)k->local.health_url);
+}
 
 static int
 keep_candidate(const struct candidate *c, void *arg)
@@ -27,12 +39,20 @@ keep_candidate(const struct candidate *c, void *arg)
 		    strcmp(fb->m[i].model, c->model) == 0)
 			return 0;
 	k = &fb->m[fb->n];
+	memset(k, 0, sizeof *k);
 	k->provider = strdup(c->provider);
 	k->model = strdup(c->model);
 	k->base_url = strdup(c->base_url);
 	k->key_env = strdup(c->key_env);
-	if (k->provider == NULL || k->model == NULL || k->base_url == NULL || k->key_env == NULL) {
-		free(k->provider), free(k->model), free(k->base_url), free(k->key_env);
+	k->local.slots = c->local.slots;
+	if (c->local.slots_url != NULL)
+		k->local.slots_url = strdup(c->local.slots_url);
+	if (c->local.health_url != NULL)
+		k->local.health_url = strdup(c->local.health_url);
+	if (k->provider == NULL || k->model == NULL || k->base_url == NULL || k->key_env == NULL ||
+	    (c->local.slots_url != NULL && k->local.slots_url == NULL) ||
+	    (c->local.health_url != NULL && k->local.health_url == NULL)) {
+		model_free(k);
 		return 1;
 	}
 	fb->n++;
@@ -42,12 +62,8 @@ keep_candidate(const struct candidate *c, void *arg)
 void
 fallback_free(struct fallback *fb)
 {
-	for (int i = 0; i < fb->n; i++) {
-		free(fb->m[i].provider);
-		free(fb->m[i].model);
-		free(fb->m[i].base_url);
-		free(fb->m[i].key_env);
-	}
+	for (int i = 0; i < fb->n; i++)
+		model_free(&fb->m[i]);
 	fb->n = 0;
 }
 
@@ -85,6 +101,14 @@ struct fitting {
 	time_t		 first_usable;	/* the earliest a blocked one is usable again */
 };
 
+/* c is a local server's model that answers but has no idle slot. */
+static int
+local_busy(const struct candidate *c)
+{
+	return !c->usable && health_usable(c->health.state) && !c->budget.exhausted &&
+	    (c->local.slots_url != NULL || c->local.health_url != NULL) && c->server.up;
+}
+
 /* When candidate c (not usable now) can take a request again; 0 if not known. */
 static time_t
 usable_again(const struct candidate *c)
@@ -95,6 +119,8 @@ usable_again(const struct candidate *c)
 		t = c->health.until;
 	if (c->budget.exhausted && c->budget.until > t)
 		t = c->budget.until;
+	if (t == 0 && local_busy(c))
+		t = time(NULL) + 1;
 	return t;
 }
 
@@ -105,7 +131,8 @@ count_fitting(const struct candidate *c, void *arg)
 	time_t t = c->usable ? 0 : usable_again(c);
 
 	f->n++;
-	if (!c->usable && (c->health.state == HEALTH_COOLDOWN || c->budget.exhausted))
+	if (!c->usable && (c->health.state == HEALTH_COOLDOWN || c->budget.exhausted ||
+	    local_busy(c)))
 		f->limited++;
 	if (t > 0 && (f->first_usable == 0 || t < f->first_usable))
 		f->first_usable = t;
@@ -291,17 +318,26 @@ endpoint(char *url, size_t n, const struct fallback_model *m, const struct chatr
 	    r->completion ? "completions" : "chat/completions");
 }
 
-/* One attempt on model m, recorded; its body sent in the request's shape. 0, or -1. */
+/*
+ * One attempt on model m, recorded; its body sent in the request's shape.
+ * 0 answered, 1 failed, 2 not tried (a local server with no idle slot left),
+ * or -1.
+ */
 static int
 attempt(struct attempt *a, struct decider *d, const struct chatreq *r,
     const struct fallback_model *m, struct served *s, const char *client)
 {
 	char url[2048], *body;
-	int ok;
+	int ok, lease = POOL_NO_POOL;
 
+	if ((m->local.slots_url != NULL || m->local.health_url != NULL) &&
+	    (lease = pool_take(d->catalog, &m->local)) == -1)
+		return 2;
 	endpoint(url, sizeof url, m, r);
-	if ((body = chatreq_body_for(r, m->model)) == NULL)
+	if ((body = chatreq_body_for(r, m->model)) == NULL) {
+		pool_give(d->catalog, lease);
 		return -1;
+	}
 	a->url = url;
 	a->key = m->key_env[0] ? getenv(m->key_env) : NULL;
 	a->body = body;
@@ -311,6 +347,7 @@ attempt(struct attempt *a, struct decider *d, const struct chatreq *r,
 	a->commit = commit_stream;
 	a->commit_arg = s;
 	ok = forward_run(a) == 0;
+	pool_give(d->catalog, lease);
 	record(d, m, a, client);
 	free(body);
 	return ok ? 0 : 1;
@@ -341,7 +378,7 @@ exhausted(FILE *out, int tried, int timed_out, int throttled, long retry, const 
 	    "rate_limit_exceeded" : status == 504 ? "upstream_timeout" : "upstream_error");
 }
 
-void
+int
 fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, long timeout_ms,
     const char *client, FILE *out)
 {
@@ -349,22 +386,28 @@ fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, lo
 	long long deadline = http_clock_ms() + timeout_ms;
 	long retry = -1;
 	size_t used = 0;
-	int i, rv, throttled = 0;
+	int i, rv, tried = 0, skipped = 0, throttled = 0;
 
 	for (i = 0; i < fb->n; i++) {
 		struct attempt *a = calloc(1, sizeof *a);
-		struct served s = { .out = out, .m = &fb->m[i], .a = a, .attempt = i + 1 };
+		struct served s = { .out = out, .m = &fb->m[i], .a = a, .attempt = tried + 1 };
 
 		if (a == NULL || (a->timeout_ms = (long)(deadline - http_clock_ms())) < 100 ||
 		    (rv = attempt(a, d, r, &fb->m[i], &s, client)) == -1) {
 			free(a);
 			break;
 		}
+		if (rv == 2) {
+			skipped++;
+			free(a);
+			continue;
+		}
+		tried++;
 		if (rv == 0 || a->committed || !worth_retrying(a->status)) {
-			settle(out, a, rv == 0, &fb->m[i], i + 1);
+			settle(out, a, rv == 0, &fb->m[i], tried);
 			forward_done(a);
 			free(a);
-			return;
+			return 0;
 		}
 		if (a->status == 429) {
 			throttled++;
@@ -372,12 +415,15 @@ fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, lo
 				retry = a->retry_after;
 		}
 		used += (size_t)snprintf(summary + used, used < sizeof summary ? sizeof summary - used : 0,
-		    "%s%.60s/%.80s: %.100s", i ? "; " : "", fb->m[i].provider, fb->m[i].model,
-		    a->error);
+		    "%s%.60s/%.80s: %.100s", tried > 1 ? "; " : "", fb->m[i].provider,
+		    fb->m[i].model, a->error);
 		if (used >= sizeof summary)
 			used = sizeof summary - 1;
 		forward_done(a);
 		free(a);
 	}
-	exhausted(out, i, i < fb->n, throttled, retry, summary);
+	if (i == fb->n && tried == 0 && skipped > 0)
+		return FALLBACK_NO_SLOT;
+	exhausted(out, tried, i < fb->n, throttled, retry, summary);
+	return 0;
 }

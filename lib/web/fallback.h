@@ -16,6 +16,7 @@
 
 struct fallback_model {
 	char		*provider, *model, *base_url, *key_env;
+	struct pool_server_ref local;	/* a local server's (strings owned), NULLs: not local */
 };
 
 struct fallback {
@@ -45,7 +46,8 @@ enum fallback_empty {
  * Which of those it is, asking the catalog again with every model that fits
  * (usable now or not); for FALLBACK_BUSY and FALLBACK_DOWN, *retry_after is
  * the seconds until the first of them is usable again.  A fallback_empty, or -1 when the
- * catalog cannot be read.
+ * catalog cannot be read.  A local server with no idle slot is busy, usable
+ * again in a second or so.
  */
 int fallback_empty(struct decider *d, struct chatreq *r, long *retry_after);
 
@@ -53,9 +55,13 @@ int fallback_empty(struct decider *d, struct chatreq *r, long *retry_after);
  * Try r on fb's models within timeout_ms and write the answer to out: the
  * first that answers (streamed as it comes, or whole), a refusal the request
  * itself caused, or 502/504 naming what each attempt met.  client (NULL: the
- * gateway) is recorded as who asked.
+ * gateway) is recorded as who asked.  A local server's model is tried only
+ * with one of its slots taken (pool.h), given back after.  Returns 0 once it
+ * answered, or FALLBACK_NO_SLOT, having written nothing, when every model
+ * was a local server's whose slots were all taken by then.
  */
-void fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r,
+#define FALLBACK_NO_SLOT 1
+int fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r,
     long timeout_ms, const char *client, FILE *out);
 
 void fallback_free(struct fallback *fb);

@@ -236,6 +236,22 @@ answer_write(void *cookie, const char *buf, size_t n)
 	return a->failed ? -1 : (ssize_t)n;
 }
 
+/* The connection of the request being answered, for fastcgi_client_gone; -1: none. */
+static int answering = -1;
+
+int
+fastcgi_client_gone(void)
+{
+	struct pollfd p = { .fd = answering, .events = POLLIN };
+
+	/*
+	 * The web server sends nothing more on a connection whose request is being
+	 * answered (we do not multiplex): readable means it closed the connection
+	 * (its client went away) or aborts the request.
+	 */
+	return answering != -1 && poll(&p, 1, 0) == 1;
+}
+
 /* Run the handler on the request, its answer streamed, then end the request. */
 static int
 respond(int fd, struct request *q, const char *const *names, fastcgi_handler *handler,
@@ -267,7 +283,9 @@ respond(int fd, struct request *q, const char *const *names, fastcgi_handler *ha
 		if (q->nbody == 0)
 			fgetc(in);	/* an empty body: at its end already */
 		setvbuf(of, NULL, _IOFBF, CHUNK);
+		answering = fd;
 		handler(arg, in, of);
+		answering = -1;
 	}
 	if (in != NULL)
 		fclose(in);

@@ -51,6 +51,12 @@ int fastcgi_serve(const char *const *names, size_t max_body, long max_requests, 
     fastcgi_handler *handler, void *arg);
 
 /*
+ * In a handler: the web server closed the request's connection or sent
+ * something for it (an FCGI_ABORT_REQUEST): its client is gone.  1 or 0.
+ */
+int fastcgi_client_gone(void);
+
+/*
  * Serve the requests of one connected socket, fd, until it closes or breaks,
  * as fastcgi_serve does each connection it accepts (test/fuzz drives the
  * record reader through it).  The caller keeps fd.  0, or -1 when out of memory.

@@ -26,6 +26,12 @@ forward_cancel(void)
 	cancelled = 1;
 }
 
+int
+forward_cancelled(void)
+{
+	return cancelled != 0;
+}
+
 /* libcurl's progress call: nonzero ends the transfer, once the client is gone. */
 static int
 progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)

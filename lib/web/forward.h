@@ -66,6 +66,9 @@ int forward_init(void);
  */
 void forward_cancel(void);
 
+/* forward_cancel was called.  1 or 0. */
+int forward_cancelled(void);
+
 /*
  * Send a and fill its results.  Returns 0 when the provider answered with a
  * usable completion (status 200, no error inside), else -1 (a->status and

@@ -4,12 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cgi.h"
 #include "chatreq.h"
 #include "cli.h"
 #include "fallback.h"
+#include "fastcgi.h"
+#include "forward.h"
 #include "gateway.h"
+#include "http.h"
+#include "pool.h"
 #include "routecgi.h"
 #include "usage.h"
 #include "utctime.h"
@@ -21,6 +26,8 @@ gateway_init(struct gateway *g, const char *db_path, int persistent)
 	g->attempts = (int)cli_env_number("AFMTS_GATEWAY_ATTEMPTS", 1, FALLBACK_MAX_ATTEMPTS, 4);
 	g->timeout_ms = cli_env_number("AFMTS_GATEWAY_TIMEOUT_MS", 1000, 3600000, 120000);
 	g->max_body = (size_t)cli_env_number("AFMTS_GATEWAY_MAX_BODY", 1024, 64L << 20, 4L << 20);
+	g->buffer_ms = cli_env_number("AFMTS_GATEWAY_BUFFER_MS", 0, CHATREQ_MAX_WAIT_MS, 30000);
+	g->max_waiting = (int)cli_env_number("AFMTS_GATEWAY_MAX_WAITING", 1, POOL_MAX_WAITERS, 64);
 	g->keys_path = getenv("AFMTS_GATEWAY_KEYS");
 	if (g->keys_path != NULL && *g->keys_path == '\0')
 		g->keys_path = NULL;
@@ -99,18 +106,20 @@ authenticate(struct gateway *g, const struct cgi_request *req, FILE *out, const 
 }
 
 /*
- * No model was chosen for r: an unknown model is 404 and a requirement no
- * model meets 400 (OpenAI's answers, which SDKs do not retry); models that
- * fit but are all cooling down or out of budget are 429 with the wait, and
- * 503 with it when some are out for another reason (a refused key).
+ * No model was chosen for r, for reason kind (fallback_empty's; wait: the
+ * seconds until one is usable again): an unknown model is 404 and a
+ * requirement no model meets 400 (OpenAI's answers, which SDKs do not
+ * retry); models that fit but are all busy, cooling down or out of budget are
+ * 429 with the wait, and 503 with it when some are out for another reason (a
+ * refused key, a local server that does not answer).
  */
 static void
-none_fits(struct gateway *g, struct chatreq *r, const char *why, FILE *out)
+none_fits(struct chatreq *r, int kind, long wait, const char *why, FILE *out)
 {
 	char msg[600], retry[24];
-	long wait = 0;
 
-	switch (fallback_empty(&g->d, r, &wait)) {
+	snprintf(retry, sizeof retry, "%ld", wait > 0 ? wait : 1);
+	switch (kind) {
 	case FALLBACK_UNKNOWN:
 		snprintf(msg, sizeof msg, "The model '%.400s' does not exist in any provider's "
 		    "list", r->q.model != NULL ? r->q.model : r->fallback[0]);
@@ -123,14 +132,12 @@ none_fits(struct gateway *g, struct chatreq *r, const char *why, FILE *out)
 		cgi_fail(out, 400, "no_model_fits", msg, NULL, NULL);
 		break;
 	case FALLBACK_BUSY:
-		snprintf(msg, sizeof msg, "every model that fits is cooling down or out of its "
-		    "budget: %s", why);
-		snprintf(retry, sizeof retry, "%ld", wait);
+		snprintf(msg, sizeof msg, "every model that fits is busy, cooling down or out of its "
+		    "budget%s%s", why[0] ? ": " : "", why);
 		cgi_fail(out, 429, "rate_limit_exceeded", msg, "Retry-After", retry);
 		break;
 	case FALLBACK_DOWN:
 		snprintf(msg, sizeof msg, "no model that fits can take a request now: %s", why);
-		snprintf(retry, sizeof retry, "%ld", wait);
 		cgi_fail(out, 503, "model_unavailable", msg, "Retry-After", retry);
 		break;
 	default:
@@ -138,13 +145,90 @@ none_fits(struct gateway *g, struct chatreq *r, const char *why, FILE *out)
 	}
 }
 
+/* The client went away (FastCGI: the server closed or aborted; CGI: its SIGTERM). */
+static int
+client_gone(void)
+{
+	return forward_cancelled() || fastcgi_client_gone();
+}
+
+/*
+ * One turn of r: choose and try, or say why none could be.  0 when answered,
+ * else the fallback_empty reason none was chosen (*wait: seconds until one is
+ * usable again), FALLBACK_BUSY with *wait 1 when the local servers chosen had
+ * no slot left by the time of the attempt.
+ */
+static int
+turn(struct gateway *g, struct chatreq *r, const char *client, char *why, size_t n, long *wait,
+    long long *ticket, FILE *out)
+{
+	struct fallback fb = { .max = g->attempts };
+	int kind = 0;
+
+	why[0] = '\0';
+	r->q.now = utctime_now();
+	if (fallback_choose(&fb, &g->d, r, why, n) == -1)
+		kind = -1;
+	else if (fb.n == 0)
+		kind = fallback_empty(&g->d, r, wait);
+	else {
+		/* Out of the line while it is served, so that the next can go (back at its end). */
+		if (*ticket > 0)
+			pool_line_leave(g->d.catalog, *ticket);
+		*ticket = 0;
+		if (fallback_run(&fb, &g->d, r, g->timeout_ms, client, out) == FALLBACK_NO_SLOT) {
+			kind = FALLBACK_BUSY;
+			*wait = 1;
+		}
+	}
+	fallback_free(&fb);
+	return kind;
+}
+
+/*
+ * r tried, and when every model that fits is busy now but one will be
+ * usable within the request's time to wait (afmts_wait_ms, at most
+ * AFMTS_GATEWAY_BUFFER_MS), tried again as soon as it is: in the line of
+ * waiting requests, oldest first, at most AFMTS_GATEWAY_MAX_WAITING of them,
+ * leaving it when the client goes away.
+ */
+static void
+serve_chat(struct gateway *g, struct chatreq *r, const char *client, FILE *out)
+{
+	long budget = r->wait_ms >= 0 && r->wait_ms < g->buffer_ms ? r->wait_ms : g->buffer_ms;
+	long long deadline = http_clock_ms() + budget, ticket = 0;
+	char why[512];
+	long wait = 0;
+	int kind = 0;
+
+	for (;;) {
+		if (ticket == 0 || pool_line_first(g->d.catalog, ticket)) {
+			if ((kind = turn(g, r, client, why, sizeof why, &wait, &ticket, out)) == 0)
+				break;
+			if (kind != FALLBACK_BUSY || http_clock_ms() + wait * 1000 > deadline + 999 ||
+			    (ticket == 0 && (ticket = pool_line_join(g->d.catalog, g->max_waiting)) < 0)) {
+				none_fits(r, kind, wait, why, out);
+				break;
+			}
+		}
+		if (http_clock_ms() >= deadline) {
+			none_fits(r, FALLBACK_BUSY, wait, why, out);
+			break;
+		}
+		if (client_gone())
+			break;
+		nanosleep(&(struct timespec){ 0, GATEWAY_WAIT_STEP_MS * 1000000L }, NULL);
+	}
+	if (ticket > 0)
+		pool_line_leave(g->d.catalog, ticket);
+}
+
 /* A chat request of an authenticated client: parsed, then tried model by model. */
 static void
 chat(struct gateway *g, const struct cgi_request *req, const char *client, FILE *out)
 {
-	struct fallback fb = { .max = g->attempts };
 	struct chatreq r;
-	char *body = NULL, why[512] = "";
+	char *body = NULL;
 	const char *bad;
 	size_t len = 0;
 	int status;
@@ -160,14 +244,7 @@ chat(struct gateway *g, const struct cgi_request *req, const char *client, FILE 
 		cgi_fail(out, 400, NULL, bad, NULL, NULL);
 		return;
 	}
-	if (fallback_choose(&fb, &g->d, &r, why, sizeof why) == -1) {
-		cgi_fail(out, 503, "catalog_unavailable", "the catalog cannot be read", NULL, NULL);
-	} else if (fb.n == 0) {
-		none_fits(g, &r, why, out);
-	} else {
-		fallback_run(&fb, &g->d, &r, g->timeout_ms, client, out);
-	}
-	fallback_free(&fb);
+	serve_chat(g, &r, client, out);
 	chatreq_free(&r);
 }
 

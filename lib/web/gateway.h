@@ -14,9 +14,14 @@
 #include "clientkeys.h"
 #include "decide.h"
 
+/* How often a waiting request looks again. */
+#define GATEWAY_WAIT_STEP_MS 50
+
 struct gateway {
 	int		 attempts;	/* models tried, at most FALLBACK_MAX_ATTEMPTS */
 	long		 timeout_ms;	/* the whole request's time */
+	long		 buffer_ms;	/* longest a request waits for a busy model */
+	int		 max_waiting;	/* requests waiting at once */
 	size_t		 max_body;	/* request bytes */
 	struct decider	 d;		/* FastCGI: the catalog stays open between requests */
 	const char	*keys_path;	/* the client key file, or NULL: no client keys */
