@@ -16,7 +16,7 @@
 #include "routesnap.h"
 
 #define MAGIC "AFMTSRS"
-#define VERSION 2	/* 2: price_tiers */
+#define VERSION 3	/* 2: price_tiers; 3: RSF_TRAINS */
 #define NULL_LEN UINT32_MAX
 #define MAX_ENTRIES (1u << 22)
 
