@@ -100,3 +100,20 @@ cases() {
 	[ "$status" -eq 0 ]
 	[[ "$output" != *Authorization* ]]
 }
+
+@test "afmts-providers(7) is what man/mkproviders writes from the descriptors: one section each, lint clean" {
+	diff <("$ROOT/man/mkproviders") "$ROOT/man/afmts-providers.7"
+	for d in "$ROOT"/parsers/providers/*.json; do
+		grep -qx ".Ss $(jq -r .name "$d")" "$ROOT/man/afmts-providers.7"
+	done
+	# A changed fact shows in the page written from the changed descriptors.
+	mkdir "$BATS_TEST_TMPDIR/p"
+	cp "$ROOT"/parsers/providers/*.json "$BATS_TEST_TMPDIR/p/"
+	jq '.free.checked = "2026-12-31"' "$ROOT/parsers/providers/groq.json" > "$BATS_TEST_TMPDIR/p/groq.json"
+	"$ROOT/man/mkproviders" "$BATS_TEST_TMPDIR/p" > "$BATS_TEST_TMPDIR/new.7"
+	! diff -q "$BATS_TEST_TMPDIR/new.7" "$ROOT/man/afmts-providers.7"
+	grep -q '(checked 2026-12-31)' "$BATS_TEST_TMPDIR/new.7"
+	grep -qx '.Dd December 31, 2026' "$BATS_TEST_TMPDIR/new.7"
+	run mandoc -Tlint -W warning "$ROOT/man/afmts-providers.7"
+	[ "$status" -eq 0 ]
+}
