@@ -103,7 +103,7 @@ BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-parse.1 man/afmts-report.1 \
        man/afmts-report-daily.1 man/afmts-route.1 man/afmts-serve.1 \
        man/afmts-track.1
-MAN7 = man/afmts.7
+MAN7 = man/afmts.7 man/afmts-providers.7
 
 .PHONY: all deps run serve check test asan bench install uninstall clean lint fuzz fuzzers \
         fuzz-replay

@@ -189,6 +189,23 @@ SELECT s.provider, models, free_models, free_models_before,
  WHERE models > 0 OR free_models_before > 0
  ORDER BY s.provider;
 
+-- name: evidence
+-- Per provider with models now: what its free models rest on (free_basis,
+-- the distinct values), the day its free rule was checked, how many days
+-- before the report's last day (:trend_to) that was, stale when more than
+-- 90, and whether its free tier trains on prompts.
+SELECT provider,
+	(SELECT group_concat(b, ', ') FROM (SELECT DISTINCT free_basis AS b FROM models x
+	  WHERE x.provider = m.provider AND x.present = 1 AND x.free_basis IS NOT NULL
+	  ORDER BY b)) AS free_basis,
+	min(free_checked) AS checked,
+	CAST(julianday(:trend_to) - julianday(min(free_checked)) AS INTEGER) AS evidence_age_days,
+	CASE WHEN julianday(:trend_to) - julianday(min(free_checked)) > 90 THEN 'stale'
+	     WHEN min(free_checked) IS NULL THEN 'none' ELSE 'ok' END AS evidence,
+	max(trains_on_prompts) AS trains_on_prompts
+  FROM models m WHERE present = 1
+ GROUP BY provider ORDER BY provider;
+
 -- name: changes
 SELECT at, event, provider, model, before, after
   FROM changes WHERE at >= :from AND at < :to

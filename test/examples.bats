@@ -136,7 +136,8 @@ mock_catalog() {
 	ln -s "$ROOT/reports" "$BATS_TEST_TMPDIR/data/reports"
 	jq -n --arg b "$BASE/v1" '{name: "loop", base_url: $b, models_url: ($b + "/models"),
 		auth: {header: "Authorization", scheme: "Bearer", key_env: "LOOP_KEY"},
-		dialect: "openai", free: {rule: "all"}}' > "$BATS_TEST_TMPDIR/config/providers/loop.json"
+		dialect: "openai", free: {rule: "all", source: "https://example.invalid/terms", checked: "2026-12-01"}, data_use: {trains_on_prompts: false, source: "https://example.invalid/terms", checked: "2026-12-01"}}' \
+		> "$BATS_TEST_TMPDIR/config/providers/loop.json"
 	export AFMTS_DATADIR="$BATS_TEST_TMPDIR/data" AFMTS_CONFIG="$BATS_TEST_TMPDIR/config"
 	export AFMTS_DEMO_OUT="$BATS_TEST_TMPDIR/live" LOOP_KEY=canary-live-key
 	run make -s -C "$ROOT" run LIVE=1

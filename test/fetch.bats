@@ -28,7 +28,7 @@ teardown() {
 provider() {
 	jq -n --arg n "$1" --arg u "$2" --arg b "$BASE" \
 		'{name: $n, base_url: $b, models_url: $u, public: true, dialect: "openai",
-		  free: {rule: "all"}}' | jq "${3:-.}" > "$PROV/$1.json"
+		  free: {rule: "all", source: "https://example.invalid/terms", checked: "2026-12-01"}, data_use: {trains_on_prompts: false, source: "https://example.invalid/terms", checked: "2026-12-01"}}' | jq "${3:-.}" > "$PROV/$1.json"
 }
 
 # fetch [ARGS]: afmts-fetch on the test providers only (never the shipped

@@ -521,3 +521,14 @@ cgi() {
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null "$URL/v1/chat/completions"
 	[ "$(header allow)" = POST ]
 }
+
+@test "afmts/no-train keeps out the models whose free tier trains on prompts; unknown stays in" {
+	sqlite3 "$DB" "UPDATE models SET trains_on_prompts = 'true' WHERE provider IN ('pr429', 'pr500');
+		UPDATE models SET trains_on_prompts = 'unknown' WHERE provider = 'pclose'"
+	afmts-route --refresh
+	run chat '{"model":"afmts/no-train","messages":[{"role":"user","content":"Say hello"}]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r '.choices[0].message.content')" = "hello from ok" ]
+	[ "$(header x-afmts-attempts)" = 2 ]
+	[ "$(jq -r .mode "$MOCK_LOG" | uniq | tr '\n' ' ')" = "close ok " ]
+}

@@ -38,7 +38,8 @@ rule() {
 # provider NAME URL PAGES [JQ]: a keyed descriptor with that "pages" rule.
 provider() {
 	jq -n --arg n "$1" --arg u "$2" --arg b "$BASE" \
-		"{name: \$n, base_url: \$b, models_url: \$u, dialect: \"openai\", free: {rule: \"all\"},
+		"{name: \$n, base_url: \$b, models_url: \$u, dialect: \"openai\", free: {rule: \"all\", source: \"https://example.invalid/terms\", checked: \"2026-12-01\"},
+		  data_use: {trains_on_prompts: false, source: \"https://example.invalid/terms\", checked: \"2026-12-01\"},
 		  auth: {header: \"x-api-key\", key_env: \"AFMTS_TEST_KEY\"}, pages: $3}" |
 		jq "${4:-.}" > "$PROV/$1.json"
 }

@@ -200,7 +200,7 @@ provider_of() {
 	[ "$(count_models groq)" -eq 0 ]
 	[ "$(count_models cerebras)" -eq 9 ]
 	mkdir "$BATS_TEST_TMPDIR/mine"
-	jq '.free = {rule: "none"}' "$ROOT/parsers/providers/cerebras.json" > "$BATS_TEST_TMPDIR/mine/cerebras.json"
+	jq '.free |= (.rule = "none")' "$ROOT/parsers/providers/cerebras.json" > "$BATS_TEST_TMPDIR/mine/cerebras.json"
 	run_parse --providers "$BATS_TEST_TMPDIR/mine" "$BATS_TEST_TMPDIR/in"
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$out" | jq -s '[.[] | select(.provider == "cerebras" and .free)] | length')" -eq 0 ]
@@ -259,4 +259,30 @@ provider_of() {
 	wait "$pid"
 	[ "$n" -eq 9 ]
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = '{"type":"provider","provider":"cerebras","ok":true,"models":9,"observed_at":"2026-01-01T00:00:00Z"}' ]
+}
+
+@test "every shipped descriptor carries its evidence: none is refused" {
+	echo "$GOOD_CEREBRAS" > "$BATS_TEST_TMPDIR/in"
+	run_parse "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+}
+
+@test "a descriptor without the source or the day of a fact is refused, the file named" {
+	echo "$GOOD_CEREBRAS" > "$BATS_TEST_TMPDIR/in"
+	mkdir "$BATS_TEST_TMPDIR/mine"
+	d=$ROOT/parsers/providers/cerebras.json
+	for cut in 'del(.free.source)' 'del(.free.checked)' 'del(.limits.source)' \
+		'.limits.checked = "last week"' 'del(.data_use)' 'del(.data_use.checked)' \
+		'.data_use.trains_on_prompts = "maybe"'; do
+		jq "$cut" "$d" > "$BATS_TEST_TMPDIR/mine/cerebras.json"
+		run_parse --providers "$BATS_TEST_TMPDIR/mine" "$BATS_TEST_TMPDIR/in"
+		[ "$status" -eq 1 ]
+		[[ "$err" == *"mine/cerebras.json: bad descriptor: "* ]]
+	done
+	# The same descriptor whole is taken.
+	cp "$d" "$BATS_TEST_TMPDIR/mine/cerebras.json"
+	run_parse --providers "$BATS_TEST_TMPDIR/mine" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	[ "$(count_models cerebras)" -eq 9 ]
 }

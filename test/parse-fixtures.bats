@@ -64,6 +64,12 @@ or_expect() {
 	# A zero-priced model without the :free suffix is free, with its reason.
 	[ "$(field google/gemini-2.5-pro-exp-03-25 free)" = true ]
 	[ "$(field google/gemini-2.5-pro-exp-03-25 free_reason)" = "price 0 without the :free suffix (router, preview or stealth model)" ]
+	# What "free" rests on: a :free variant, or a list price of 0; the rule's day rides along.
+	[ "$(field mistralai/devstral-small:free free_basis)" = variant ]
+	[ "$(field google/gemini-2.5-pro-exp-03-25 free_basis)" = price_zero ]
+	[ "$(field anthropic/claude-3.7-sonnet free_basis)" = null ]
+	[ "$(field anthropic/claude-3.7-sonnet free_checked)" = "$(jq -r .free.checked "$ROOT/parsers/providers/openrouter.json")" ]
+	[ "$(field anthropic/claude-3.7-sonnet trains_on_prompts)" = unknown ]
 	# The router's variable price (-1) is unknown, not negative and not free.
 	[ "$(field openrouter/auto input_price)" = null ]
 	[ "$(field openrouter/auto price_variable)" = true ]
@@ -117,6 +123,8 @@ or_expect() {
 	[ "$(field gemini-2.5-flash context_length)" = 1048576 ]
 	[ "$(field gemini-2.5-flash max_output_tokens)" = 65536 ]
 	[ "$(field gemini-2.5-pro free)" = false ]
+	[ "$(field gemini-2.5-flash free_basis)" = free_tier ]
+	[ "$(field gemini-2.5-flash trains_on_prompts)" = true ]
 	[ "$(field text-embedding-004 modalities)" = '{"input":["text"],"output":["embedding"]}' ]
 }
 
@@ -157,16 +165,17 @@ or_expect() {
 	[ "$(field mistral-ocr-latest free)" = true ]
 }
 
-@test "Together (legacy /api/models): zero-priced text models are free, prices scaled" {
+@test "Together (legacy /api/models): its free tier ended, so no model is free; prices scaled" {
 	f=$REAL/together/lobe-chat-2024-05-11.models-info.json
 	parse_counts together "$f"
 	[ "$n" -eq "$(jq '[.[] | select((.id // .name) | type == "string")] | length' "$f")" ]
-	want=$(jq '[.[] | select(.pricing.input == 0 and .pricing.output == 0
-		and (.display_type | IN("image", "embedding", "moderation", "rerank", "audio") | not))] | length' "$f")
-	[ "$nfree" -eq "$want" ]
+	# The list still prices some text models at 0: under the rule of 2026 ("none") they are paid.
+	[ "$(jq '[.[] | select(.pricing.input == 0 and .pricing.output == 0)] | length' "$f")" -gt 0 ]
+	[ "$nfree" -eq 0 ]
 	[ "$(field meta-llama/Llama-3-70b-chat-hf input_price)" = 0.9 ]
 	[ "$(field meta-llama/Llama-3-70b-chat-hf free)" = false ]
-	[ "$(field HuggingFaceH4/zephyr-7b-beta free)" = true ]
+	[ "$(field HuggingFaceH4/zephyr-7b-beta free)" = false ]
+	[ "$(field HuggingFaceH4/zephyr-7b-beta input_price)" = 0 ]
 	[ "$(field stabilityai/stable-diffusion-xl-base-1.0 free)" = false ]
 }
 
@@ -178,6 +187,8 @@ or_expect() {
 	[ "$(field deepseek-v2.5:latest family)" = deepseek2 ]
 	[ "$(field deepseek-v2.5:latest parameter_size)" = 235.7B ]
 	[ "$(field deepseek-v2.5:latest base_url)" = http://localhost:11434/v1 ]
+	[ "$(field deepseek-v2.5:latest free_basis)" = local ]
+	[ "$(field deepseek-v2.5:latest trains_on_prompts)" = false ]
 }
 
 @test "all real fixtures in one stream: one provider line each, exit 0" {

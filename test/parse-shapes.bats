@@ -45,13 +45,21 @@ setup() {
 	[ "$(field embed-english-v3.0 modalities)" = '{"input":["text"],"output":["embedding"]}' ]
 }
 
-@test "Chutes: prices per million as numbers, free only when both are 0" {
+@test "Chutes: prices per million as numbers; its free plan ended, so a price of 0 is not free" {
 	run parse_one chutes "$SYN/chutes.json"
 	[ "$status" -eq 0 ]
 	[ "$(field deepseek-ai/DeepSeek-V3-0324 input_price)" = 0.24 ]
 	[ "$(field deepseek-ai/DeepSeek-V3-0324 features)" = '["json_mode","tools"]' ]
-	[ "$(field chutesai/Mistral-Small-3.1-24B-Instruct-2503 free)" = true ]
+	[ "$(field chutesai/Mistral-Small-3.1-24B-Instruct-2503 input_price)" = 0 ]
+	[ "$(field chutesai/Mistral-Small-3.1-24B-Instruct-2503 free)" = false ]
+	[ "$(field chutesai/Mistral-Small-3.1-24B-Instruct-2503 free_basis)" = null ]
 	[ "$(field unsloth/gemma-3-4b-it free)" = false ]
+	# Zero priced models, under a price_zero rule, are free with that basis.
+	mkdir "$BATS_TEST_TMPDIR/p"
+	jq '.free.rule = "zero_price"' "$ROOT/parsers/providers/chutes.json" > "$BATS_TEST_TMPDIR/p/chutes.json"
+	fetchline chutes "$SYN/chutes.json" | afmts-parse --providers "$BATS_TEST_TMPDIR/p" > "$BATS_TEST_TMPDIR/out"
+	[ "$(jq -r 'select(.model == "chutesai/Mistral-Small-3.1-24B-Instruct-2503") | .free_basis' "$BATS_TEST_TMPDIR/out")" = price_zero ]
+	[ "$(jq -r 'select(.model == "unsloth/gemma-3-4b-it") | [.free, .free_basis] | tojson' "$BATS_TEST_TMPDIR/out")" = '[false,null]' ]
 }
 
 @test "SambaNova: per-token number prices become per-million" {

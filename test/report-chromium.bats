@@ -58,12 +58,12 @@ class Dom(html.parser.HTMLParser):
 d = Dom()
 d.feed(open(sys.argv[1], encoding="utf-8").read())
 text = "".join(d.text)
-want = {"headline", "summary", "trend", "changes", "usage", "cost",
+want = {"headline", "summary", "evidence", "trend", "changes", "usage", "cost",
         "chart-free", "chart-tokens", "chart-savings"}
 assert want <= d.ids, want - d.ids
 assert d.tags.get("svg") == 3, d.tags
 assert d.tags.get("polyline", 0) >= 2 and d.tags.get("rect", 0) >= 10, d.tags
-assert d.tags.get("table") == 4, d.tags
+assert d.tags.get("table") == 5, d.tags
 assert "script" not in d.tags, "a script element in the DOM"
 assert "img" not in d.tags, "an img element in the DOM"
 assert "data-pwned" not in d.body_attrs, "a handler ran"
@@ -182,7 +182,7 @@ PY
 		jq -e --argjson w "$w" '.width == $w and .page_width <= $w and .problems == [] and .more_problems == 0' \
 			"fit-$w.json" || { cat "fit-$w.json"; false; }
 		# The four tables, with people's headers.
-		[ "$(jq -r '[.tables[].section] | join(" ")' "fit-$w.json")" = "summary changes usage cost" ]
+		[ "$(jq -r '[.tables[].section] | join(" ")' "fit-$w.json")" = "summary evidence changes usage cost" ]
 		jq -e '[.tables[].headers[]] | index("Free models") and index("Prompt tokens") and index("p95 latency")' \
 			"fit-$w.json"
 	done

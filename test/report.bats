@@ -291,11 +291,11 @@ PY
 @test "markdown and JSON hold every section" {
 	run afmts-report --day 2025-05-23 --format md
 	[ "$status" -eq 0 ]
-	for s in headline summary changes usage cost trend daily; do
+	for s in headline summary evidence changes usage cost trend daily; do
 		[[ "$output" == *"## $s"* ]]
 	done
 	[ "$(afmts-report --day 2025-05-23 --format json | jq -r .section | sort -u | tr '\n' ' ')" = \
-	  "changes cost daily headline summary trend usage " ]
+	  "changes cost daily evidence headline summary trend usage " ]
 	# daily: the 30 days ending on the day, tokens equal to usage_daily's.
 	afmts-report --day 2025-05-23 --format json --section daily > "$BATS_TEST_TMPDIR/d"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/d")" -eq 30 ]
@@ -324,7 +324,7 @@ PY
 	sqlite3 "$BATS_TEST_TMPDIR/old.db" 'pragma user_version = 3; create table t (x)'
 	run afmts-report --day 2025-05-23 --db "$BATS_TEST_TMPDIR/old.db"
 	[ "$status" -eq 4 ]
-	[[ "$output" == *"schema version 3, this program needs 8: run afmts-track once to upgrade it"* ]]
+	[[ "$output" == *"schema version 3, this program needs 10: run afmts-track once to upgrade it"* ]]
 	run afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/no/such/dir/r.html"
 	[ "$status" -eq 4 ]
 	# A broken template fails the run and leaves no output file behind.
@@ -481,4 +481,27 @@ PY
 	python3 -c 'import sys; assert abs(float(sys.argv[1]) - float(sys.argv[2])) < 2e-6, sys.argv' "$want" "$got"
 	# At the base price alone the two requests above 200k would be cheaper.
 	[ "$(afmts-report --day 2026-01-02 --format json --section cost | jq -r '.reference')" != null ]
+}
+
+@test "evidence: per provider the basis of its free models and the age of its rule, stale past 90 days" {
+	# Groq's free rule last checked on 2026-08-01 (a user's descriptor says so), OpenRouter's as shipped.
+	mkdir -p "$XDG_CONFIG_HOME/afmts/providers"
+	jq '.free.checked = "2026-08-01"' "$ROOT/parsers/providers/groq.json" \
+		> "$XDG_CONFIG_HOME/afmts/providers/groq.json"
+	parse_to groq "$REAL/groq/hacka-re-2025-09-02.extracted.json" 2026-12-01T00:00:00Z \
+		"$BATS_TEST_TMPDIR/g2.jsonl"
+	afmts-track < "$BATS_TEST_TMPDIR/g2.jsonl" > /dev/null
+	or_day=$(jq -r .free.checked "$ROOT/parsers/providers/openrouter.json")
+	ev() { afmts-report --day "$1" --format json --section evidence | jq -r --arg p "$2" "select(.provider == \$p) | $3"; }
+	[ "$(ev 2026-10-30 groq '[.free_basis, .checked, .evidence_age_days, .evidence] | @tsv')" = \
+	  "$(printf 'free_tier\t2026-08-01\t90\tok')" ]
+	[ "$(ev 2026-10-31 groq '[.evidence_age_days, .evidence] | @tsv')" = "$(printf '91\tstale')" ]
+	[ "$(ev 2026-10-31 groq .trains_on_prompts)" = unknown ]
+	# OpenRouter: free variants and zero-priced models, its rule checked on its own day.
+	[ "$(ev "$or_day" openrouter '[.free_basis, .checked, .evidence_age_days, .evidence] | @tsv')" = \
+	  "$(printf 'price_zero, variant\t%s\t0\tok' "$or_day")" ]
+	# The HTML page has the section, stale flagged.
+	afmts-report --day 2026-10-31 --format html > "$BATS_TEST_TMPDIR/r.html"
+	grep -q 'id="evidence"' "$BATS_TEST_TMPDIR/r.html"
+	grep -q 'stale' "$BATS_TEST_TMPDIR/r.html"
 }

@@ -31,7 +31,8 @@ teardown() {
 # provider URL [JQ]: the descriptor of provider "oldp".
 provider() {
 	jq -n --arg u "$1" --arg b "$BASE" '{name: "oldp", base_url: $b, models_url: $u,
-		public: true, dialect: "openai", free: {rule: "all"}}' | jq "${2:-.}" \
+		public: true, dialect: "openai", free: {rule: "all", source: "https://example.invalid/terms", checked: "2026-12-01"},
+		data_use: {trains_on_prompts: false, source: "https://example.invalid/terms", checked: "2026-12-01"}}' | jq "${2:-.}" \
 		> "$AFMTS_CONFIG/providers/oldp.json"
 }
 

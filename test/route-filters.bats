@@ -99,6 +99,8 @@ def model(provider, mid):
         m["family"] = r.choice(families)
     if r.random() < 0.2:
         m["limits"] = {"rpd": r.choice([10, 1000])}
+    if r.random() < 0.8:
+        m["trains_on_prompts"] = r.choice([True, False, "unknown"])
     return m
 
 
@@ -148,11 +150,15 @@ def value(name):
         return r.choice(["cheapest", "least-used", "fastest", "free-first"])
 
 
+flags = {"no_train"}
+
+
 def options(request):
     args = []
     for pair in filter(None, request.split("&")):
         name, _, v = pair.partition("=")
-        args += ["--" + name.replace("_", "-"), v]
+        # A flag of afmts-route takes no value (no_train=1 is --no-train).
+        args += ["--" + name.replace("_", "-")] + ([] if name in flags else [v])
     return args
 
 

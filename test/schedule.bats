@@ -32,7 +32,8 @@ teardown() {
 provider() {
 	jq -n --arg n "$1" --arg u "$2" --arg b "$BASE" \
 		'{name: $n, base_url: $b, models_url: $u, public: true, dialect: "openai",
-		  free: {rule: "all"}}' > "$PROV/$1.json"
+		  free: {rule: "all", source: "https://example.invalid/terms", checked: "2026-12-01"},
+		  data_use: {trains_on_prompts: false, source: "https://example.invalid/terms", checked: "2026-12-01"}}' > "$PROV/$1.json"
 }
 
 # list ID...: the server's model list, OpenAI-style, with these ids.

@@ -32,19 +32,26 @@ enum stmt {
 	S_PROVIDER_RUN, S_PROVIDER_RETIRE, S_PROVIDER_BACK, S_INSERT_USAGE, S_COUNT
 };
 
+/* The record's (?16) evidence columns, as migration 010 fills them. */
+#define EVIDENCE_VALUES "json_extract(?16, '$.free_basis'), json_extract(?16, '$.free_checked'), " \
+	"CASE json_type(?16, '$.trains_on_prompts') WHEN 'true' THEN 'true' WHEN 'false' THEN " \
+	"'false' WHEN 'text' THEN json_extract(?16, '$.trains_on_prompts') END"
+
 static const char *const sql[S_COUNT] = {
 	[S_GET_MODEL] = "SELECT present, free, input_price, output_price, context_length, "
 	    "record, last_seen, price_tiers FROM models WHERE provider = ?1 AND model = ?2",
 	[S_INSERT_MODEL] = "INSERT INTO models (provider, model, name, family, context_length, "
 	    "max_output_tokens, input_price, output_price, free, free_reason, modalities, "
 	    "features, limits, base_url, key_env, record, present, first_seen, last_seen, "
-	    "line_digest, price_tiers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	    "?13, ?14, ?15, ?16, 1, ?17, ?17, ?18, ?19)",
+	    "line_digest, price_tiers, free_basis, free_checked, trains_on_prompts) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    "?13, ?14, ?15, ?16, 1, ?17, ?17, ?18, ?19, " EVIDENCE_VALUES ")",
 	[S_UPDATE_MODEL] = "UPDATE models SET name = ?3, family = ?4, context_length = ?5, "
 	    "max_output_tokens = ?6, input_price = ?7, output_price = ?8, free = ?9, "
 	    "free_reason = ?10, modalities = ?11, features = ?12, limits = ?13, base_url = ?14, "
 	    "key_env = ?15, record = ?16, present = 1, removed_at = NULL, "
-	    "last_seen = max(last_seen, ?17), line_digest = ?18, price_tiers = ?19 "
+	    "last_seen = max(last_seen, ?17), line_digest = ?18, price_tiers = ?19, "
+	    "(free_basis, free_checked, trains_on_prompts) = (SELECT " EVIDENCE_VALUES ") "
 	    "WHERE provider = ?1 AND model = ?2",
 	[S_TOUCH_MODEL] = "UPDATE models SET last_seen = ?3, line_digest = ?4 "
 	    "WHERE provider = ?1 AND model = ?2",

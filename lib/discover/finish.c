@@ -30,14 +30,14 @@ enum key {
 	K_TYPE, K_PROVIDER, K_MODEL, K_NAME, K_FAMILY, K_CONTEXT, K_OUTPUT, K_IN_PRICE,
 	K_OUT_PRICE, K_FREE, K_FREE_REASON, K_MODALITIES, K_FEATURES, K_LIMITS, K_BASE_URL,
 	K_KEY_ENV, K_OBSERVED_AT, K_PRICE_VARIABLE, K_INPUT, K_OUTPUT_MODS, K_MODEL_VALUE,
-	K_PRICE_TIERS, K_MIN_PROMPT, K_COUNT
+	K_PRICE_TIERS, K_MIN_PROMPT, K_FREE_BASIS, K_FREE_CHECKED, K_TRAINS, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"type", "provider", "model", "name", "family", "context_length", "max_output_tokens",
 	"input_price", "output_price", "free", "free_reason", "modalities", "features", "limits",
 	"base_url", "key_env", "observed_at", "price_variable", "input", "output", "model",
-	"price_tiers", "min_prompt_tokens"
+	"price_tiers", "min_prompt_tokens", "free_basis", "free_checked", "trains_on_prompts"
 };
 
 struct finisher {
@@ -49,6 +49,10 @@ struct finisher {
 	double		 price_scale;			/* to USD per million tokens */
 	enum rule	 rule;
 	jv		 reason;			/* string or null */
+	jv		 basis;				/* free.basis: string or null */
+	jv		 checked;			/* free.checked: string or null */
+	jv		 trains;			/* data_use.trains_on_prompts, or null */
+	int		 local;				/* base_url is this machine */
 	jv		 suffix;			/* zero_price variant suffix */
 	jv		 require_output;		/* string or null */
 	OnigRegex	 pattern, exclude;	/* NULL when absent */
@@ -357,12 +361,13 @@ matches(OnigRegex re, const char *s)
 /* Apply the free rule: sets *free and *reason (a new reference). */
 static void
 free_rule(const struct finisher *f, jv mfree, jv mreason, jv model, jv in, jv out, jv mods,
-    int *free, jv *reason)
+    int *free, jv *reason, const char **basis)
 {
 	const char *id = jv_string_value(model);
 
 	*free = 0;
 	*reason = jv_null();
+	*basis = "free_tier";
 	if (is_string(f->require_output)) {
 		jv o = get(mods, "output");
 		int ok = has_word(o, jv_string_value(f->require_output));
@@ -376,6 +381,8 @@ free_rule(const struct finisher *f, jv mfree, jv mreason, jv model, jv in, jv ou
 		return;
 	case RULE_ALL:
 		*free = 1;
+		if (f->local)
+			*basis = "local";
 		set_reason(reason, f->reason, "the provider's free tier covers every model");
 		return;
 	case RULE_ZERO_PRICE:
@@ -383,11 +390,13 @@ free_rule(const struct finisher *f, jv mfree, jv mreason, jv model, jv in, jv ou
 		    jv_number_value(in) != 0 || jv_number_value(out) != 0)
 			return;
 		*free = 1;
+		*basis = "price_zero";
 		if (is_string(f->suffix)) {
 			const char *s = jv_string_value(f->suffix);
 			size_t li = strlen(id), ls = strlen(s);
 
 			if (li >= ls && strcmp(id + li - ls, s) == 0) {
+				*basis = "variant";
 				*reason = jv_string_fmt("free variant (%s suffix, price 0)", s);
 				return;
 			}
@@ -519,7 +528,7 @@ finish_model(const struct finisher *f, jv m, const char *observed_at)
 {
 	jv v[F_COUNT], rest, r, mods, in, out, feats, reason, input, tiers;
 	double scale = f->price_scale;
-	const char *fam;
+	const char *fam, *basis;
 	int free, variable;
 
 	if (jv_get_kind(m) != JV_KIND_OBJECT) {
@@ -539,7 +548,8 @@ finish_model(const struct finisher *f, jv m, const char *observed_at)
 	in = price_of(jv_copy(v[F_IN_PRICE]), scale);
 	out = price_of(jv_copy(v[F_OUT_PRICE]), scale);
 	mods = modalities_of(f, v[F_MODALITIES]);
-	free_rule(f, v[F_FREE], v[F_FREE_REASON], v[F_MODEL], in, out, mods, &free, &reason);
+	free_rule(f, v[F_FREE], v[F_FREE_REASON], v[F_MODEL], in, out, mods, &free, &reason,
+	    &basis);
 
 #define SET(k, x) (r = jv_object_set(r, jv_copy(f->keys[k]), (x)))
 	r = jv_object();
@@ -561,6 +571,13 @@ finish_model(const struct finisher *f, jv m, const char *observed_at)
 		SET(K_PRICE_TIERS, tiers);
 	SET(K_FREE, jv_bool(free));
 	SET(K_FREE_REASON, reason);
+	/* What "free" rests on (the descriptor may say), and when its rule was checked. */
+	if (free)
+		SET(K_FREE_BASIS, is_string(f->basis) ? jv_copy(f->basis) : jv_string(basis));
+	if (is_string(f->checked))
+		SET(K_FREE_CHECKED, jv_copy(f->checked));
+	if (jv_get_kind(f->trains) != JV_KIND_NULL)
+		SET(K_TRAINS, jv_copy(f->trains));
 	input = jv_object_get(jv_copy(mods), jv_copy(f->keys[K_INPUT]));
 	feats = features_of(f, v[F_FEATURES], has_word(input, "image"));
 	jv_free(input);
@@ -580,6 +597,57 @@ finish_model(const struct finisher *f, jv m, const char *observed_at)
 	for (int i = 0; i < F_COUNT; i++)
 		jv_free(v[i]);
 	return r;
+}
+
+/* Limits without the members that are their evidence (consumed, returned). */
+static jv
+without_evidence(jv limits)
+{
+	if (jv_get_kind(limits) != JV_KIND_OBJECT)
+		return limits;
+	limits = jv_object_delete(limits, jv_string("source"));
+	limits = jv_object_delete(limits, jv_string("checked"));
+	return jv_object_delete(limits, jv_string("note"));
+}
+
+/* data_use.trains_on_prompts of descriptor d: true, false, "unknown", or null. */
+static jv
+data_use_trains(jv d)
+{
+	jv use = get(d, "data_use"), t;
+
+	if (jv_get_kind(use) != JV_KIND_OBJECT) {
+		jv_free(use);
+		return jv_null();
+	}
+	t = get(use, "trains_on_prompts");
+	jv_free(use);
+	if (jv_get_kind(t) == JV_KIND_TRUE || jv_get_kind(t) == JV_KIND_FALSE ||
+	    (is_string(t) && strcmp(jv_string_value(t), "unknown") == 0))
+		return t;
+	jv_free(t);
+	return jv_null();
+}
+
+/* A base URL (borrowed) on this machine: http://localhost, 127.x.x.x or [::1]. */
+static int
+is_local(jv url)
+{
+	static const char *const hosts[] = { "localhost", "127.", "[::1]" };
+	const char *u, *h;
+
+	if (!is_string(url))
+		return 0;
+	u = jv_string_value(url);
+	if ((h = strstr(u, "://")) == NULL)
+		return 0;
+	h += 3;
+	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
+		if (strncmp(h, hosts[i], strlen(hosts[i])) == 0 &&
+		    (hosts[i][strlen(hosts[i]) - 1] == '.' || strchr(":/", h[strlen(hosts[i])]) ||
+		    h[strlen(hosts[i])] == '\0'))
+			return 1;
+	return 0;
 }
 
 /*
@@ -646,7 +714,10 @@ finish_new(jv d, const struct features *fs, const struct family *fam, char *buf,
 	f->key_env = jv_get_kind(auth) == JV_KIND_OBJECT ? string_or_null(get(auth, "key_env")) :
 	    jv_null();
 	jv_free(auth);
-	f->limits = without_nulls(get(d, "limits"));
+	/* The limits' evidence stays in the descriptor: records carry the figures. */
+	f->limits = without_evidence(without_nulls(get(d, "limits")));
+	f->trains = data_use_trains(d);
+	f->local = is_local(f->base_url);
 	f->model_limits = get(d, "model_limits");
 	if (jv_get_kind(f->model_limits) != JV_KIND_OBJECT) {
 		jv_free(f->model_limits);
@@ -659,6 +730,8 @@ finish_new(jv d, const struct features *fs, const struct family *fam, char *buf,
 	}
 	kind = get(rule, "rule");
 	f->reason = string_or_null(get(rule, "reason"));
+	f->basis = string_or_null(get(rule, "basis"));
+	f->checked = string_or_null(get(rule, "checked"));
 	f->suffix = string_or_null(get(rule, "variant_suffix"));
 	f->require_output = string_or_null(get(rule, "require_output"));
 	unit = get(d, "price_unit");
@@ -699,6 +772,9 @@ finish_free(struct finisher *f)
 	jv_free(f->limits);
 	jv_free(f->model_limits);
 	jv_free(f->reason);
+	jv_free(f->basis);
+	jv_free(f->checked);
+	jv_free(f->trains);
 	jv_free(f->suffix);
 	jv_free(f->require_output);
 	for (int k = 0; k < K_COUNT; k++)

@@ -4,13 +4,17 @@
  * reader (modelscan.c) judge by the same code.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
 #include "names.h"
 #include "utctime.h"
 
-enum kind { PROVIDER, ID, TEXT, WHOLE, PRICE, BOOL, MODALITIES, WORDS, LIMITS, TIME, TIERS };
+enum kind {
+	PROVIDER, ID, TEXT, WHOLE, PRICE, BOOL, MODALITIES, WORDS, LIMITS, TIME, TIERS, BASIS, DAY,
+	TRAINS
+};
 
 static const struct {
 	const char	*field;
@@ -47,6 +51,12 @@ static const struct {
 	[MODEL_PRICE_TIERS] = { "price_tiers", TIERS, MODEL_MAX_TIERS, 0,
 	    "\"price_tiers\" must be 1 to 8 {min_prompt_tokens, input_price, output_price}, "
 	    "thresholds ascending" },
+	[MODEL_FREE_BASIS] = { "free_basis", BASIS, 0, 0,
+	    "\"free_basis\" must be price_zero, variant, free_tier or local" },
+	[MODEL_FREE_CHECKED] = { "free_checked", DAY, 0, 0,
+	    "\"free_checked\" must be a day, YYYY-MM-DD" },
+	[MODEL_TRAINS] = { "trains_on_prompts", TRAINS, 0, 0,
+	    "\"trains_on_prompts\" must be true, false or \"unknown\"" },
 };
 
 int
@@ -111,6 +121,19 @@ short_string(const struct model_value *v, char *buf, size_t n)
 	return buf;
 }
 
+/* s is a day, YYYY-MM-DD, that utctime can read as midnight. */
+static int
+is_day(const char *s)
+{
+	char t[32];
+	time_t when;
+
+	if (strlen(s) != 10)
+		return 0;
+	snprintf(t, sizeof t, "%sT00:00:00Z", s);
+	return utctime_parse(t, &when) == 0;
+}
+
 int
 model_scalar_ok(int member, const struct model_value *v)
 {
@@ -133,6 +156,16 @@ model_scalar_ok(int member, const struct model_value *v)
 		return v->kind == MV_TRUE || v->kind == MV_FALSE ? 0 : -1;
 	case TIME:
 		return (s = short_string(v, buf, sizeof buf)) != NULL && utctime_parse(s, &t) == 0 ? 0 : -1;
+	case BASIS:
+		return (s = short_string(v, buf, sizeof buf)) != NULL && (strcmp(s, "price_zero") == 0 ||
+		    strcmp(s, "variant") == 0 || strcmp(s, "free_tier") == 0 ||
+		    strcmp(s, "local") == 0) ? 0 : -1;
+	case DAY:
+		return (s = short_string(v, buf, sizeof buf)) != NULL && is_day(s) ? 0 : -1;
+	case TRAINS:
+		return v->kind == MV_TRUE || v->kind == MV_FALSE ||
+		    ((s = short_string(v, buf, sizeof buf)) != NULL && strcmp(s, "unknown") == 0) ?
+		    0 : -1;
 	case MODALITIES:
 	case WORDS:
 	case LIMITS:

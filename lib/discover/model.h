@@ -17,6 +17,12 @@
 #define MODEL_MAX_LIMIT	1e12		/* a rate limit value */
 
 /*
+ * free_basis says what "free" rests on: price_zero (the list's price is 0),
+ * variant (a free variant such as ":free"), free_tier (the provider's
+ * documented free tier covers it) or local (your own server); free_checked
+ * is the day (YYYY-MM-DD) its free rule was checked; trains_on_prompts is
+ * true, false or "unknown" (the provider's free tier and its prompts).
+ *
  * Check record m (borrowed).  Returns NULL if it is a valid model record,
  * else a static string naming the field and the problem.
  */
@@ -30,7 +36,7 @@ enum model_member {
 	MODEL_PROVIDER, MODEL_ID, MODEL_NAME, MODEL_FAMILY, MODEL_FREE_REASON, MODEL_BASE_URL,
 	MODEL_CONTEXT, MODEL_MAX_OUTPUT, MODEL_INPUT_PRICE, MODEL_OUTPUT_PRICE, MODEL_FREE,
 	MODEL_MODALITIES, MODEL_FEATURES, MODEL_LIMITS, MODEL_OBSERVED_AT, MODEL_PRICE_TIERS,
-	MODEL_NMEMBERS
+	MODEL_FREE_BASIS, MODEL_FREE_CHECKED, MODEL_TRAINS, MODEL_NMEMBERS
 };
 
 /* A value as a reader saw it: libjq, or the bytes of a plain line (modelscan.h). */

@@ -111,26 +111,114 @@ check_headers(jv h, const char *key_header)
 	return why;
 }
 
+/* A day, YYYY-MM-DD (v borrowed). */
+static int
+valid_day(jv v)
+{
+	const char *s = jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : "";
+	int y, m, dd, end = 0;
+
+	return sscanf(s, "%4d-%2d-%2d%n", &y, &m, &dd, &end) == 3 && end == 10 &&
+	    strlen(s) == 10 && m >= 1 && m <= 12 && dd >= 1 && dd <= 31;
+}
+
+static int
+absent(jv v)
+{
+	return jv_get_kind(v) == JV_KIND_INVALID || jv_get_kind(v) == JV_KIND_NULL;
+}
+
 /* "retired": a day (YYYY-MM-DD) the provider's endpoint ended; "retired_source": a URL. */
 static const char *
 check_retired(jv d)
 {
 	jv r = jv_object_get(jv_copy(d), jv_string("retired"));
 	jv src = jv_object_get(jv_copy(d), jv_string("retired_source"));
-	const char *why = NULL, *s;
-	int y, m, dd, end = 0;
+	const char *why = NULL;
 
-	if (jv_get_kind(r) != JV_KIND_INVALID && jv_get_kind(r) != JV_KIND_NULL) {
-		s = jv_get_kind(r) == JV_KIND_STRING ? jv_string_value(r) : "";
-		if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &dd, &end) != 3 || end != 10 ||
-		    strlen(s) != 10 || m < 1 || m > 12 || dd < 1 || dd > 31)
-			why = "\"retired\" must be a day, YYYY-MM-DD";
-	}
+	if (!absent(r) && !valid_day(r))
+		why = "\"retired\" must be a day, YYYY-MM-DD";
 	if (why == NULL && jv_get_kind(src) != JV_KIND_INVALID && jv_get_kind(src) != JV_KIND_NULL &&
 	    (jv_get_kind(src) != JV_KIND_STRING || !valid_url(jv_string_value(src))))
 		why = "\"retired_source\" must be an http(s) URL";
 	jv_free(r);
 	jv_free(src);
+	return why;
+}
+
+/*
+ * The evidence of a fact: the object o (borrowed) names its "source" (a URL)
+ * and the day it was "checked".  NULL if it does, else why not, in buf.
+ */
+static const char *
+check_evidence(jv o, const char *what, char *buf, size_t n)
+{
+	jv src = jv_object_get(jv_copy(o), jv_string("source"));
+	jv day = jv_object_get(jv_copy(o), jv_string("checked"));
+	const char *why = NULL;
+
+	if (jv_get_kind(src) != JV_KIND_STRING || !valid_url(jv_string_value(src)))
+		why = "\"source\" (the http(s) URL it rests on)";
+	else if (!valid_day(day))
+		why = "\"checked\" (the day it was checked, YYYY-MM-DD)";
+	jv_free(src);
+	jv_free(day);
+	if (why == NULL)
+		return NULL;
+	snprintf(buf, n, "\"%s\" needs %s", what, why);
+	return buf;
+}
+
+/*
+ * Every fact a descriptor states carries its evidence: the free rule, the
+ * limits (which vouch for model_limits and tier_limits too) and the data use
+ * of the free tier, trains_on_prompts true, false or "unknown".
+ */
+static const char *
+check_facts(jv d, char *buf, size_t n)
+{
+	static const char *const bases[] = { "price_zero", "variant", "free_tier", "local" };
+	jv free = jv_object_get(jv_copy(d), jv_string("free"));
+	jv limits = jv_object_get(jv_copy(d), jv_string("limits"));
+	jv more = jv_object_get(jv_copy(d), jv_string("model_limits"));
+	jv tiers = jv_object_get(jv_copy(d), jv_string("tier_limits"));
+	jv use = jv_object_get(jv_copy(d), jv_string("data_use"));
+	jv basis = jv_null(), trains = jv_null();
+	const char *why = NULL;
+	int ok = 0;
+
+	if (jv_get_kind(free) != JV_KIND_OBJECT)
+		why = "\"free\" must be an object: the free rule with its evidence";
+	else if ((why = check_evidence(free, "free", buf, n)) == NULL) {
+		basis = jv_object_get(jv_copy(free), jv_string("basis"));
+		for (size_t i = 0; i < sizeof bases / sizeof bases[0] && !absent(basis); i++)
+			ok |= jv_get_kind(basis) == JV_KIND_STRING &&
+			    strcmp(jv_string_value(basis), bases[i]) == 0;
+		if (!absent(basis) && !ok)
+			why = "\"free.basis\" must be price_zero, variant, free_tier or local";
+	}
+	if (why == NULL && absent(limits) && (!absent(more) || !absent(tiers)))
+		why = "\"model_limits\" and \"tier_limits\" need \"limits\" with their evidence";
+	else if (why == NULL && !absent(limits) && jv_get_kind(limits) != JV_KIND_OBJECT)
+		why = "\"limits\" must be an object";
+	else if (why == NULL && !absent(limits))
+		why = check_evidence(limits, "limits", buf, n);
+	if (why == NULL && jv_get_kind(use) != JV_KIND_OBJECT)
+		why = "\"data_use\" must be an object: trains_on_prompts with its evidence";
+	else if (why == NULL && (why = check_evidence(use, "data_use", buf, n)) == NULL) {
+		trains = jv_object_get(jv_copy(use), jv_string("trains_on_prompts"));
+		if (jv_get_kind(trains) != JV_KIND_TRUE && jv_get_kind(trains) != JV_KIND_FALSE &&
+		    (jv_get_kind(trains) != JV_KIND_STRING ||
+		    strcmp(jv_string_value(trains), "unknown") != 0))
+			why = "\"data_use.trains_on_prompts\" must be true, false or \"unknown\"";
+	}
+	jv_free(free);
+	jv_free(limits);
+	jv_free(more);
+	jv_free(tiers);
+	jv_free(use);
+	jv_free(basis);
+	jv_free(trains);
 	return why;
 }
 
@@ -145,6 +233,7 @@ str_field(jv d, const char *k, jv *hold)
 const char *
 registry_check(jv d)
 {
+	static char buf[160];	/* check_facts names the member */
 	const char *why = NULL, *s;
 	jv name, dialect, url, base, auth, env, header;
 
@@ -195,6 +284,8 @@ registry_check(jv d)
 	}
 	if (why == NULL)
 		why = check_retired(d);
+	if (why == NULL)
+		why = check_facts(d, buf, sizeof buf);
 	jv_free(name);
 	jv_free(dialect);
 	jv_free(url);

@@ -5,8 +5,11 @@
  * then an explicit directory (--providers); a later one replaces an earlier
  * one of the same name.  A descriptor is data: its URL, auth header, the NAME
  * of the environment variable with its key, its dialect and its free rule.
- * Only the fields the C code relies on are checked here; the free rule and
- * limits are read by the jq prelude.  A valid provider or dialect name is
+ * Only the fields the C code relies on are checked here, and the evidence of
+ * every fact: the free rule ("free"), the "limits" and the free tier's
+ * "data_use" each name their "source" (a URL) and the day they were
+ * "checked" (YYYY-MM-DD); data_use says whether the free tier trains on
+ * prompts (true, false or "unknown").  A valid provider or dialect name is
  * names_provider_ok (names.h).
  */
 #ifndef AFMTS_REGISTRY_H
@@ -27,7 +30,8 @@ jv registry_load(const char *user_dir, int *bad);
 
 /*
  * Check one descriptor (consumed is NOT: it is borrowed).  Returns NULL if it
- * is usable, else a static string saying what is wrong.
+ * is usable, else a string saying what is wrong (static; the next call may
+ * overwrite it).
  */
 const char *registry_check(jv d);
 

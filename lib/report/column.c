@@ -36,6 +36,11 @@ static const struct column columns[] = {
 	{ "savings_usd", "Saved", COLUMN_USD },
 	{ "day", "Day", COLUMN_TIME },
 	{ "retired", "Retired since", COLUMN_TIME },
+	{ "free_basis", "Free because", COLUMN_TEXT },
+	{ "checked", "Checked", COLUMN_TIME },
+	{ "evidence_age_days", "Days since", COLUMN_COUNT },
+	{ "evidence", "Evidence", COLUMN_TEXT },
+	{ "trains_on_prompts", "Trains on prompts", COLUMN_TEXT },
 };
 
 const struct column *

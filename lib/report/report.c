@@ -17,7 +17,7 @@
 #include "utctime.h"
 
 static const char *const sections[] = {
-	"headline", "summary", "changes", "usage", "cost", "trend", "daily"
+	"headline", "summary", "evidence", "changes", "usage", "cost", "trend", "daily"
 };
 #define NSECTIONS (int)(sizeof sections / sizeof sections[0])
 

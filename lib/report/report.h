@@ -4,7 +4,8 @@
  * reports/report.html.
  *
  * Sections: headline (one row of totals), summary (free models per provider),
- * changes, usage, cost, trend (free models per provider and day), daily
+ * evidence (what each provider's free models rest on, and how old that is:
+ * stale past 90 days), changes, usage, cost, trend (free models per provider and day), daily
  * (requests, tokens, cost and savings per day).  Every query reads the catalog
  * inside one read transaction, so the sections agree with each other.
  */
@@ -19,7 +20,7 @@
 #include "reportsql.h"
 #include "table.h"
 
-#define REPORT_SCHEMA 8		/* catalog version afmts-report reads */
+#define REPORT_SCHEMA 10		/* catalog version afmts-report reads */
 
 struct report {
 	sqlite3		*db;

@@ -18,7 +18,7 @@
 #include "routesnap.h"
 #include "utctime.h"
 
-#define MAX_CONDS (6 + 4 * ROUTE_MAX_TERMS)
+#define MAX_CONDS (7 + 4 * ROUTE_MAX_TERMS)
 
 struct route_ctx *
 route_open(sqlite3 *db)
@@ -51,7 +51,8 @@ route_close(struct route_ctx *rc)
 /* The kinds of constraint, each one row of cond_rules below. */
 enum cond_kind {
 	C_FREE, C_MAX_PRICE, C_MAX_PRICE_AT, C_PROVIDER_IN, C_PROVIDER_NOT_IN, C_MODEL,
-	C_FAMILY, C_MODALITY_IN, C_MODALITY_OUT, C_TEXT_OUT, C_MIN_CONTEXT, C_NEED, C_NKINDS
+	C_FAMILY, C_MODALITY_IN, C_MODALITY_OUT, C_TEXT_OUT, C_MIN_CONTEXT, C_NEED, C_NO_TRAIN,
+	C_NKINDS
 };
 
 /* A bound parameter: text, or the number d when s is NULL. */
@@ -248,6 +249,13 @@ fits_need(const struct routesnap *s, size_t i, const struct cond *c)
 	return holds(s, i, RS_FEATURES, c);
 }
 
+static int
+fits_no_train(const struct routesnap *s, size_t i, const struct cond *c)
+{
+	(void)c;
+	return !(s->e[i].flags & RSF_TRAINS);
+}
+
 /*
  * Every kind of constraint, once: the smallest request that makes it (the
  * tests ask it: test/unit/test_route.c, test/route-filters.bats), its SQL
@@ -292,6 +300,9 @@ static const struct cond_rule {
 	    "context_length >= ?1", fits_min_context },
 	[C_NEED] = { "need=tools",
 	    "instr(features, ?1) > 0", fits_need },
+	/* Only true is left out: "unknown" is not known to train (afmts-route(1)). */
+	[C_NO_TRAIN] = { "no_train=1",
+	    "trains_on_prompts IS NOT 'true'", fits_no_train },
 };
 
 /* c holds for entry i, as its SQL would for the row the entry was made from. */
@@ -442,6 +453,10 @@ constraints(struct sqlq *b, const struct route_query *q)
 		c = cond(b, C_NEED);
 		c->arg[0].s = quoted(b, q->need[i]);
 		snprintf(c->label, sizeof c->label, "--need %s", q->need[i]);
+	}
+	if (q->no_train) {
+		c = cond(b, C_NO_TRAIN);
+		snprintf(c->label, sizeof c->label, "--no-train");
 	}
 	for (i = 0; i < b->nc; i++)
 		cond_sql(b, &b->c[i]);

@@ -34,7 +34,7 @@ enum route_strategy {
 	ROUTE_ROUND_ROBIN, ROUTE_RANDOM, ROUTE_NSTRATEGIES
 };
 
-#define ROUTE_SCHEMA 9		/* catalog version the decision path reads and writes */
+#define ROUTE_SCHEMA 10		/* catalog version the decision path reads and writes */
 #define ROUTE_MAX_TERMS 16	/* items of one list (needs, providers ...) */
 #define ROUTE_MAX_COUNT 1000
 
@@ -53,6 +53,7 @@ struct route_query {
 	enum route_strategy strategy;
 	int		 count;		/* candidates wanted; 0: all */
 	int		 all;		/* keep models that cannot take a request now */
+	int		 no_train;	/* leave out models whose free tier trains on prompts */
 	time_t		 now;
 	uint64_t	 seed;		/* for random; 0: from the clock */
 	const char	*catalog;	/* its path: round-robin keeps its turn in CATALOG.rr */

@@ -16,7 +16,7 @@
 /* What an option is: a route query parameter or an outcome field (their tables name them), or one of its own. */
 enum {
 	OPT_ROUTE = 0x200, OPT_OUTCOME, OPT_DB, OPT_PROVIDER, OPT_ALL, OPT_FORMAT, OPT_HEADER,
-	OPT_STATE, OPT_REFRESH
+	OPT_STATE, OPT_REFRESH, OPT_NO_TRAIN
 };
 
 /* Options of afmts-route itself; the others are the tables' option spellings. */
@@ -29,6 +29,7 @@ static const struct option own_opts[] = {
 	{ "header", required_argument, NULL, OPT_HEADER },
 	{ "state", no_argument, NULL, OPT_STATE },
 	{ "refresh", no_argument, NULL, OPT_REFRESH },
+	{ "no-train", no_argument, NULL, OPT_NO_TRAIN },
 };
 
 #define NOWN (sizeof own_opts / sizeof own_opts[0])
@@ -83,6 +84,7 @@ routecli_option(struct routecli_cmd *k, int c, const char *name)
 	case OPT_DB: k->db = optarg; return NULL;
 	case OPT_PROVIDER: k->provider = optarg; return NULL;	/* a constraint, or the model's */
 	case OPT_ALL: k->route_opts++; k->q.all = 1; return NULL;
+	case OPT_NO_TRAIN: k->route_opts++; k->q.no_train = 1; return NULL;
 	case OPT_STATE: k->state = 1; return NULL;
 	case OPT_REFRESH: k->refresh = 1; return NULL;
 	case OPT_HEADER: k->outcome_opts++; return outcome_header(&k->o, optarg);

@@ -15,7 +15,8 @@
 /* The present models in free-first order, with what the constraints test beyond ITEM_COLUMNS. */
 static const char build_sql[] =
     "SELECT " ITEM_COLUMNS ", features, json_extract(modalities, '$.input'), "
-    "json_extract(modalities, '$.output'), modalities IS NOT NULL, price_tiers "
+    "json_extract(modalities, '$.output'), modalities IS NOT NULL, price_tiers, "
+    "trains_on_prompts IS 'true' "
     "FROM models WHERE present = 1 ORDER BY free DESC, context_length DESC, provider, model";
 
 /*
@@ -106,7 +107,8 @@ add_entry(struct routesnap_builder *b, sqlite3_stmt *st, const struct item *it)
 	    (sqlite3_column_type(st, 8) != SQLITE_NULL ? RSF_OUT_PRICE : 0) |
 	    (sqlite3_column_type(st, 5) != SQLITE_NULL ? RSF_CONTEXT : 0) |
 	    (sqlite3_column_int(st, ITEM_NCOLUMNS + 3) ? RSF_MODALITIES : 0) |
-	    (it->lim.provider_scope ? RSF_SCOPE_PROVIDER : 0);
+	    (it->lim.provider_scope ? RSF_SCOPE_PROVIDER : 0) |
+	    (sqlite3_column_int(st, ITEM_NCOLUMNS + 5) ? RSF_TRAINS : 0);
 	return e;
 }
 

@@ -152,6 +152,14 @@ set_seed(void *q, const char *v, double d)
 }
 
 static const char *
+set_no_train(void *q, const char *v, double d)
+{
+	(void)v;
+	((struct route_query *)q)->no_train = d != 0;
+	return NULL;
+}
+
+static const char *
 set_strategy(void *q, const char *v, double d)
 {
 	int s = route_strategy_named(v);
@@ -185,6 +193,8 @@ const struct param route_params[] = {
 	{ "seed", "seed", PARAM_WHOLE, 1, 9007199254740992.0,
 	    "seed must be a whole number from 1 to 2^53", set_seed },
 	{ "strategy", "strategy", PARAM_ANY, 0, 0, NULL, set_strategy },
+	/* No option of its own: afmts-route's --no-train takes no value. */
+	{ "no_train", NULL, PARAM_WHOLE, 0, 1, "no_train must be 0 or 1", set_no_train },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 

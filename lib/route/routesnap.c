@@ -16,7 +16,7 @@
 #include "routesnap.h"
 
 #define MAGIC "AFMTSRS"
-#define VERSION 3	/* 2: price_tiers; 3: local servers */
+#define VERSION 4	/* 2: price_tiers; 3: RSF_TRAINS; 4: local servers */
 #define NULL_LEN UINT32_MAX
 #define MAX_ENTRIES (1u << 22)
 

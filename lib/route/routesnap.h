@@ -36,7 +36,8 @@ enum routesnap_string {
 /* Entry flags: the SQL NULLs the constraints must tell apart, and booleans. */
 enum {
 	RSF_FREE = 1 << 0, RSF_HAS_PRICES = 1 << 1, RSF_IN_PRICE = 1 << 2, RSF_OUT_PRICE = 1 << 3,
-	RSF_CONTEXT = 1 << 4, RSF_MODALITIES = 1 << 5, RSF_SCOPE_PROVIDER = 1 << 6
+	RSF_CONTEXT = 1 << 4, RSF_MODALITIES = 1 << 5, RSF_SCOPE_PROVIDER = 1 << 6,
+	RSF_TRAINS = 1 << 7	/* models.trains_on_prompts is 'true' */
 };
 
 /* What one decision needs of a model's recent history, as judged at judged_at. */

@@ -53,14 +53,45 @@ catalog_part(sqlite3 *db, time_t now, FILE *f)
 	return 0;
 }
 
+/*
+ * What a provider's free models rest on (columns 11 to 13): the bases, the
+ * day its free rule was checked and how many days ago, and whether its free
+ * tier trains on prompts.
+ */
+static void
+evidence(FILE *f, sqlite3_stmt *st, time_t now)
+{
+	const char *day = (const char *)sqlite3_column_text(st, 12);
+	char at[UTCTIME_LEN + 16];
+	time_t t;
+
+	jsonw_key(f, "free_basis", 0);
+	text_or_null(f, st, 11);
+	jsonw_key(f, "free_checked", 0);
+	text_or_null(f, st, 12);
+	jsonw_key(f, "evidence_age_days", 0);
+	if (day != NULL && strlen(day) == 10 &&
+	    snprintf(at, sizeof at, "%sT00:00:00Z", day) > 0 && utctime_parse(at, &t) == 0)
+		jsonw_num(f, (double)((now - t) / 86400));
+	else
+		fputs("null", f);
+	jsonw_key(f, "trains_on_prompts", 0);
+	text_or_null(f, st, 13);
+}
+
 static int
-providers_part(sqlite3 *db, FILE *f)
+providers_part(sqlite3 *db, time_t now, FILE *f)
 {
 	sqlite3_stmt *st = catalog_prepare(db, "SELECT p.name, p.last_observed_at, p.last_ok_at, "
 	    "p.last_error_at, p.last_error_kind, p.last_error, p.failures, "
 	    "(SELECT count(*) FROM models m WHERE m.provider = p.name AND m.present = 1), "
 	    "(SELECT count(*) FROM models m WHERE m.provider = p.name AND m.present = 1 "
-	    "AND m.free = 1), p.retired_at, p.retired_reason FROM providers p ORDER BY p.name");
+	    "AND m.free = 1), p.retired_at, p.retired_reason, "
+	    "(SELECT group_concat(b, ',') FROM (SELECT DISTINCT m.free_basis AS b FROM models m "
+	    "WHERE m.provider = p.name AND m.present = 1 AND m.free_basis IS NOT NULL ORDER BY b)), "
+	    "(SELECT min(m.free_checked) FROM models m WHERE m.provider = p.name AND m.present = 1), "
+	    "(SELECT max(m.trains_on_prompts) FROM models m WHERE m.provider = p.name "
+	    "AND m.present = 1) FROM providers p ORDER BY p.name");
 	static const char *const keys[] = { "name", "last_observed_at", "last_ok_at",
 	    "last_error_at", "last_error_kind", "last_error" };
 	int rc, n = 0;
@@ -91,6 +122,7 @@ providers_part(sqlite3 *db, FILE *f)
 			text_or_null(f, st, 10);
 			putc('}', f);
 		}
+		evidence(f, st, now);
 		putc('}', f);
 	}
 	putc(']', f);
@@ -163,7 +195,7 @@ routestatus_write(sqlite3 *db, time_t now, FILE *f)
 	fputs("{\"now\":", f);
 	jsonw_str(f, t);
 	putc(',', f);
-	if (catalog_part(db, now, f) == -1 || providers_part(db, f) == -1 ||
+	if (catalog_part(db, now, f) == -1 || providers_part(db, now, f) == -1 ||
 	    breakers_part(db, now, f) == -1)
 		return -1;
 	fputs("}\n", f);

@@ -76,8 +76,10 @@ policy(struct chatreq *r, jv model)
 		return NULL;
 	if (route_strategy_named(name) != -1)
 		return route_param(&r->q, "strategy", name);
+	if (strcmp(name, "no-train") == 0)
+		return route_param(&r->q, "no_train", "1");
 	if (route_param(&r->q, "need", name) != NULL)
-		return "model: afmts/auto, afmts/STRATEGY, afmts/FEATURE or a catalog id";
+		return "model: afmts/auto, afmts/STRATEGY, afmts/FEATURE, afmts/no-train or a catalog id";
 	return NULL;
 }
 

@@ -5,13 +5,15 @@
 # at once, modalities what its projector takes in, model_alias the name it
 # was given (--alias).  A local server: free, its slots its only limit.
 ($in.fetch.extra.props // {}) as $p
-| (($in.fetch.url | strings | sub("/v1/models([?].*)?$"; "")) // null) as $root
+# The server's root, when the list's URL is its usual one (else the descriptor's base_url).
+| (($in.fetch.url | strings | select(test("/v1/models([?].*)?$"))
+   | sub("/v1/models([?].*)?$"; "")) // null) as $root
 | $in.body | afmts_entries
 | select(type == "object" and (.id | type) == "string")
 | {model: .id,
    name: (if ($p.model_alias | type) == "string" and $p.model_alias != "" then $p.model_alias
           else .id end),
-   context_length: (($p.default_generation_settings.n_ctx // $p.n_ctx) | afmts_num
+   context_length: ((($p.default_generation_settings.n_ctx // $p.n_ctx) | afmts_num)
                     // .meta.n_ctx_train),
    modalities: {input: (["text"] + (if $p.modalities.vision == true then ["image"] else [] end)
                         + (if $p.modalities.audio == true then ["audio"] else [] end)),

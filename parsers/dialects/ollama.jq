@@ -8,7 +8,9 @@
 # Local models: free; no rate limits.
 ($in.fetch.extra.show // {}) as $show
 | [($in.fetch.extra.ps.models // [])[]? | objects] as $ps
-| (($in.fetch.url | strings | sub("/api/tags([?].*)?$"; "")) // null) as $root
+# The server's root, when the list's URL is its usual one (else the descriptor's base_url).
+| (($in.fetch.url | strings | select(test("/api/tags([?].*)?$"))
+   | sub("/api/tags([?].*)?$"; "")) // null) as $root
 | $in.body
 | if (.models | type) == "array" then .models[]
   else error("expected an object with a \"models\" array") end

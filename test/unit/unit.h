@@ -33,6 +33,7 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(model_rejects_each_bad_field) \
 	X(model_checks_price_tiers) \
 	X(registry_checks_names_and_descriptors) \
+	X(registry_wants_evidence) \
 	X(finish_scales_prices_and_counts) \
 	X(finish_applies_each_free_rule) \
 	X(finish_merges_limits_features_and_fields) \
