@@ -13,6 +13,9 @@ const char *const cgi_variables[] = {
 	"HTTP_AUTHORIZATION", NULL
 };
 
+/* The head of a stream went out before its answer was known (cgi_commit_stream). */
+static int committed;
+
 static const char *
 env_or(const char *name, const char *dflt)
 {
@@ -24,6 +27,7 @@ env_or(const char *name, const char *dflt)
 void
 cgi_request(struct cgi_request *r, FILE *in)
 {
+	committed = 0;
 	r->method = env_or("REQUEST_METHOD", "GET");
 	r->path = env_or("PATH_INFO", "/");
 	r->query = env_or("QUERY_STRING", "");
@@ -127,6 +131,8 @@ header_text(FILE *out, const char *s)
 void
 cgi_head(FILE *out, int status, const char *type)
 {
+	if (committed)
+		return;
 	fprintf(out, "Status: %d %s\r\n", status, cgi_reason(status));
 	cgi_header(out, "Content-Type", type);
 	fputs("Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", out);
@@ -138,6 +144,8 @@ cgi_head(FILE *out, int status, const char *type)
 void
 cgi_header(FILE *out, const char *name, const char *value)
 {
+	if (committed)
+		return;
 	fprintf(out, "%s: ", name);
 	header_text(out, value);
 	fputs("\r\n", out);
@@ -146,7 +154,24 @@ cgi_header(FILE *out, const char *name, const char *value)
 void
 cgi_head_end(FILE *out)
 {
-	fputs("\r\n", out);
+	if (!committed)
+		fputs("\r\n", out);
+}
+
+void
+cgi_commit_stream(FILE *out)
+{
+	if (committed)
+		return;
+	cgi_head(out, 200, "text/event-stream");
+	cgi_head_end(out);
+	committed = 1;
+}
+
+int
+cgi_committed(void)
+{
+	return committed;
 }
 
 const char *
@@ -171,6 +196,8 @@ void
 cgi_error_json(FILE *out, const char *type, const char *msg, const char *param,
     const char *code)
 {
+	if (committed)
+		fputs("data: ", out);
 	fputs("{\"error\":{\"message\":", out);
 	jsonw_str(out, msg);
 	jsonw_key(out, "type", 0);
@@ -179,7 +206,7 @@ cgi_error_json(FILE *out, const char *type, const char *msg, const char *param,
 	str_or_null(out, param);
 	jsonw_key(out, "code", 0);
 	str_or_null(out, code);
-	fputs("}}\n", out);
+	fputs(committed ? "}}\n\n" : "}}\n", out);
 }
 
 void

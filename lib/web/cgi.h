@@ -58,6 +58,17 @@ void cgi_header(FILE *out, const char *name, const char *value);
 
 void cgi_head_end(FILE *out);
 
+/*
+ * Send the head of a 200 event stream now, before the answer is known (a
+ * request that waits for a model says so with ": waiting" comments, whose
+ * failing writes tell that its client went away).  Until the next request,
+ * further heads are not written and errors go as an event, data: {"error": ...}.
+ */
+void cgi_commit_stream(FILE *out);
+
+/* cgi_commit_stream was called for this request.  1 or 0. */
+int cgi_committed(void);
+
 /* OpenAI's error type for an HTTP status: invalid_request_error, requests (429), server_error. */
 const char *cgi_error_type(int status);
 

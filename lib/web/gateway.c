@@ -145,11 +145,26 @@ none_fits(struct chatreq *r, int kind, long wait, const char *why, FILE *out)
 	}
 }
 
-/* The client went away (FastCGI: the server closed or aborted; CGI: its SIGTERM). */
+/*
+ * A waiting request's client is still there: 1, or 0 when it went away
+ * (FastCGI: the server closed or aborted the request; CGI: its SIGTERM).  A
+ * stream's head goes out at once and a comment every second after (*said:
+ * when last), whose writes fail once the client is gone: web servers notice
+ * a client that left only when they write to it.
+ */
 static int
-client_gone(void)
+still_there(const struct chatreq *r, FILE *out, long long *said)
 {
-	return forward_cancelled() || fastcgi_client_gone();
+	long long now = http_clock_ms();
+
+	if (r->stream && now - *said >= 1000) {
+		cgi_commit_stream(out);
+		fputs(": waiting for a model\n\n", out);
+		if (fflush(out) == EOF || ferror(out))
+			return 0;
+		*said = now;
+	}
+	return !forward_cancelled() && !fastcgi_client_gone();
 }
 
 /*
@@ -196,7 +211,7 @@ static void
 serve_chat(struct gateway *g, struct chatreq *r, const char *client, FILE *out)
 {
 	long budget = r->wait_ms >= 0 && r->wait_ms < g->buffer_ms ? r->wait_ms : g->buffer_ms;
-	long long deadline = http_clock_ms() + budget, ticket = 0;
+	long long deadline = http_clock_ms() + budget, ticket = 0, said = 0;
 	char why[512];
 	long wait = 0;
 	int kind = 0;
@@ -215,7 +230,7 @@ serve_chat(struct gateway *g, struct chatreq *r, const char *client, FILE *out)
 			none_fits(r, FALLBACK_BUSY, wait, why, out);
 			break;
 		}
-		if (client_gone())
+		if (still_there(r, out, &said) == 0)
 			break;
 		nanosleep(&(struct timespec){ 0, GATEWAY_WAIT_STEP_MS * 1000000L }, NULL);
 	}
