@@ -37,7 +37,7 @@ XML_LIBS   = `pkg-config --libs libxml-2.0`
 # Debian packages needed to build and test.
 BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
-TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium \
+TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium prometheus \
              systemd clang libclang-rt-14-dev
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report \
@@ -79,12 +79,12 @@ TRACK_OBJS   = $(CATALOG_OBJS) $(USAGE_OBJS) $(DESC_OBJS) lib/catalog/track.o \
 ROUTE_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) $(USAGE_OBJS) lib/core/jsonw.o \
              lib/route/decide.o lib/route/route.o lib/route/routeparam.o lib/route/health.o \
              lib/route/budget.o lib/route/routesnap.o lib/route/routekeep.o lib/route/routeout.o \
-             lib/route/routestatus.o lib/route/routecli.o \
+             lib/route/routestatus.o lib/route/routecli.o lib/route/metrics.o \
              lib/web/cgi.o lib/web/form.o lib/web/fastcgi.o lib/web/routecgi.o
 
 # web: the gateway, the decision path plus libcurl (forwarding) and libjq (JSON).
 GATEWAY_OBJS = $(ROUTE_OBJS) lib/web/gateway.o lib/web/fallback.o lib/web/chatreq.o \
-               lib/web/forward.o lib/web/clientkeys.o lib/discover/http.o lib/core/sha256.o
+               lib/web/gwload.o lib/web/forward.o lib/web/clientkeys.o lib/discover/http.o lib/core/sha256.o
 
 # report: SQLite and our own code.
 REPORT_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) lib/core/jsonw.o lib/core/outfile.o \

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "fallback.h"
 #include "gateway.h"
+#include "gwload.h"
 #include "routecgi.h"
 #include "usage.h"
 #include "utctime.h"
@@ -25,6 +26,8 @@ gateway_init(struct gateway *g, const char *db_path, int persistent)
 	if (g->keys_path != NULL && *g->keys_path == '\0')
 		g->keys_path = NULL;
 	decider_init(&g->d, db_path, 1, persistent);
+	if (persistent && gwload_init() == 0)	/* GET /metrics: in-flight requests */
+		metrics_set_load(gwload_figures);
 }
 
 void
@@ -199,6 +202,7 @@ gateway_serve(void *arg, FILE *in, FILE *out)
 	struct cgi_request req;
 	const char *client;
 
+	gwload_begin();
 	cgi_request(&req, in);
 	if (strcmp(req.path, "/v1/chat/completions") == 0 ||
 	    strcmp(req.path, "/v1/completions") == 0) {
@@ -215,4 +219,5 @@ gateway_serve(void *arg, FILE *in, FILE *out)
 		routecgi_answer(&g->d, &req, out, client);
 	}
 	fflush(out);
+	gwload_end();
 }
