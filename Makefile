@@ -80,6 +80,8 @@ ROUTE_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) $(USAGE_OBJS) lib/core/jsonw.o \
              lib/route/decide.o lib/route/route.o lib/route/routeparam.o lib/route/health.o \
              lib/route/budget.o lib/route/routesnap.o lib/route/routekeep.o lib/route/routeout.o \
              lib/route/routestatus.o lib/route/routecli.o lib/route/metrics.o \
+             lib/route/statuspage.o lib/report/table.o lib/report/column.o lib/report/figure.o \
+             lib/report/escape.o \
              lib/web/cgi.o lib/web/form.o lib/web/fastcgi.o lib/web/routecgi.o
 
 # web: the gateway, the decision path plus libcurl (forwarding) and libjq (JSON).

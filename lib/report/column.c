@@ -36,6 +36,15 @@ static const struct column columns[] = {
 	{ "savings_usd", "Saved", COLUMN_USD },
 	{ "day", "Day", COLUMN_TIME },
 	{ "retired", "Retired since", COLUMN_TIME },
+	/* The status page's (statuspage.h). */
+	{ "became_free", "Became free (24 h)", COLUMN_COUNT },
+	{ "stopped_free", "Stopped being free (24 h)", COLUMN_COUNT },
+	{ "last_discovery", "Last discovery (UTC)", COLUMN_TIME },
+	{ "last_complete", "Last complete (UTC)", COLUMN_TIME },
+	{ "health", "Health", COLUMN_TEXT },
+	{ "state", "State", COLUMN_TEXT },
+	{ "back_at", "Back at (UTC)", COLUMN_TIME },
+	{ "latency_mean_ms", "Mean latency", COLUMN_MS },
 };
 
 const struct column *

@@ -15,6 +15,7 @@
 #include "routecgi.h"
 #include "routeout.h"
 #include "routestatus.h"
+#include "statuspage.h"
 #include "utctime.h"
 
 struct reply {
@@ -178,6 +179,28 @@ get_metrics(struct reply *r, struct decider *d, const struct cgi_request *req, t
 	return 0;
 }
 
+/* --- GET /status.html ------------------------------------------------------- */
+
+static int
+get_status_page(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
+{
+	sqlite3 *db;
+	int code;
+
+	(void)client;
+	if (*req->query != '\0')
+		return fail(r, 400, NULL, "/status.html takes no parameters", NULL);
+	if ((code = decider_catalog(d, &db)) < 0)
+		return unusable(r, d, code), 0;
+	r->type = "text/html; charset=utf-8";
+	if (statuspage_write(db, d->catalog, now, r->f) == -1)
+		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
+	else
+		r->status = 200;
+	return 0;
+}
+
 /* --- POST /report ---------------------------------------------------------- */
 
 struct report_args {
@@ -307,6 +330,7 @@ static const struct endpoint endpoints[] = {
 	{ "/v1/models", "GET", "GET, HEAD", get_models },
 	{ "/status", "GET", "GET, HEAD", get_status },
 	{ "/metrics", "GET", "GET, HEAD", get_metrics },
+	{ "/status.html", "GET", "GET, HEAD", get_status_page },
 	{ "/report", "POST", "POST", do_report },
 	{ "/v1/models/", "GET", "GET, HEAD", get_model },	/* a prefix: /v1/models/{id} */
 };
@@ -337,8 +361,8 @@ dispatch(struct reply *r, struct decider *d, const struct cgi_request *req, cons
 		fail(r, 414, NULL, "the query string is longer than 2048 bytes",
 		    NULL);
 	} else if (i == n) {
-		fail(r, 404, "unknown_url", "no such endpoint: /route, /v1/models, /status, /metrics, "
-		    "/report",
+		fail(r, 404, "unknown_url", "no such endpoint: /route, /v1/models, /status, "
+		    "/status.html, /metrics, /report",
 		    NULL);
 	} else if (!cgi_method(req, endpoints[i].method)) {
 		r->allow = endpoints[i].allow;
