@@ -41,7 +41,7 @@ TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wr
              systemd clang libclang-rt-14-dev
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report \
-        bin/afmts-gateway
+        bin/afmts-gateway bin/afmts-notify
 SCRIPTS = schedule/afmts-discover schedule/afmts-report-daily schedule/afmts-serve
 UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
           schedule/afmts-report.service schedule/afmts-report.timer \
@@ -94,6 +94,9 @@ REPORT_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) lib/core/jsonw.o lib/core/outfile.o \
               lib/report/escape.o lib/report/column.o lib/report/figure.o lib/report/chart.o \
               lib/report/refprice.o
 
+# notify: a discovery run's summary to webhooks (libcurl, libjq).
+NOTIFY_OBJS = $(CORE_OBJS) lib/core/jsonw.o lib/discover/alert.o lib/discover/http.o
+
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
              test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
@@ -102,7 +105,8 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
-MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-parse.1 man/afmts-report.1 \
+MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-notify.1 man/afmts-parse.1 \
+       man/afmts-report.1 \
        man/afmts-report-daily.1 man/afmts-route.1 man/afmts-serve.1 \
        man/afmts-track.1
 MAN7 = man/afmts.7
@@ -138,6 +142,9 @@ bin/afmts-gateway: bin/afmts-gateway.o $(GATEWAY_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-gateway.o $(GATEWAY_OBJS) \
 		`pkg-config --libs sqlite3 libcurl` $(JQ_LIBS) -lm
 
+bin/afmts-notify: bin/afmts-notify.o $(NOTIFY_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-notify.o $(NOTIFY_OBJS) `pkg-config --libs libcurl` $(JQ_LIBS) -lm
+
 bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
 
@@ -164,8 +171,8 @@ test/bench/sqlfloor: test/bench/sqlfloor.o
 
 # Headers: every object depends on every header of lib/ (there are few).
 $(BATCH_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \
-	bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o bin/afmts-report.o \
-	bin/afmts-gateway.o: \
+	$(NOTIFY_OBJS) bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o \
+	bin/afmts-report.o bin/afmts-gateway.o bin/afmts-notify.o: \
 	lib/*/*.h test/unit/unit.h
 
 # Install what is missing from Debian's packages, as root or through sudo.
@@ -230,7 +237,7 @@ FUZZ_CFLAGS  = -std=c11 -pthread -O1 -g -fno-omit-frame-pointer $(WARNINGS) \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_LIBS    = $(JQ_LIBS) $(XML_LIBS) `pkg-config --libs sqlite3 libcurl libarchive` -lm -pthread
 LIB_OBJS     = $(sort $(BATCH_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) \
-               $(REPORT_OBJS))
+               $(REPORT_OBJS) $(NOTIFY_OBJS))
 FUZZ_LIB_OBJS = $(LIB_OBJS:lib/%=test/fuzz/obj/lib/%)
 
 fuzzers: $(FUZZ:%=test/fuzz/bin/%)
