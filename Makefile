@@ -37,11 +37,11 @@ XML_LIBS   = `pkg-config --libs libxml-2.0`
 # Debian packages needed to build and test.
 BUILD_PKGS = gcc make pkg-config libc6-dev libjq-dev libonig-dev libxml2-dev \
              libsqlite3-dev libcurl4-openssl-dev libarchive-dev
-TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium \
+TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wrk tzdata chromium prometheus \
              systemd clang libclang-rt-14-dev
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report \
-        bin/afmts-gateway
+        bin/afmts-gateway bin/afmts-notify
 SCRIPTS = schedule/afmts-discover schedule/afmts-report-daily schedule/afmts-serve
 UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
           schedule/afmts-report.service schedule/afmts-report.timer \
@@ -80,17 +80,23 @@ ROUTE_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) $(USAGE_OBJS) lib/core/jsonw.o \
              lib/route/decide.o lib/route/route.o lib/route/routeparam.o lib/route/health.o \
              lib/route/budget.o lib/route/routesnap.o lib/route/routekeep.o lib/route/routeout.o \
              lib/route/routestatus.o lib/route/routecli.o lib/route/pool.o lib/route/probe.o \
+             lib/route/metrics.o \
+             lib/route/statuspage.o lib/report/table.o lib/report/column.o lib/report/figure.o \
+             lib/report/escape.o \
              lib/web/cgi.o lib/web/form.o lib/web/fastcgi.o lib/web/routecgi.o
 
 # web: the gateway, the decision path plus libcurl (forwarding) and libjq (JSON).
 GATEWAY_OBJS = $(ROUTE_OBJS) lib/web/gateway.o lib/web/fallback.o lib/web/chatreq.o \
-               lib/web/forward.o lib/web/clientkeys.o lib/discover/http.o lib/core/sha256.o
+               lib/web/gwload.o lib/web/forward.o lib/web/clientkeys.o lib/discover/http.o lib/core/sha256.o
 
 # report: SQLite and our own code.
 REPORT_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) lib/core/jsonw.o lib/core/outfile.o \
               lib/report/report.o lib/report/reportsql.o lib/report/period.o lib/report/table.o \
               lib/report/escape.o lib/report/column.o lib/report/figure.o lib/report/chart.o \
               lib/report/refprice.o
+
+# notify: a discovery run's summary to webhooks (libcurl, libjq).
+NOTIFY_OBJS = $(CORE_OBJS) lib/core/jsonw.o lib/discover/alert.o lib/discover/http.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \
@@ -100,7 +106,8 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
-MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-parse.1 man/afmts-report.1 \
+MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-notify.1 man/afmts-parse.1 \
+       man/afmts-report.1 \
        man/afmts-report-daily.1 man/afmts-route.1 man/afmts-serve.1 \
        man/afmts-track.1
 MAN7 = man/afmts.7 man/afmts-providers.7
@@ -136,6 +143,9 @@ bin/afmts-gateway: bin/afmts-gateway.o $(GATEWAY_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-gateway.o $(GATEWAY_OBJS) \
 		`pkg-config --libs sqlite3 libcurl` $(JQ_LIBS) -lm
 
+bin/afmts-notify: bin/afmts-notify.o $(NOTIFY_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-notify.o $(NOTIFY_OBJS) `pkg-config --libs libcurl` $(JQ_LIBS) -lm
+
 bin/afmts-report: bin/afmts-report.o $(REPORT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-report.o $(REPORT_OBJS) `pkg-config --libs sqlite3` -lm
 
@@ -162,8 +172,8 @@ test/bench/sqlfloor: test/bench/sqlfloor.o
 
 # Headers: every object depends on every header of lib/ (there are few).
 $(BATCH_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \
-	bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o bin/afmts-report.o \
-	bin/afmts-gateway.o: \
+	$(NOTIFY_OBJS) bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o \
+	bin/afmts-report.o bin/afmts-gateway.o bin/afmts-notify.o: \
 	lib/*/*.h test/unit/unit.h
 
 # Install what is missing from Debian's packages, as root or through sudo.
@@ -228,7 +238,7 @@ FUZZ_CFLAGS  = -std=c11 -pthread -O1 -g -fno-omit-frame-pointer $(WARNINGS) \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_LIBS    = $(JQ_LIBS) $(XML_LIBS) `pkg-config --libs sqlite3 libcurl libarchive` -lm -pthread
 LIB_OBJS     = $(sort $(BATCH_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) \
-               $(REPORT_OBJS))
+               $(REPORT_OBJS) $(NOTIFY_OBJS))
 FUZZ_LIB_OBJS = $(LIB_OBJS:lib/%=test/fuzz/obj/lib/%)
 
 fuzzers: $(FUZZ:%=test/fuzz/bin/%)

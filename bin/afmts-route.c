@@ -26,7 +26,7 @@ static const char options[] =
     "Print the catalog's best models for one request, best first, as candidate\n"
     "records; record a request's outcome (--report); or print the state routing\n"
     "decides from (--state).  Under a web server (GATEWAY_INTERFACE set) it answers\n"
-    "GET /route, GET /v1/models, GET /status and POST /report.\n"
+    "GET /route, GET /v1/models, GET /status, GET /metrics and POST /report.\n"
     "\n"
     "  --db PATH               the catalog (default $AFMTS_DB, else the XDG state dir)\n"
     "  --need LIST             features every candidate has: tools,vision,json_mode,...\n"

@@ -97,7 +97,11 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 		chat "$i" "$STREAM" &
 		sleep 0.1
 	done
+	# Two wait, and GET /metrics counts them.
+	sleep 0.3
+	curl -s "$URL/metrics" > "$BATS_TEST_TMPDIR/metrics"
 	wait $(jobs -p | grep -vx "$SERVE_PID")
+	grep -qx 'afmts_gateway_waiting_requests 2' "$BATS_TEST_TMPDIR/metrics"
 	for i in 1 2 3 4 5 6; do
 		[ "$(cut -d ' ' -f 1 "$BATS_TEST_TMPDIR/s$i")" = 200 ]
 		grep -q '^data: \[DONE\]' "$BATS_TEST_TMPDIR/o$i"

@@ -131,6 +131,14 @@ set_estimated(void *o, const char *v, double d)
 	return NULL;
 }
 
+static const char *
+set_attempt(void *o, const char *v, double d)
+{
+	(void)v;
+	((struct outcome *)o)->u.attempt = (int)d;
+	return NULL;
+}
+
 static const struct param outcome_tokens[] = {
 	{ "prompt_tokens", NULL, PARAM_DIGITS, 0, USAGE_MAX_TOKENS,
 	    "tokens must be IN,OUT, whole numbers up to 1e9", set_prompt_tokens },
@@ -178,6 +186,8 @@ const struct param outcome_params[] = {
 	    "error must be 1 to 1024 printable bytes", set_error },
 	{ "estimated", NULL, PARAM_DIGITS, 0, 1,
 	    "estimated must be 1 (the tokens are an estimate) or 0", set_estimated },
+	{ "attempt", NULL, PARAM_DIGITS, 1, 100,
+	    "attempt must be 1 (the first model tried) to 100", set_attempt },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 

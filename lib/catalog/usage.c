@@ -65,6 +65,7 @@ usage_bind(sqlite3_stmt *st, const struct usage *u)
 	catalog_bind_int64(st, 13, u->has_retry_after, u->retry_after);
 	sqlite3_bind_int64(st, 14, u->mid);
 	catalog_bind_int64(st, 15, u->estimated, 1);
+	catalog_bind_int64(st, 16, u->attempt > 0, u->attempt);
 }
 
 /* --- model ids ------------------------------------------------------------ */
@@ -166,8 +167,16 @@ usage_keys_free(struct usage_keys *k)
 
 #define DAY_LEN 10	/* YYYY-MM-DD */
 
-/* Kinds of totals: a model's day (usage_daily, usage_latency), a client's day (usage_clients). */
-enum { MODEL_DAY = 'm', CLIENT_DAY = 'c' };
+/*
+ * Kinds of totals: a model's day (usage_daily, usage_latency), a client's day
+ * (usage_clients), a model's status class for ever (usage_totals: the class
+ * where the others have the day).
+ */
+enum { MODEL_DAY = 'm', CLIENT_DAY = 'c', MODEL_CLASS = 't' };
+
+const long usage_bucket_ms[USAGE_BUCKETS] = {
+	50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 30000, 60000, 120000
+};
 
 /* Bytes of a key: kind, "a\0b\0", day (provider and model, or client and ""). */
 #define KEY_MAX 1024
@@ -176,6 +185,7 @@ struct total {
 	sqlite3_int64	 requests, errors, prompt_tokens, completion_tokens;
 	sqlite3_int64	 latency_sum, latency_n;
 	struct latency_hist hist;
+	sqlite3_int64	 attempts, fallbacks, bucket[USAGE_BUCKETS];	/* usage_totals' */
 };
 
 struct usage_sum {
@@ -245,6 +255,45 @@ total_of(struct usage_sum *s, char kind, const char *a, const char *b, const cha
 	return &s->totals[*i];
 }
 
+const char *
+usage_class(const struct usage *u, char buf[4])
+{
+	if (!u->has_status)
+		return "unknown";
+	if (u->status < 100 || u->status > 599)
+		return "none";
+	snprintf(buf, 4, "%dxx", (int)(u->status / 100));
+	return buf;
+}
+
+/* Count u into its model's lifetime totals of its status class.  0, or -1. */
+static int
+class_add(struct usage_sum *s, const struct usage *u)
+{
+	char buf[4], key[DAY_LEN] = { 0 };
+	const char *class = usage_class(u, buf);
+	struct total *t;
+	int i;
+
+	memcpy(key, class, strlen(class));	/* at most 7 bytes, NUL-padded like a day */
+	if ((t = total_of(s, MODEL_CLASS, u->provider, u->model, key)) == NULL)
+		return -1;
+	t->requests++;
+	t->prompt_tokens += u->prompt_tokens;
+	t->completion_tokens += u->completion_tokens;
+	t->attempts += u->attempt > 0;
+	t->fallbacks += u->attempt > 1;
+	if (u->has_latency) {
+		t->latency_sum += u->latency_ms;
+		t->latency_n++;
+		for (i = 0; i < USAGE_BUCKETS && u->latency_ms > usage_bucket_ms[i]; i++)
+			continue;
+		if (i < USAGE_BUCKETS)
+			t->bucket[i]++;
+	}
+	return 0;
+}
+
 int
 usage_sum_add(struct usage_sum *s, const struct usage *u)
 {
@@ -257,7 +306,8 @@ usage_sum_add(struct usage_sum *s, const struct usage *u)
 		}
 		t->requests++;
 	}
-	if ((t = total_of(s, MODEL_DAY, u->provider, u->model, u->tsz)) == NULL) {
+	if ((t = total_of(s, MODEL_DAY, u->provider, u->model, u->tsz)) == NULL ||
+	    class_add(s, u) == -1) {
 		err_warn("usage totals: out of memory");
 		return -1;
 	}
@@ -285,7 +335,7 @@ clear(struct usage_sum *s)
 }
 
 /* The statements that write totals. */
-enum { S_DAILY, S_LATENCY, S_CLIENT, S_COUNT };
+enum { S_DAILY, S_LATENCY, S_CLIENT, S_TOTALS, S_COUNT };
 
 static const char *const sql[S_COUNT] = {
 	[S_DAILY] = "INSERT INTO usage_daily VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
@@ -300,6 +350,21 @@ static const char *const sql[S_COUNT] = {
 	    "hist = afmts_hist_add(hist, excluded.hist)",
 	[S_CLIENT] = ("INSERT INTO usage_clients VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (client, day) DO UPDATE SET requests = requests + excluded.requests"),
+	[S_TOTALS] = "INSERT INTO usage_totals VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) "
+	    "ON CONFLICT (provider, model, class) DO UPDATE SET "
+	    "requests = requests + excluded.requests, "
+	    "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+	    "completion_tokens = completion_tokens + excluded.completion_tokens, "
+	    "attempts = attempts + excluded.attempts, fallbacks = fallbacks + excluded.fallbacks, "
+	    "latency_n = latency_n + excluded.latency_n, "
+	    "latency_sum = latency_sum + excluded.latency_sum, "
+	    "b50 = b50 + excluded.b50, b100 = b100 + excluded.b100, b250 = b250 + excluded.b250, "
+	    "b500 = b500 + excluded.b500, b1000 = b1000 + excluded.b1000, "
+	    "b2500 = b2500 + excluded.b2500, b5000 = b5000 + excluded.b5000, "
+	    "b10000 = b10000 + excluded.b10000, b20000 = b20000 + excluded.b20000, "
+	    "b30000 = b30000 + excluded.b30000, b60000 = b60000 + excluded.b60000, "
+	    "b120000 = b120000 + excluded.b120000",
 };
 
 static int
@@ -322,6 +387,27 @@ write_client(sqlite3 *db, sqlite3_stmt **st, const char *key, const struct total
 	sqlite3_bind_text(st[S_CLIENT], 2, day, DAY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st[S_CLIENT], 3, t->requests);
 	return step(db, st[S_CLIENT], "count the client's requests");
+}
+
+/* Write a model's lifetime totals of one status class. */
+static int
+write_class(sqlite3 *db, sqlite3_stmt **st, const char *key, const struct total *t)
+{
+	const char *provider = key + 1, *model = provider + strlen(provider) + 1;
+	const char *class = model + strlen(model) + 1;
+	sqlite3_stmt *s = st[S_TOTALS];
+	const sqlite3_int64 v[] = { t->requests, t->prompt_tokens, t->completion_tokens,
+	    t->attempts, t->fallbacks, t->latency_n, t->latency_sum };
+	int i, n = (int)(sizeof v / sizeof v[0]);
+
+	sqlite3_bind_text(s, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, class, -1, SQLITE_STATIC);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_int64(s, 4 + i, v[i]);
+	for (i = 0; i < USAGE_BUCKETS; i++)
+		sqlite3_bind_int64(s, 4 + n + i, t->bucket[i]);
+	return step(db, s, "add up the lifetime usage");
 }
 
 /* Write a model's day with the two upserts. */
@@ -372,6 +458,8 @@ write_total(void *arg, const char *key, size_t n, int64_t i)
 	struct flush *f = arg;
 
 	(void)n;
+	if (key[0] == MODEL_CLASS)
+		return write_class(f->db, f->st, key, &f->totals[i]);
 	return key[0] == CLIENT_DAY ? write_client(f->db, f->st, key, &f->totals[i]) :
 	    write_model(f->db, f->st, key, &f->totals[i]);
 }

@@ -46,6 +46,7 @@ struct usage {
 	int64_t		 prompt_tokens, completion_tokens, latency_ms, status, retry_after;
 	int		 has_latency, has_status, has_cost, has_retry_after;
 	int		 estimated;	/* the tokens are an estimate (the provider gave none) */
+	int		 attempt;	/* of a gateway request: 1 first model, 2... fallbacks; 0 none */
 	double		 cost;
 	int64_t		 dedupe;	/* digest of request_id, else of the fields */
 	int64_t		 mid;		/* usage_models id of provider and model (usage_keys_of) */
@@ -55,7 +56,8 @@ struct usage {
 #define USAGE_INSERT \
 	"INSERT OR IGNORE INTO usage (ts, provider, model, prompt_tokens, completion_tokens, " \
 	"latency_ms, status, error, client, request_id, cost, dedupe, retry_after, mid, " \
-	"estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+	"estimated, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, " \
+	"?15, ?16)"
 
 /* Set u->dedupe from its request id, else from its fields. */
 void usage_digest(struct usage *u);
@@ -85,8 +87,19 @@ void usage_keys_free(struct usage_keys *k);
 /* --- daily roll-ups ------------------------------------------------------- */
 
 /*
+ * Upper bounds (milliseconds) of the latency buckets usage_totals counts
+ * (sql/011-usage-totals.sql: b50 ... b120000), for GET /metrics' histogram.
+ */
+#define USAGE_BUCKETS 12
+extern const long usage_bucket_ms[USAGE_BUCKETS];
+
+/* The status class of usage_totals: "2xx", "none" (0, no answer), "unknown" (no status)... */
+const char *usage_class(const struct usage *u, char buf[4]);
+
+/*
  * The per-day totals of the rows a writer adds (usage_daily, usage_latency
- * and usage_clients), added up in memory as rows are stored and written in
+ * and usage_clients) and their lifetime totals per status class
+ * (usage_totals), added up in memory as rows are stored and written in
  * one upsert per model and day.  A day of a million requests through a
  * thousand models is a thousand upserts instead of a GROUP BY that sorts a
  * million rows.  Memory is bounded: past USAGE_SUM_MAX_KEYS models and days
@@ -106,8 +119,9 @@ int usage_sum_add(struct usage_sum *s, const struct usage *u);
 size_t usage_sum_keys(const struct usage_sum *s);
 
 /*
- * Add the totals to usage_daily, usage_latency and usage_clients inside the
- * caller's transaction, and start again from empty.  Returns a CATALOG_* code.
+ * Add the totals to usage_daily, usage_latency, usage_clients and
+ * usage_totals inside the caller's transaction, and start again from empty.
+ * Returns a CATALOG_* code.
  */
 int usage_sum_flush(struct usage_sum *s, sqlite3 *db);
 

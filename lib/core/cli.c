@@ -20,6 +20,9 @@ void
 cli_start(const char *prog, const char *synopsis, const char *options)
 {
 	err_setprog(prog);
+	/* getopt's own complaint is a plain line: under AFMTS_LOG=json ours says it. */
+	if (err_json())
+		opterr = 0;
 	cli_synopsis = synopsis;
 	cli_options = options;
 }
@@ -27,7 +30,9 @@ cli_start(const char *prog, const char *synopsis, const char *options)
 void
 cli_usage(void)
 {
-	fprintf(stderr, "usage: %s %s\n", err_prog(), cli_synopsis);
+	/* JSON lines hold no synopsis: the error line said what was wrong. */
+	if (!err_json())
+		fprintf(stderr, "usage: %s %s\n", err_prog(), cli_synopsis);
 	exit(CLI_USAGE);
 }
 
@@ -54,6 +59,8 @@ cli_common(int c)
 		exit(fflush(stdout) == 0 ? CLI_OK : CLI_PARTIAL);
 	case '?':
 	case ':':
+		if (err_json())
+			err_warn("an unknown option, or an option without its argument (see --help)");
 		cli_usage();
 	default:
 		return;

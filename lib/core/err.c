@@ -1,11 +1,15 @@
 /*
- * err: one-line diagnostics with the program name as prefix.
+ * err: one-line diagnostics with the program name as prefix, or JSON lines.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "err.h"
+#include "utf8.h"
 
 /* A message longer than this is cut: stderr is for people, not data. */
 #define ERR_MAX 1024
@@ -26,6 +30,61 @@ err_prog(void)
 	return prog;
 }
 
+int
+err_json(void)
+{
+	static int json = -1;
+
+	if (json == -1) {
+		const char *how = getenv("AFMTS_LOG");
+
+		json = how != NULL && strcmp(how, "json") == 0;
+	}
+	return json;
+}
+
+/* s as a JSON string; control characters are already '?', invalid UTF-8 becomes U+FFFD. */
+static void
+json_str(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n;
+
+	putc('"', f);
+	while (*s != '\0') {
+		if (*s == '"' || *s == '\\') {
+			putc('\\', f);
+			putc(*s++, f);
+		} else if ((n = utf8_len(s)) == 0) {
+			fputs("\\ufffd", f);
+			s++;
+		} else {
+			fwrite(s, 1, (size_t)n, f);
+			s += n;
+		}
+	}
+	putc('"', f);
+}
+
+/* One JSON line: ts, prog, level, msg, and the fields every line has. */
+static void
+json_line(const char *msg)
+{
+	char ts[32] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm) != NULL)
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fputs("{\"ts\":", stderr);
+	json_str(stderr, ts);
+	fputs(",\"prog\":", stderr);
+	json_str(stderr, prog);
+	fputs(",\"level\":\"error\",\"msg\":", stderr);
+	json_str(stderr, msg);
+	fprintf(stderr, ",\"fields\":{\"pid\":%ld}}\n", (long)getpid());
+}
+
 void
 err_vwarn(const char *fmt, va_list ap)
 {
@@ -41,7 +100,10 @@ err_vwarn(const char *fmt, va_list ap)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	fflush(stdout);
-	fprintf(stderr, "%s: %s\n", prog, msg);
+	if (err_json())
+		json_line(msg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, msg);
 }
 
 void

@@ -41,6 +41,15 @@ static const struct column columns[] = {
 	{ "evidence_age_days", "Days since", COLUMN_COUNT },
 	{ "evidence", "Evidence", COLUMN_TEXT },
 	{ "trains_on_prompts", "Trains on prompts", COLUMN_TEXT },
+	/* The status page's (statuspage.h). */
+	{ "became_free", "Became free (24 h)", COLUMN_COUNT },
+	{ "stopped_free", "Stopped being free (24 h)", COLUMN_COUNT },
+	{ "last_discovery", "Last discovery (UTC)", COLUMN_TIME },
+	{ "last_complete", "Last complete (UTC)", COLUMN_TIME },
+	{ "health", "Health", COLUMN_TEXT },
+	{ "state", "State", COLUMN_TEXT },
+	{ "back_at", "Back at (UTC)", COLUMN_TIME },
+	{ "latency_mean_ms", "Mean latency", COLUMN_MS },
 };
 
 const struct column *

@@ -259,7 +259,7 @@ settle(FILE *out, const struct attempt *a, int ok, const struct fallback_model *
 
 static void
 record(struct decider *d, const struct fallback_model *m, const struct attempt *a,
-    const char *client)
+    const char *client, int nth)
 {
 	struct outcome o;
 	char buf[48], msg[160];
@@ -288,6 +288,8 @@ record(struct decider *d, const struct fallback_model *m, const struct attempt *
 	if (a->error[0] != '\0')
 		outcome_param(&o, "error", a->error);
 	outcome_param(&o, "client", client ? client : "afmts-gateway");
+	snprintf(buf, sizeof buf, "%d", nth);	/* 2 and on: fallbacks (GET /metrics) */
+	outcome_param(&o, "attempt", buf);
 	for (int i = 0; i < a->nheader; i++)
 		outcome_header(&o, a->header[i]);
 	if (a->has_cost) {
@@ -348,7 +350,7 @@ attempt(struct attempt *a, struct decider *d, const struct chatreq *r,
 	a->commit_arg = s;
 	ok = forward_run(a) == 0;
 	pool_give(d->catalog, lease);
-	record(d, m, a, client);
+	record(d, m, a, client, s->attempt);
 	free(body);
 	return ok ? 0 : 1;
 }

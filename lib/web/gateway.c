@@ -13,11 +13,24 @@
 #include "fastcgi.h"
 #include "forward.h"
 #include "gateway.h"
+#include "gwload.h"
 #include "http.h"
 #include "pool.h"
 #include "routecgi.h"
 #include "usage.h"
 #include "utctime.h"
+
+/* The catalog whose line of waiting requests GET /metrics counts. */
+static const char *load_catalog;
+
+/* The gateway's load: its workers busy (gwload.h), and the requests waiting in the line. */
+static void
+load_figures(struct metrics_load *load)
+{
+	gwload_figures(load);
+	if (load->in_flight >= 0 && load_catalog != NULL)
+		load->waiting = pool_line_length(load_catalog);
+}
 
 void
 gateway_init(struct gateway *g, const char *db_path, int persistent)
@@ -32,6 +45,9 @@ gateway_init(struct gateway *g, const char *db_path, int persistent)
 	if (g->keys_path != NULL && *g->keys_path == '\0')
 		g->keys_path = NULL;
 	decider_init(&g->d, db_path, 1, persistent);
+	load_catalog = db_path;
+	if (persistent && gwload_init() == 0)	/* GET /metrics: in-flight and waiting requests */
+		metrics_set_load(load_figures);
 }
 
 void
@@ -291,6 +307,7 @@ gateway_serve(void *arg, FILE *in, FILE *out)
 	struct cgi_request req;
 	const char *client;
 
+	gwload_begin();
 	cgi_request(&req, in);
 	if (strcmp(req.path, "/v1/chat/completions") == 0 ||
 	    strcmp(req.path, "/v1/completions") == 0) {
@@ -307,4 +324,5 @@ gateway_serve(void *arg, FILE *in, FILE *out)
 		routecgi_answer(&g->d, &req, out, client);
 	}
 	fflush(out);
+	gwload_end();
 }

@@ -11,9 +11,11 @@
 #include "fastcgi.h"
 #include "form.h"
 #include "jsonw.h"
+#include "metrics.h"
 #include "routecgi.h"
 #include "routeout.h"
 #include "routestatus.h"
+#include "statuspage.h"
 #include "utctime.h"
 
 struct reply {
@@ -22,6 +24,7 @@ struct reply {
 	size_t	 len;
 	FILE	*f;		/* writes into body */
 	const char *allow;	/* for 405 */
+	const char *type;	/* Content-Type, when not JSON */
 };
 
 /* Replace whatever was written with a JSON error. */
@@ -30,6 +33,7 @@ fail(struct reply *r, int status, const char *code, const char *msg, const char 
 {
 	rewind(r->f);
 	r->status = status;
+	r->type = NULL;
 	cgi_error_json(r->f, cgi_error_type(status), msg, param, code);
 	return 0;
 }
@@ -40,7 +44,7 @@ send_reply(struct reply *r, int head, FILE *out)
 	long end = ftell(r->f);
 
 	fflush(r->f);
-	cgi_head(out, r->status, "application/json");
+	cgi_head(out, r->status, r->type != NULL ? r->type : "application/json");
 	if (r->allow != NULL)
 		cgi_header(out, "Allow", r->allow);
 	fprintf(out, "Content-Length: %ld\r\n", end);
@@ -147,6 +151,50 @@ do_status(struct reply *r, struct decider *d, const char *query, time_t now)
 	if ((code = decider_catalog(d, &db)) < 0)
 		return unusable(r, d, code), 0;
 	if (routestatus_write(db, now, r->f) == -1)
+		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
+	else
+		r->status = 200;
+	return 0;
+}
+
+/* --- GET /metrics ---------------------------------------------------------- */
+
+static int
+get_metrics(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
+{
+	sqlite3 *db;
+	int code;
+
+	(void)client;
+	if (*req->query != '\0')
+		return fail(r, 400, NULL, "/metrics takes no parameters", NULL);
+	if ((code = decider_catalog(d, &db)) < 0)
+		return unusable(r, d, code), 0;
+	r->type = METRICS_CONTENT_TYPE;
+	if (metrics_write(db, d->catalog, now, r->f) == -1)
+		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
+	else
+		r->status = 200;
+	return 0;
+}
+
+/* --- GET /status.html ------------------------------------------------------- */
+
+static int
+get_status_page(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
+{
+	sqlite3 *db;
+	int code;
+
+	(void)client;
+	if (*req->query != '\0')
+		return fail(r, 400, NULL, "/status.html takes no parameters", NULL);
+	if ((code = decider_catalog(d, &db)) < 0)
+		return unusable(r, d, code), 0;
+	r->type = "text/html; charset=utf-8";
+	if (statuspage_write(db, d->catalog, now, r->f) == -1)
 		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
 	else
 		r->status = 200;
@@ -281,6 +329,8 @@ static const struct endpoint endpoints[] = {
 	{ "/route", "GET", "GET, HEAD", get_route },
 	{ "/v1/models", "GET", "GET, HEAD", get_models },
 	{ "/status", "GET", "GET, HEAD", get_status },
+	{ "/metrics", "GET", "GET, HEAD", get_metrics },
+	{ "/status.html", "GET", "GET, HEAD", get_status_page },
 	{ "/report", "POST", "POST", do_report },
 	{ "/v1/models/", "GET", "GET, HEAD", get_model },	/* a prefix: /v1/models/{id} */
 };
@@ -311,7 +361,8 @@ dispatch(struct reply *r, struct decider *d, const struct cgi_request *req, cons
 		fail(r, 414, NULL, "the query string is longer than 2048 bytes",
 		    NULL);
 	} else if (i == n) {
-		fail(r, 404, "unknown_url", "no such endpoint: /route, /v1/models, /status, /report",
+		fail(r, 404, "unknown_url", "no such endpoint: /route, /v1/models, /status, "
+		    "/status.html, /metrics, /report",
 		    NULL);
 	} else if (!cgi_method(req, endpoints[i].method)) {
 		r->allow = endpoints[i].allow;

@@ -4,6 +4,8 @@
  *   GET  /route?need=tools&min_context=32000&strategy=fastest   candidates as JSON
  *   GET  /v1/models[?all=1]     tracked free models, OpenAI list format
  *   GET  /status                catalog age, providers, breakers
+ *   GET  /status.html           the same for people (statuspage.h)
+ *   GET  /metrics               Prometheus text format (metrics.h)
  *   POST /report                record an outcome (form-encoded fields)
  *
  * Errors are JSON with a 4xx status, or 503 when there is no catalog.  The
