@@ -16,8 +16,8 @@
 static const char synopsis[] =
     "[--db PATH] [--need LIST] [--min-context N] [--prompt-tokens N] [--modality LIST]\n"
     "       [--family NAME] [--model ID] [--provider LIST] [--exclude-provider LIST]\n"
-    "       [--max-price USD] [--strategy NAME] [--count N] [--all]\n"
-    "       [--format json|jsonl|tsv|env]\n"
+    "       [--max-price USD] [--strategy NAME] [--count N] [--all] [--no-train]\n"
+    "       [--wait MS] [--format json|jsonl|tsv|env]\n"
     "       afmts-route [--db PATH] --report MODEL --status CODE [--provider NAME]\n"
     "       [--latency MS] [--tokens IN,OUT] [--retry-after S] [--header 'NAME: VALUE']\n"
     "       afmts-route [--db PATH] --state | --refresh";
@@ -44,6 +44,10 @@ static const char options[] =
     "                          round-robin, random\n"
     "  --count N               at most N candidates (default 1)\n"
     "  --all                   also models that cannot take a request now, marked\n"
+    "  --no-train              never models whose provider trains on free prompts\n"
+    "  --wait MS               when none can take it now, wait up to MS ms for one\n"
+    "                          (busy local server, cooldown, budget); else print\n"
+    "                          when one can (a \"wait\" record, exit 1)\n"
     "  --format FMT            jsonl (default), json, tsv, env (shell assignments)\n"
     "  --seed N                the random strategy's seed, for repeatable draws\n"
     "  --report MODEL          record an outcome of a request to MODEL:\n"
@@ -110,7 +114,7 @@ main(int argc, char **argv)
 	else if (k.state || k.refresh)
 		rc = routecli_catalog(path, now, k.state);
 	else
-		rc = routecli_choose(path, &k.q, k.format);
+		rc = routecli_choose(path, &k.q, k.format, k.wait_ms);
 	free(path);
 	return rc;
 }

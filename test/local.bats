@@ -6,6 +6,7 @@
 # until they answer again.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
 	setup_env
@@ -203,4 +204,41 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 	run afmts-route --db "$DB" --model qa
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.model == "qa"'
+}
+
+@test "afmts-route --wait: the candidate once it is usable, or when it will be" {
+	mock_llm "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/mock.log"
+	ok_catalog "$DB"
+	afmts-route --db "$DB" --report m-ok --provider pok --status 429 --retry-after 2
+	start=$(date +%s%N)
+	run afmts-route --db "$DB" --model m-ok --wait 5000
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .model)" = m-ok ]
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -ge 900 ]
+	afmts-route --db "$DB" --report m-ok --provider pok --status 429 --retry-after 2
+	run --separate-stderr afmts-route --db "$DB" --model m-ok --wait 500
+	[ "$status" -eq 1 ]
+	[ "$output" = '{"type":"wait","retry_after":2}' ]
+	[[ "$stderr" == "afmts-route: no model can take it within 500 ms: the first is usable again in 2 s"* ]]
+	run --separate-stderr afmts-route --db "$DB" --model m-ok --wait 0 --format env
+	[ "$status" -eq 1 ]
+	[ "$output" = AFMTS_RETRY_AFTER=2 ]
+	run afmts-route --db "$DB" --model m-ok --wait 600001
+	[ "$status" -eq 2 ]
+}
+
+@test "afmts-route --wait: a local server whose slots are all busy, until one frees" {
+	a=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/a.log" --slots 2 --model qa)
+	descriptor llamacpp llama-a "$a"
+	discover
+	curl -s -d '{"busy": 2}' "$a/_control" > /dev/null
+	run afmts-route --db "$DB" --model qa --all
+	echo "$output" | jq -e '.why | test("local server busy \\(2 of 2 slots\\)")'
+	run --separate-stderr afmts-route --db "$DB" --model qa --wait 0
+	[ "$status" -eq 1 ]
+	[ "$output" = '{"type":"wait","retry_after":1}' ]
+	( sleep 0.5; curl -s -d '{"busy": 0}' "$a/_control" > /dev/null ) &
+	run afmts-route --db "$DB" --model qa --wait 5000
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .model)" = qa ]
 }

@@ -9,6 +9,7 @@
 
 #include "catalog.h"
 #include "decide.h"
+#include "health.h"
 #include "routekeep.h"
 
 void
@@ -140,4 +141,63 @@ decide_rebuild(struct decider *d, time_t now)
 	if (decider_catalog(d, &db) < 0)
 		return -1;
 	return routekeep_build(db, d->catalog, now, 1);
+}
+
+/* c is a local server's model that answers but has no idle slot. */
+static int
+local_busy(const struct candidate *c)
+{
+	return !c->usable && health_usable(c->health.state) && !c->budget.exhausted &&
+	    (c->local.slots_url != NULL || c->local.health_url != NULL) && c->server.up;
+}
+
+/* When candidate c (not usable now) can take a request again; 0 if not known. */
+static time_t
+usable_again(const struct candidate *c, time_t now)
+{
+	time_t t = 0;
+
+	if (!health_usable(c->health.state) && c->health.until > t)
+		t = c->health.until;
+	if (c->budget.exhausted && c->budget.until > t)
+		t = c->budget.until;
+	/* A slot frees when a request ends: look again in a second. */
+	if (t == 0 && local_busy(c))
+		t = now + 1;
+	return t;
+}
+
+struct counting {
+	struct decide_fitting *f;
+	time_t		 now;
+};
+
+static int
+count_fitting(const struct candidate *c, void *arg)
+{
+	struct counting *k = arg;
+	time_t t = c->usable ? 0 : usable_again(c, k->now);
+
+	k->f->n++;
+	if (!c->usable && (c->health.state == HEALTH_COOLDOWN || c->budget.exhausted ||
+	    local_busy(c)))
+		k->f->limited++;
+	if (t > 0 && (k->f->first_usable == 0 || t < k->f->first_usable))
+		k->f->first_usable = t;
+	return 0;
+}
+
+int
+decide_fitting(struct decider *d, struct route_query *q, struct decide_fitting *f)
+{
+	struct counting k = { f, q->now };
+	int all = q->all, count = q->count, got;
+	char why[256];
+
+	q->all = 1;
+	q->count = 0;
+	got = decide(d, q, count_fitting, &k, why, sizeof why);
+	q->all = all;
+	q->count = count;
+	return got < 0 ? got : 0;
 }

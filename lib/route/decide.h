@@ -81,6 +81,21 @@ int decide(struct decider *d, struct route_query *q, route_emit emit, void *arg,
  */
 int decide_record(struct decider *d, struct outcome *o, char *msg, size_t n);
 
+/* The models that fit a request, usable now or not (decide_fitting). */
+struct decide_fitting {
+	int		 n;		/* that fit */
+	int		 limited;	/* of them: cooling down after a 429, out of budget, or a
+					   local server's with no idle slot */
+	time_t		 first_usable;	/* the earliest one of those is usable again, 0: none */
+};
+
+/*
+ * Count into *f (added to) the models that fit q, usable now or not, and when
+ * the first of those that cannot take it now can again.  0, or a DECIDE_*
+ * failure.
+ */
+int decide_fitting(struct decider *d, struct route_query *q, struct decide_fitting *f);
+
 /* Build the route snapshot afresh (afmts-route --refresh).  0, or -1 after reporting. */
 int decide_rebuild(struct decider *d, time_t now);
 

@@ -5,18 +5,21 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "decide.h"
 #include "err.h"
+#include "param.h"
 #include "routecli.h"
 #include "routeparam.h"
 #include "routestatus.h"
+#include "utctime.h"
 
 /* What an option is: a route query parameter or an outcome field (their tables name them), or one of its own. */
 enum {
 	OPT_ROUTE = 0x200, OPT_OUTCOME, OPT_DB, OPT_PROVIDER, OPT_ALL, OPT_FORMAT, OPT_HEADER,
-	OPT_STATE, OPT_REFRESH, OPT_NO_TRAIN
+	OPT_STATE, OPT_REFRESH, OPT_NO_TRAIN, OPT_WAIT
 };
 
 /* Options of afmts-route itself; the others are the tables' option spellings. */
@@ -30,6 +33,7 @@ static const struct option own_opts[] = {
 	{ "state", no_argument, NULL, OPT_STATE },
 	{ "refresh", no_argument, NULL, OPT_REFRESH },
 	{ "no-train", no_argument, NULL, OPT_NO_TRAIN },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 };
 
 #define NOWN (sizeof own_opts / sizeof own_opts[0])
@@ -72,6 +76,7 @@ routecli_init(struct routecli_cmd *k, time_t now)
 	k->db = k->report = k->provider = NULL;
 	k->format = ROUTEOUT_JSONL;
 	k->state = k->refresh = k->route_opts = k->outcome_opts = 0;
+	k->wait_ms = -1;
 }
 
 const char *
@@ -86,6 +91,10 @@ routecli_option(struct routecli_cmd *k, int c, const char *name)
 	case OPT_ALL: k->route_opts++; k->q.all = 1; return NULL;
 	case OPT_NO_TRAIN: k->route_opts++; k->q.no_train = 1; return NULL;
 	case OPT_STATE: k->state = 1; return NULL;
+	case OPT_WAIT:
+		k->route_opts++;
+		return param_digits(optarg, ROUTECLI_MAX_WAIT_MS, &k->wait_ms) == 0 ? NULL :
+		    "milliseconds, from 0 to 600000";
 	case OPT_REFRESH: k->refresh = 1; return NULL;
 	case OPT_HEADER: k->outcome_opts++; return outcome_header(&k->o, optarg);
 	case OPT_FORMAT:
@@ -193,26 +202,86 @@ routecli_catalog(const char *path, time_t now, int state)
 	return code;
 }
 
+/* None could take q within the wait: when the first can, on stdout in format, for scripts. */
+static void
+say_wait(enum routeout_format format, long seconds)
+{
+	switch (format) {
+	case ROUTEOUT_ENV:
+		printf("AFMTS_RETRY_AFTER=%ld\n", seconds);
+		break;
+	case ROUTEOUT_TSV:
+		printf("wait\t%ld\n", seconds);
+		break;
+	default:
+		printf("{\"type\":\"wait\",\"retry_after\":%ld}\n", seconds);
+	}
+}
+
+/*
+ * Decide q, and while none can take it now but one can again within wait_ms,
+ * decide again as soon as it can.  What decide returns; *retry: the seconds
+ * until the first can, when none could in time (0: none will).
+ */
+static int
+decide_within(struct decider *d, struct route_query *q, long long wait_ms, struct output *o,
+    char *why, size_t n, long *retry)
+{
+	long long deadline = routecli_clock_ms() + wait_ms;
+	int got;
+
+	*retry = 0;
+	while ((got = decide(d, q, candidate, o, why, n)) == 0 && wait_ms >= 0) {
+		struct decide_fitting f = { 0 };
+
+		if (decide_fitting(d, q, &f) < 0 || f.first_usable == 0)
+			break;
+		*retry = f.first_usable > q->now ? (long)(f.first_usable - q->now) : 1;
+		if (routecli_clock_ms() + *retry * 1000 > deadline + 999)
+			break;
+		nanosleep(&(struct timespec){ 0, ROUTECLI_WAIT_STEP_MS * 1000000L }, NULL);
+		q->now = utctime_now();
+	}
+	if (got != 0)
+		*retry = 0;
+	return got;
+}
+
 int
-routecli_choose(const char *path, struct route_query *q, enum routeout_format format)
+routecli_choose(const char *path, struct route_query *q, enum routeout_format format,
+    long long wait_ms)
 {
 	struct decider d;
 	struct output o = { .format = format };
 	char why[512] = "";
+	long retry;
 	int n;
 
 	decider_init(&d, path, 0, 0);
-	n = decide(&d, q, candidate, &o, why, sizeof why);
+	n = decide_within(&d, q, wait_ms, &o, why, sizeof why, &retry);
 	decider_close(&d);
 	if (n < 0)
 		return catalog_failed(path, n);
 	if (n > 0)
 		routeout_end(&o.out);
-	if (n == 0)
+	if (n == 0 && retry > 0) {
+		err_warn("no model can take it within %lld ms: the first is usable again in %ld s (%s)",
+		    wait_ms, retry, why);
+		say_wait(format, retry);
+	} else if (n == 0)
 		err_warn("no model fits: %s", why);
 	if (fflush(stdout) == EOF) {
 		err_warn("stdout: write error");
 		return CLI_FAILED;
 	}
 	return n > 0 ? CLI_OK : CLI_PARTIAL;
+}
+
+long long
+routecli_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -21,7 +21,11 @@ struct routecli_cmd {
 	const char	*db, *report, *provider;
 	enum routeout_format format;
 	int		 state, refresh, route_opts, outcome_opts;
+	long long	 wait_ms;	/* --wait, -1: none */
 };
+
+#define ROUTECLI_MAX_WAIT_MS 600000
+#define ROUTECLI_WAIT_STEP_MS 100	/* how often --wait decides again */
 
 /* k with nothing asked yet, at now (its two pools of 4 KiB are cleared once). */
 void routecli_init(struct routecli_cmd *k, time_t now);
@@ -38,8 +42,16 @@ const char *routecli_option(struct routecli_cmd *k, int c, const char *name);
 /* Exit with a usage error when k's options do not go together. */
 void routecli_check(const struct routecli_cmd *k);
 
-/* Print the candidates for q from the catalog at path, in format. */
-int routecli_choose(const char *path, struct route_query *q, enum routeout_format format);
+/*
+ * Print the candidates for q from the catalog at path, in format; with
+ * wait_ms >= 0 (--wait), once one can take the request, if that is within
+ * wait_ms, else how long until one can (a "wait" record).
+ */
+int routecli_choose(const char *path, struct route_query *q, enum routeout_format format,
+    long long wait_ms);
+
+/* Milliseconds on the monotonic clock. */
+long long routecli_clock_ms(void);
 
 /* --report: record outcome o in the catalog at path, never created here. */
 int routecli_report(const char *path, struct outcome *o);

@@ -95,63 +95,17 @@ fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char 
 
 /* --- when none can be chosen ------------------------------------------ */
 
-struct fitting {
-	int		 n;		/* models that fit, usable now or not */
-	int		 limited;	/* of them: blocked by a rate limit (429) or budget */
-	time_t		 first_usable;	/* the earliest a blocked one is usable again */
-};
-
-/* c is a local server's model that answers but has no idle slot. */
-static int
-local_busy(const struct candidate *c)
-{
-	return !c->usable && health_usable(c->health.state) && !c->budget.exhausted &&
-	    (c->local.slots_url != NULL || c->local.health_url != NULL) && c->server.up;
-}
-
-/* When candidate c (not usable now) can take a request again; 0 if not known. */
-static time_t
-usable_again(const struct candidate *c)
-{
-	time_t t = 0;
-
-	if (!health_usable(c->health.state) && c->health.until > t)
-		t = c->health.until;
-	if (c->budget.exhausted && c->budget.until > t)
-		t = c->budget.until;
-	if (t == 0 && local_busy(c))
-		t = time(NULL) + 1;
-	return t;
-}
-
-static int
-count_fitting(const struct candidate *c, void *arg)
-{
-	struct fitting *f = arg;
-	time_t t = c->usable ? 0 : usable_again(c);
-
-	f->n++;
-	if (!c->usable && (c->health.state == HEALTH_COOLDOWN || c->budget.exhausted ||
-	    local_busy(c)))
-		f->limited++;
-	if (t > 0 && (f->first_usable == 0 || t < f->first_usable))
-		f->first_usable = t;
-	return 0;
-}
-
 /* Is model id in any provider's list (free or not, usable or not)?  1, 0 or -1. */
 static int
 known_model(struct decider *d, const char *id, time_t now)
 {
 	struct route_query q;
-	struct fitting f = { 0 };
-	char why[256];
+	struct decide_fitting f = { 0 };
 
 	route_query_init(&q, now);
 	q.model = id;
-	q.all = 1;
 	q.max_price = 1e6;
-	if (decide(d, &q, count_fitting, &f, why, sizeof why) < 0)
+	if (decide_fitting(d, &q, &f) < 0)
 		return -1;
 	return f.n > 0;
 }
@@ -160,8 +114,7 @@ int
 fallback_empty(struct decider *d, struct chatreq *r, long *retry_after)
 {
 	const char *pinned = r->q.model;
-	struct fitting f = { 0 };
-	char why[256];
+	struct decide_fitting f = { 0 };
 	int known = pinned == NULL, k;
 
 	for (int i = -1; i < r->nfallback && !known; i++) {
@@ -172,16 +125,12 @@ fallback_empty(struct decider *d, struct chatreq *r, long *retry_after)
 	}
 	if (known != 1)
 		return known == -1 ? -1 : FALLBACK_UNKNOWN;
-	r->q.all = 1;
-	r->q.count = 0;
 	for (int i = -1; i < r->nfallback; i++) {
 		r->q.model = i < 0 ? pinned : r->fallback[i];
-		if ((i >= 0 || r->nfallback == 0 || pinned != NULL) &&
-		    decide(d, &r->q, count_fitting, &f, why, sizeof why) < 0)
+		if ((i >= 0 || r->nfallback == 0 || pinned != NULL) && decide_fitting(d, &r->q, &f) < 0)
 			return -1;
 	}
 	r->q.model = pinned;
-	r->q.all = 0;
 	if (f.n == 0)
 		return FALLBACK_NO_FIT;
 	*retry_after = f.first_usable > r->q.now ? (long)(f.first_usable - r->q.now) : 1;
