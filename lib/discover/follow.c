@@ -60,8 +60,8 @@ static void
 cut(struct follow *f, const char *as, const char *key, const char *what)
 {
 	if (f->why[0] == '\0')
-		snprintf(f->why, sizeof f->why, "follow %s%s%.256s: %s", as, key ? " " : "",
-		    key ? key : "", what);
+		snprintf(f->why, sizeof f->why, "follow%s%s%s%.256s: %s", as[0] ? " " : "", as,
+		    key ? " " : "", key ? key : "", what);
 }
 
 /* The keys of step s (borrowed): the string members "key" of the items at "each". */
@@ -228,4 +228,11 @@ follow_record(struct follow *f)
 	return jv_object_set(r, jv_string("error"), jv_object_set(jv_object_set(jv_object(),
 	    jv_string("kind"), jv_string("incomplete")), jv_string("message"),
 	    jv_string(f->why)));
+}
+
+jv
+follow_cut(struct follow *f, const char *why)
+{
+	cut(f, "", NULL, why);
+	return follow_record(f);
 }

@@ -51,6 +51,9 @@ void follow_add(struct follow *f, jv line);
 /* The provider's record: the list's with its extra member, or a cut one. */
 jv follow_record(struct follow *f);
 
+/* The record cut short for why (the answer to the last request never came). */
+jv follow_cut(struct follow *f, const char *why);
+
 void follow_free(struct follow *f);
 
 #endif

@@ -98,6 +98,11 @@ plain(jv record)
 jv
 pages_cut(struct pages *p, const char *why)
 {
+	if (p->follow != NULL) {
+		jv r = follow_cut(p->follow, why);
+
+		return jv_object_set(r, jv_string("pages"), jv_number((double)p->count));
+	}
 	jv r = jv_is_valid(p->record) ? jv_copy(p->record) : jv_object();
 
 	r = jv_object_delete(plain(r), jv_string("body"));

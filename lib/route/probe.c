@@ -63,7 +63,7 @@ split(const char *url, char *host, char *port, const char **path)
 		return -1;
 	memcpy(port, colon ? colon + 1 : "80", n);
 	port[n] = '\0';
-	return strspn(port, "0123456789") == n ? 0 : -1;
+	return strspn(port, "0123456789") == n && atol(port) >= 1 && atol(port) <= 65535 ? 0 : -1;
 }
 
 /* Wait for fd to be ready for events until deadline.  1 ready, 0 not in time. */
@@ -194,9 +194,38 @@ unchunk(char *b, size_t len)
 }
 
 int
+probe_answer(char *buf, size_t n, char *body, size_t cap, size_t *len)
+{
+	char *sep;
+	size_t blen;
+	int status, chunked;
+
+	*len = 0;
+	if (cap == 0)
+		return 0;
+	body[0] = '\0';
+	if (n < 12)
+		return 0;
+	buf[n] = '\0';
+	if ((status = status_of(buf)) == 0 || (sep = strstr(buf, "\r\n\r\n")) == NULL)
+		return 0;
+	blen = (size_t)(buf + n - (sep + 4));
+	sep[2] = '\0';
+	chunked = strstr(buf, "\r\nTransfer-Encoding: chunked") != NULL ||
+	    strstr(buf, "\r\ntransfer-encoding: chunked") != NULL;
+	memmove(buf, sep + 4, blen);
+	if (chunked)
+		blen = unchunk(buf, blen);
+	*len = blen < cap ? blen : cap - 1;
+	memcpy(body, buf, *len);
+	body[*len] = '\0';
+	return status;
+}
+
+int
 probe_get(const char *url, long timeout_ms, char *body, size_t cap, size_t *len)
 {
-	char host[PROBE_MAX_HOST + 1], port[6], req[1400], *buf, *sep;
+	char host[PROBE_MAX_HOST + 1], port[6], req[1400], *buf;
 	const char *path;
 	long long deadline = now_ms() + timeout_ms;
 	long n;
@@ -213,23 +242,8 @@ probe_get(const char *url, long timeout_ms, char *body, size_t cap, size_t *len)
 	if ((fd = connect_by(host, port, deadline)) == -1)
 		return 0;
 	if ((buf = malloc(cap + 4096)) != NULL && send_all(fd, req, strlen(req), deadline) == 0 &&
-	    (n = read_answer(fd, buf, cap + 4095, deadline)) > 12) {
-		buf[n] = '\0';
-		if ((status = status_of(buf)) != 0 && (sep = strstr(buf, "\r\n\r\n")) != NULL) {
-			size_t blen = (size_t)(buf + n - (sep + 4));
-			int chunked = strstr(buf, "\r\nTransfer-Encoding: chunked") != NULL ||
-			    strstr(buf, "\r\ntransfer-encoding: chunked") != NULL;
-
-			sep[2] = '\0';
-			memmove(buf, sep + 4, blen);
-			if (chunked)
-				blen = unchunk(buf, blen);
-			*len = blen < cap ? blen : cap - 1;
-			memcpy(body, buf, *len);
-			body[*len] = '\0';
-		} else
-			status = 0;
-	}
+	    (n = read_answer(fd, buf, cap + 4095, deadline)) > 0)
+		status = probe_answer(buf, (size_t)n, body, cap, len);
 	free(buf);
 	close(fd);
 	return status;

@@ -25,6 +25,13 @@
 int probe_get(const char *url, long timeout_ms, char *body, size_t cap, size_t *len);
 
 /*
+ * An HTTP/1.x answer read whole, buf[0..n) (buf of at least n + 1 bytes,
+ * overwritten): its status, and its body, unchunked, in body[0..*len) (of
+ * size cap, NUL-terminated, cut when longer).  0 when it is not an answer.
+ */
+int probe_answer(char *buf, size_t n, char *body, size_t cap, size_t *len);
+
+/*
  * Slots in a /slots answer (a JSON array of slot objects, each with a boolean
  * "is_processing"): *total of them, *busy processing.  0, or -1 when the text
  * holds no such member (not a /slots answer).

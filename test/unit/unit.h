@@ -59,7 +59,9 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(route_the_longest_request_keeps_to_its_bounds) \
 	X(names_provider_rule) \
 	X(names_usage_lines_and_outcomes_take_the_same_providers) \
-	X(names_clean_text_has_no_control_characters)
+	X(names_clean_text_has_no_control_characters) \
+	X(probe_counts_slots_as_libjq_does) \
+	X(probe_reads_answers_and_refuses_urls)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)
