@@ -204,6 +204,16 @@ struct answer {
 	int		 up, total, busy;
 };
 
+/* How long a server's answer is used (AFMTS_PROBE_FRESH_MS; 0: ask at every decision). */
+static long
+fresh_ms(void)
+{
+	const char *v = getenv("AFMTS_PROBE_FRESH_MS");
+	long ms = v != NULL && *v != '\0' ? strtol(v, NULL, 10) : POOL_FRESH_MS;
+
+	return ms >= 0 && ms <= 60000 ? ms : POOL_FRESH_MS;
+}
+
 static long
 probe_ms(void)
 {
@@ -248,7 +258,7 @@ keep(struct pool_file *f, struct pserver *s, const struct pool_server_ref *ref, 
 		    (int32_t)ref->slots : -1;
 		s->busy_seen = a.busy > 0 ? a.busy : 0;
 		s->leases_then = leases(f, s);
-		s->next_ms = t + POOL_FRESH_MS;
+		s->next_ms = t + fresh_ms();
 		return;
 	}
 	if (s->up || s->down_since == 0)
@@ -298,7 +308,7 @@ pool_look(const char *catalog, const struct pool_server_ref *ref, struct pool_vi
 	s = server(f, key);
 	/* The first to find it stale asks; the others go on with what it said last. */
 	if ((stale = t >= s->next_ms))
-		s->next_ms = t + POOL_FRESH_MS;
+		s->next_ms = t + fresh_ms();
 	unlock_pool();
 	if (stale) {
 		struct answer a = ask(ref);

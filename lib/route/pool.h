@@ -8,8 +8,8 @@
  * exclusive lock held for a few microseconds (never while asking a server):
  *
  *   - a server is asked at decision time (probe.h), at most once in
- *     POOL_FRESH_MS per server, with a POOL_PROBE_MS timeout
- *     (AFMTS_PROBE_MS): llama-server's /slots (its slots and the busy ones),
+ *     POOL_FRESH_MS per server (AFMTS_PROBE_FRESH_MS), with a POOL_PROBE_MS
+ *     timeout (AFMTS_PROBE_MS): llama-server's /slots (its slots and the busy ones),
  *     else its /health, or Ollama's /api/version.  A server that does not
  *     answer is down, and asked again after 1 s, then 2, 4 ... 30 s (a
  *     half-open trial: the first answer brings it back);
