@@ -53,7 +53,7 @@ LIBDIRS = lib/core lib/stream lib/discover lib/catalog lib/route lib/web lib/rep
 
 # core: libc alone, for every program.
 CORE_OBJS   = lib/core/err.o lib/core/cli.o lib/core/utctime.o lib/core/paths.o lib/core/strset.o \
-              lib/core/names.o lib/core/param.o
+              lib/core/names.o lib/core/param.o lib/core/jsonw.o
 # stream: JSON lines (libjq) read ahead on a thread: the batch half's input.
 STREAM_OBJS = lib/stream/jsonl.o lib/stream/prefetch.o
 BATCH_OBJS  = $(CORE_OBJS) $(STREAM_OBJS)
@@ -76,7 +76,7 @@ TRACK_OBJS   = $(CATALOG_OBJS) $(USAGE_OBJS) $(DESC_OBJS) lib/catalog/track.o \
 
 # route: the decision path, SQLite and our own code only (no libjq, no libcurl),
 # answering the command line and, through web's front door, CGI and FastCGI.
-ROUTE_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) $(USAGE_OBJS) lib/core/jsonw.o \
+ROUTE_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) $(USAGE_OBJS) \
              lib/route/decide.o lib/route/route.o lib/route/routeparam.o lib/route/health.o \
              lib/route/budget.o lib/route/routesnap.o lib/route/routekeep.o lib/route/routeout.o \
              lib/route/routestatus.o lib/route/routecli.o lib/route/pool.o lib/route/probe.o \
@@ -90,13 +90,13 @@ GATEWAY_OBJS = $(ROUTE_OBJS) lib/web/gateway.o lib/web/fallback.o lib/web/chatre
                lib/web/gwload.o lib/web/forward.o lib/web/clientkeys.o lib/discover/http.o lib/core/sha256.o
 
 # report: SQLite and our own code.
-REPORT_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) lib/core/jsonw.o lib/core/outfile.o \
+REPORT_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) lib/core/outfile.o \
               lib/report/report.o lib/report/reportsql.o lib/report/period.o lib/report/table.o \
               lib/report/escape.o lib/report/column.o lib/report/figure.o lib/report/chart.o \
               lib/report/refprice.o
 
 # notify: a discovery run's summary to webhooks (libcurl, libjq).
-NOTIFY_OBJS = $(CORE_OBJS) lib/core/jsonw.o lib/discover/alert.o lib/discover/http.o
+NOTIFY_OBJS = $(CORE_OBJS) lib/discover/alert.o lib/discover/http.o
 
 UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_paths.o test/unit/test_model.o test/unit/test_registry.o \

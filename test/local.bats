@@ -61,6 +61,17 @@ most() {
 		| max // 0' "$1"
 }
 
+# two_llamas MS: two llama-server doubles of 2 slots (a.log, b.log) whose
+# answers take MS ms, discovered into $DB.
+two_llamas() {
+	local a b
+	a=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/a.log" --slots 2 --hold-ms "$1" --model qa)
+	b=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/b.log" --slots 2 --hold-ms "$1" --model qb)
+	descriptor llamacpp llama-a "$a"
+	descriptor llamacpp llama-b "$b"
+	discover
+}
+
 STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content":"hi"}]}'
 
 @test "an Ollama model and a llama.cpp model answer through the gateway, with the contexts their servers report" {
@@ -88,11 +99,7 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 }
 
 @test "two llama.cpp servers of 2 slots, 6 streams: never 3 on one server; the 5th and 6th wait for a slot and are served" {
-	a=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/a.log" --slots 2 --hold-ms 1500 --model qa)
-	b=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/b.log" --slots 2 --hold-ms 1500 --model qb)
-	descriptor llamacpp llama-a "$a"
-	descriptor llamacpp llama-b "$b"
-	discover
+	two_llamas 1500
 	serve --listen "127.0.0.1:$PORT" --db "$DB" --procs 8
 	for i in 1 2 3 4 5 6; do
 		chat "$i" "$STREAM" &
@@ -118,11 +125,7 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 }
 
 @test "with AFMTS_GATEWAY_BUFFER_MS=0 the 5th and 6th get 429 with Retry-After at once" {
-	a=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/a.log" --slots 2 --hold-ms 2000 --model qa)
-	b=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/b.log" --slots 2 --hold-ms 2000 --model qb)
-	descriptor llamacpp llama-a "$a"
-	descriptor llamacpp llama-b "$b"
-	discover
+	two_llamas 2000
 	AFMTS_GATEWAY_BUFFER_MS=0 serve --listen "127.0.0.1:$PORT" --db "$DB" --procs 8
 	for i in 1 2 3 4 5 6; do
 		chat "$i" "$STREAM" &

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "utf8.h"
+#include "jsonw.h"
 
 /* A message longer than this is cut: stderr is for people, not data. */
 #define ERR_MAX 1024
@@ -43,29 +43,6 @@ err_json(void)
 	return json;
 }
 
-/* s as a JSON string; control characters are already '?', invalid UTF-8 becomes U+FFFD. */
-static void
-json_str(FILE *f, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	int n;
-
-	putc('"', f);
-	while (*s != '\0') {
-		if (*s == '"' || *s == '\\') {
-			putc('\\', f);
-			putc(*s++, f);
-		} else if ((n = utf8_len(s)) == 0) {
-			fputs("\\ufffd", f);
-			s++;
-		} else {
-			fwrite(s, 1, (size_t)n, f);
-			s += n;
-		}
-	}
-	putc('"', f);
-}
-
 /* One JSON line: ts, prog, level, msg, and the fields every line has. */
 static void
 json_line(const char *msg)
@@ -77,11 +54,11 @@ json_line(const char *msg)
 	if (gmtime_r(&now, &tm) != NULL)
 		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fputs("{\"ts\":", stderr);
-	json_str(stderr, ts);
+	jsonw_str(stderr, ts);
 	fputs(",\"prog\":", stderr);
-	json_str(stderr, prog);
+	jsonw_str(stderr, prog);
 	fputs(",\"level\":\"error\",\"msg\":", stderr);
-	json_str(stderr, msg);
+	jsonw_str(stderr, msg);
 	fprintf(stderr, ",\"fields\":{\"pid\":%ld}}\n", (long)getpid());
 }
 

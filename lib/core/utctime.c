@@ -141,3 +141,12 @@ utctime_now(void)
 		return (time_t)v;
 	return (time_t)-1;
 }
+
+long long
+utctime_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

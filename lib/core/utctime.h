@@ -26,6 +26,9 @@ int utctime_format(time_t t, char buf[UTCTIME_LEN]);
  */
 int utctime_parse(const char *s, time_t *out);
 
+/* Milliseconds on the monotonic clock (never AFMTS_NOW): for deadlines and waits. */
+long long utctime_clock_ms(void);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
 long long utctime_days(int year, int month, int day);
 

@@ -13,17 +13,10 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "utctime.h"
 
 #define PROBE_MAX_HOST 255
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Split url into host, port and path.  0, or -1 when it is no plain http URL. */
 static int
@@ -74,7 +67,7 @@ wait_fd(int fd, short events, long long deadline)
 	long long left;
 	int rc;
 
-	while ((left = deadline - now_ms()) > 0) {
+	while ((left = deadline - utctime_clock_ms()) > 0) {
 		rc = poll(&p, 1, (int)left);
 		if (rc > 0)
 			return 1;
@@ -227,7 +220,7 @@ probe_get(const char *url, long timeout_ms, char *body, size_t cap, size_t *len)
 {
 	char host[PROBE_MAX_HOST + 1], port[6], req[1400], *buf;
 	const char *path;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = utctime_clock_ms() + timeout_ms;
 	long n;
 	int fd, status = 0;
 

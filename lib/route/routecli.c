@@ -227,7 +227,7 @@ static int
 decide_within(struct decider *d, struct route_query *q, long long wait_ms, struct output *o,
     char *why, size_t n, long *retry)
 {
-	long long deadline = routecli_clock_ms() + wait_ms;
+	long long deadline = utctime_clock_ms() + wait_ms;
 	int got;
 
 	*retry = 0;
@@ -237,7 +237,7 @@ decide_within(struct decider *d, struct route_query *q, long long wait_ms, struc
 		if (decide_fitting(d, q, &f) < 0 || f.first_usable == 0)
 			break;
 		*retry = f.first_usable > q->now ? (long)(f.first_usable - q->now) : 1;
-		if (routecli_clock_ms() + *retry * 1000 > deadline + 999)
+		if (utctime_clock_ms() + *retry * 1000 > deadline + 999)
 			break;
 		nanosleep(&(struct timespec){ 0, ROUTECLI_WAIT_STEP_MS * 1000000L }, NULL);
 		q->now = utctime_now();
@@ -275,13 +275,4 @@ routecli_choose(const char *path, struct route_query *q, enum routeout_format fo
 		return CLI_FAILED;
 	}
 	return n > 0 ? CLI_OK : CLI_PARTIAL;
-}
-
-long long
-routecli_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -50,8 +50,6 @@ void routecli_check(const struct routecli_cmd *k);
 int routecli_choose(const char *path, struct route_query *q, enum routeout_format format,
     long long wait_ms);
 
-/* Milliseconds on the monotonic clock. */
-long long routecli_clock_ms(void);
 
 /* --report: record outcome o in the catalog at path, never created here. */
 int routecli_report(const char *path, struct outcome *o);

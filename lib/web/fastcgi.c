@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "fastcgi.h"
+#include "utctime.h"
 
 enum {
 	FCGI_BEGIN_REQUEST = 1, FCGI_ABORT_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN,
@@ -56,14 +57,6 @@ fastcgi_listening(void)
 	return getpeername(0, (struct sockaddr *)&sa, &len) == -1 && errno == ENOTCONN;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Read n bytes before the deadline (monotonic ms): a peer that sends part of
@@ -76,7 +69,7 @@ read_full(int fd, unsigned char *buf, size_t n, long long deadline)
 
 	while (got < n) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - utctime_clock_ms();
 		ssize_t k;
 		int rc;
 
@@ -314,7 +307,7 @@ serve_connection(int fd, const char *const *names, size_t max_body, fastcgi_hand
     void *arg, struct record *r, long timeout_ms, long *left)
 {
 	struct request q = { 0 };
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = utctime_clock_ms() + timeout_ms;
 	int rc;
 
 	while (read_record(fd, r, deadline) == 0) {
@@ -384,7 +377,7 @@ serve_connection(int fd, const char *const *names, size_t max_body, fastcgi_hand
 		if (rc == -1 || !q.keep || *left == 0)
 			break;
 		reset(&q);
-		deadline = now_ms() + timeout_ms;
+		deadline = utctime_clock_ms() + timeout_ms;
 	}
 	reset(&q);
 }
