@@ -219,10 +219,16 @@ utctime_day_window(time_t now, int kind, int offset, time_t *start, time_t *end)
 		offset = pacific_offset(now);
 	else if (kind != UTCTIME_RESET_OFFSET)
 		offset = 0;
+	/* The local midnight, as a local time; now's offset gives now's local day. */
 	local = (long long)now + offset;
 	local -= ((local % 86400) + 86400) % 86400;
+	/*
+	 * A Pacific day is 23 or 25 hours when the clocks change (at 02:00,
+	 * never near midnight): each midnight in the offset in force then.
+	 */
+	if (kind == UTCTIME_RESET_PACIFIC)
+		offset = pacific_offset((time_t)(local + 8 * 3600));
 	*start = (time_t)(local - offset);
-	/* A Pacific day is 23 or 25 hours when the clocks change (at 02:00, never midnight). */
 	if (kind == UTCTIME_RESET_PACIFIC)
 		offset = pacific_offset(*start + 86400);
 	*end = (time_t)(local + 86400 - offset);
