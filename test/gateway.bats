@@ -532,3 +532,23 @@ cgi() {
 	[ "$(header x-afmts-attempts)" = 2 ]
 	[ "$(jq -r .mode "$MOCK_LOG" | uniq | tr '\n' ' ')" = "close ok " ]
 }
+
+@test "a provider saying its limit is 3 a day (x-ratelimit-limit-requests): the 4th request goes elsewhere" {
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	for m in "limit3 200000" "ok 100000"; do
+		set -- $m
+		jq -n -c --arg mode "$1" --argjson ctx "$2" --arg b "$MOCK/$1/v1" \
+			'{type: "model", provider: ("p" + $mode), model: ("m-" + $mode), name: $mode,
+			  context_length: $ctx, free: true, free_reason: "test",
+			  limits: {header_requests: "rpd"}, base_url: $b,
+			  key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"}'
+	done | afmts-track > /dev/null
+	for i in 1 2 3; do
+		run chat '{"model":"afmts/auto","messages":[{"role":"user","content":"hi"}]}'
+		[ "$(header x-afmts-model)" = m-limit3 ]
+	done
+	run chat '{"model":"afmts/auto","messages":[{"role":"user","content":"hi"}]}'
+	[ "$(header x-afmts-model)" = m-ok ]
+	afmts-route --state | jq -e '.budgets[] | select(.provider == "plimit3") | .exhausted == "rpd" and
+		(.limits[] | select(.window == "rpd") | .limit == 3 and .used == 3 and .source == "learned")'
+}

@@ -83,7 +83,7 @@ or_expect() {
 	[ "$n" -eq "$want_n" ]
 	[ "$nfree" -eq "$want_free" ]
 	[ "$(field openrouter/free free)" = true ]
-	[ "$(field openrouter/free limits)" = '{"rpm":20,"rpd":50,"scope":"provider"}' ]
+	[ "$(field openrouter/free limits)" = '{"rpm":20,"rpd":50,"scope":"provider","day_reset":"utc"}' ]
 }
 
 @test "every OpenRouter price is the raw per-token price times a million" {

@@ -334,6 +334,41 @@ resolve(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 	return OUTCOME_INVALID;
 }
 
+/* Whether the model's limits are the provider's (scope provider, key or ip): 1, 0, or -1. */
+static int
+shared_limits(sqlite3 *db, struct outcome *o)
+{
+	sqlite3_stmt *st = catalog_prepare(db, "SELECT json_extract(limits, '$.scope') "
+	    "IN ('provider', 'key', 'ip') FROM models WHERE provider = ?1 AND model = ?2");
+	int shared = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, o->u.provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, o->u.model, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		shared = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return shared;
+}
+
+/* Drop the learned limits that o's model answered without. */
+static int
+forget(sqlite3 *db, struct outcome *o)
+{
+	int shared = shared_limits(db, o), code;
+	sqlite3_stmt *st;
+
+	if (shared == -1 || (st = catalog_prepare(db, "DELETE FROM ratelimits "
+	    "WHERE provider = ?1 AND model = ?2")) == NULL)
+		return CATALOG_ERROR;
+	sqlite3_bind_text(st, 1, o->u.provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, shared ? "" : o->u.model, -1, SQLITE_STATIC);
+	code = step_done(db, st, "forget rate limits");
+	sqlite3_finalize(st);
+	return code;
+}
+
 /* The learned limits of the headers, per kind. */
 static int
 learn(sqlite3 *db, struct outcome *o, const char *at)
@@ -365,17 +400,12 @@ learn(sqlite3 *db, struct outcome *o, const char *at)
 		else
 			k[j].has_reset = (k[j].reset = reset_time(o->header_value[i], o->now)) != -1;
 	}
+	/* An answer without them: the provider stopped saying, and what it said goes. */
 	if (nk == 0)
-		return CATALOG_OK;
+		return o->u.status >= 200 && o->u.status <= 299 ? forget(db, o) : CATALOG_OK;
 	/* A provider-wide limit is learned for all its models at once. */
-	if ((st = catalog_prepare(db, "SELECT json_extract(limits, '$.scope') = 'provider' "
-	    "FROM models WHERE provider = ?1 AND model = ?2")) == NULL)
+	if ((shared = shared_limits(db, o)) == -1)
 		return CATALOG_ERROR;
-	sqlite3_bind_text(st, 1, o->u.provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, o->u.model, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		shared = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
 	if ((st = catalog_prepare(db, "INSERT OR REPLACE INTO ratelimits (provider, model, kind, "
 	    "lim, remaining, reset_at, observed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) == NULL)
 		return CATALOG_ERROR;

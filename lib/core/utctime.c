@@ -150,3 +150,106 @@ utctime_clock_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int
+utctime_reset_parse(const char *s, size_t n, int *kind, int *offset)
+{
+	*offset = 0;
+	if (n == 3 && memcmp(s, "utc", 3) == 0)
+		*kind = UTCTIME_RESET_UTC;
+	else if (n == 7 && memcmp(s, "rolling", 7) == 0)
+		*kind = UTCTIME_RESET_ROLLING;
+	else if (n == 19 && memcmp(s, "America/Los_Angeles", 19) == 0)
+		*kind = UTCTIME_RESET_PACIFIC;
+	else if (n == 6 && (s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && s[3] == ':' && isdigit((unsigned char)s[4]) &&
+	    isdigit((unsigned char)s[5])) {
+		int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
+
+		if (h > 14 || m > 59)
+			return -1;
+		*kind = UTCTIME_RESET_OFFSET;
+		*offset = (s[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+void
+utctime_reset_name(int kind, int offset, char buf[8 + 12])
+{
+	int a = offset < 0 ? -offset : offset;
+
+	if (kind == UTCTIME_RESET_OFFSET)
+		snprintf(buf, 8 + 12, "%c%02d:%02d", offset < 0 ? '-' : '+', a / 3600 % 100,
+		    a % 3600 / 60);
+	else
+		snprintf(buf, 8 + 12, "%s", kind == UTCTIME_RESET_ROLLING ? "rolling" :
+		    kind == UTCTIME_RESET_PACIFIC ? "America/Los_Angeles" : "utc");
+}
+
+/* The first Sunday on or after day count d (1970-01-01 was a Thursday). */
+static long long
+sunday_from(long long d)
+{
+	return d + (7 - (d + 4) % 7) % 7;
+}
+
+/*
+ * US Pacific time's offset at t: daylight time (-07:00) from the second
+ * Sunday of March, 02:00 standard time, to the first Sunday of November,
+ * 02:00 daylight time; -08:00 otherwise.
+ */
+static int
+pacific_offset(time_t t)
+{
+	long long y;
+	int m, d;
+	time_t from, to;
+
+	civil(((long long)t - 8 * 3600) / 86400, &y, &m, &d);
+	from = (time_t)((sunday_from(utctime_days((int)y, 3, 1)) + 7) * 86400 + 10 * 3600);
+	to = (time_t)(sunday_from(utctime_days((int)y, 11, 1)) * 86400 + 9 * 3600);
+	return t >= from && t < to ? -7 * 3600 : -8 * 3600;
+}
+
+void
+utctime_day_window(time_t now, int kind, int offset, time_t *start, time_t *end)
+{
+	long long local;
+
+	if (kind == UTCTIME_RESET_ROLLING) {
+		*start = now - 86400 + 1;
+		*end = now + 1;
+		return;
+	}
+	if (kind == UTCTIME_RESET_PACIFIC)
+		offset = pacific_offset(now);
+	else if (kind != UTCTIME_RESET_OFFSET)
+		offset = 0;
+	/* The local midnight, as a local time; now's offset gives now's local day. */
+	local = (long long)now + offset;
+	local -= ((local % 86400) + 86400) % 86400;
+	/*
+	 * A Pacific day is 23 or 25 hours when the clocks change (at 02:00,
+	 * never near midnight): each midnight in the offset in force then.
+	 */
+	if (kind == UTCTIME_RESET_PACIFIC)
+		offset = pacific_offset((time_t)(local + 8 * 3600));
+	*start = (time_t)(local - offset);
+	if (kind == UTCTIME_RESET_PACIFIC)
+		offset = pacific_offset(*start + 86400);
+	*end = (time_t)(local + 86400 - offset);
+}
+
+void
+utctime_month_window(time_t now, time_t *start, time_t *end)
+{
+	long long y;
+	int m, d;
+
+	civil((long long)now / 86400, &y, &m, &d);
+	*start = (time_t)(utctime_days((int)y, m, 1) * 86400);
+	*end = (time_t)(utctime_days(m == 12 ? (int)y + 1 : (int)y, m == 12 ? 1 : m + 1, 1) * 86400);
+}

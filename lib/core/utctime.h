@@ -32,4 +32,29 @@ long long utctime_clock_ms(void);
 /* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
 long long utctime_days(int year, int month, int day);
 
+/*
+ * A provider's day: when its daily counts start again.  "utc" (midnight
+ * UTC), a fixed offset "+HH:MM" or "-HH:MM" (midnight there),
+ * "America/Los_Angeles" (Pacific midnight, with the US daylight saving
+ * rules since 2007: -08:00 or -07:00), or "rolling" (the last 24 hours).
+ */
+enum utctime_reset {
+	UTCTIME_RESET_UTC, UTCTIME_RESET_OFFSET, UTCTIME_RESET_PACIFIC, UTCTIME_RESET_ROLLING
+};
+
+/* Parse the n bytes of s into *kind and *offset (seconds east of UTC).  0 or -1. */
+int utctime_reset_parse(const char *s, size_t n, int *kind, int *offset);
+
+/* Its name as written in descriptors (offset for UTCTIME_RESET_OFFSET) into buf. */
+void utctime_reset_name(int kind, int offset, char buf[8 + 12]);
+
+/*
+ * The day holding now under kind: [*start, *end).  Rolling: (now - 86400,
+ * now], *end being now + 1 (a rolling window never resets all at once).
+ */
+void utctime_day_window(time_t now, int kind, int offset, time_t *start, time_t *end);
+
+/* The calendar month (UTC) holding now: [*start, *end). */
+void utctime_month_window(time_t now, time_t *start, time_t *end);
+
 #endif

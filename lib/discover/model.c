@@ -46,7 +46,8 @@ static const struct {
 	[MODEL_FEATURES] = { "features", WORDS, MODEL_MAX_FEATURES, 0,
 	    "\"features\" must be an array of at most 32 short strings" },
 	[MODEL_LIMITS] = { "limits", LIMITS, 0, 0,
-	    "\"limits\" must hold whole numbers rpm, rpd, tpm, tpd" },
+	    "\"limits\" must hold whole numbers rpm, rpd, tpm, tpd, rpmo, and a known "
+	    "day_reset, scope, header_requests and header_tokens" },
 	[MODEL_OBSERVED_AT] = { "observed_at", TIME, 0, 1, "\"observed_at\" must be an RFC 3339 time" },
 	[MODEL_PRICE_TIERS] = { "price_tiers", TIERS, MODEL_MAX_TIERS, 0,
 	    "\"price_tiers\" must be 1 to 8 {min_prompt_tokens, input_price, output_price}, "
@@ -181,18 +182,47 @@ model_word_ok(const struct model_value *v)
 	return check_text(v, 64, 1);
 }
 
+/* 0 if v is absent or a string among words (NULL-terminated). */
+static int
+one_of(const struct model_value *v, const char *const *words)
+{
+	char buf[32];
+	const char *s = short_string(v, buf, sizeof buf);
+
+	if (v->kind == MV_ABSENT)
+		return 0;
+	for (; s != NULL && *words != NULL; words++)
+		if (strcmp(s, *words) == 0)
+			return 0;
+	return -1;
+}
+
 int
 model_limit_ok(const char *key, size_t n, const struct model_value *v)
 {
-	static const char *const whole[] = { "rpm", "rpd", "tpm", "tpd" };
+	static const char *const whole[] = { "rpm", "rpd", "tpm", "tpd", "rpmo" };
+	static const char *const scopes[] = { "model", "provider", "key", "ip", NULL };
+	static const char *const requests[] = { "rpm", "rpd", "rpmo", NULL };
+	static const char *const tokens[] = { "tpm", "tpd", NULL };
+	int kind, offset;
 
 	for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
-		if (n == 3 && memcmp(key, whole[i], 3) == 0)
+		if (n == strlen(whole[i]) && memcmp(key, whole[i], n) == 0)
 			return check_number(v, MODEL_MAX_LIMIT, 1);
 	/* A local server's slots: requests it serves at once. */
 	if (n == 5 && memcmp(key, "slots", 5) == 0)
 		return check_number(v, MODEL_MAX_SLOTS, 1) == -1 ||
 		    (v->kind == MV_NUMBER && v->d < 1) ? -1 : 0;
+	if (n == 5 && memcmp(key, "scope", 5) == 0)
+		return one_of(v, scopes);
+	/* The window of the x-ratelimit-limit-* headers' figure (OpenAI's: a minute). */
+	if (n == 15 && memcmp(key, "header_requests", 15) == 0)
+		return one_of(v, requests);
+	if (n == 13 && memcmp(key, "header_tokens", 13) == 0)
+		return one_of(v, tokens);
+	if (n == 9 && memcmp(key, "day_reset", 9) == 0)
+		return v->kind == MV_ABSENT || (v->kind == MV_STRING && v->len < 32 &&
+		    utctime_reset_parse(v->s, (size_t)v->len, &kind, &offset) == 0) ? 0 : -1;
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /*
- * budget: rate limits against counted use.
+ * budget: rate limits against counted use, each in its window.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,35 +10,105 @@
 #include "utctime.h"
 
 enum {
-	S_MINUTE_MODEL, S_MINUTE_PROVIDER, S_DAY_MODEL, S_DAY_PROVIDER, S_LEARNED, S_COUNT
+	S_ROWS_MODEL, S_ROWS_PROVIDER, S_NTH_MODEL, S_NTH_PROVIDER, S_DAYS_MODEL,
+	S_DAYS_PROVIDER, S_LEARNED, S_COUNT
 };
+
+#define MODEL_ID "mid = (SELECT id FROM usage_models WHERE provider = ?1 AND model = ?2)"
 
 static const char *const sql[S_COUNT] = {
-	[S_MINUTE_MODEL] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
-	    "min(ts) FROM usage WHERE mid = (SELECT id FROM usage_models "
-	    "WHERE provider = ?1 AND model = ?2) AND ts > ?3 AND ts <= ?4",
-	[S_MINUTE_PROVIDER] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
+	[S_ROWS_MODEL] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
+	    "min(ts) FROM usage WHERE " MODEL_ID " AND ts > ?3 AND ts <= ?4",
+	[S_ROWS_PROVIDER] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
 	    "min(ts) FROM usage WHERE ts > ?3 AND ts <= ?4 AND provider = ?1",
-	[S_DAY_MODEL] = "SELECT requests, prompt_tokens + completion_tokens FROM usage_daily "
-	    "WHERE provider = ?1 AND model = ?2 AND day = ?3",
-	[S_DAY_PROVIDER] = "SELECT coalesce(sum(requests), 0), "
-	    "coalesce(sum(prompt_tokens + completion_tokens), 0) FROM usage_daily "
-	    "WHERE day = ?3 AND provider = ?1",
-	[S_LEARNED] = "SELECT remaining, reset_at, observed_at FROM ratelimits "
-	    "WHERE provider = ?1 AND model IN (?2, '') AND remaining <= 0",
+	/* The request whose leaving the window makes room: the (count - limit)th oldest. */
+	[S_NTH_MODEL] = "SELECT ts FROM usage WHERE " MODEL_ID " AND ts > ?3 AND ts <= ?4 "
+	    "ORDER BY ts LIMIT 1 OFFSET ?5",
+	[S_NTH_PROVIDER] = "SELECT ts FROM usage WHERE ts > ?3 AND ts <= ?4 AND provider = ?1 "
+	    "ORDER BY ts LIMIT 1 OFFSET ?5",
+	[S_DAYS_MODEL] = "SELECT coalesce(sum(requests), 0), "
+	    "coalesce(sum(prompt_tokens + completion_tokens), 0), NULL FROM usage_daily "
+	    "WHERE provider = ?1 AND model = ?2 AND day BETWEEN ?3 AND ?4",
+	[S_DAYS_PROVIDER] = "SELECT coalesce(sum(requests), 0), "
+	    "coalesce(sum(prompt_tokens + completion_tokens), 0), NULL FROM usage_daily "
+	    "WHERE day BETWEEN ?3 AND ?4 AND provider = ?1",
+	[S_LEARNED] = "SELECT kind, lim, remaining, reset_at, observed_at FROM ratelimits "
+	    "WHERE provider = ?1 AND model IN (?2, '') AND observed_at >= ?3",
 };
 
-/* Use within one scope: a window's requests and tokens. */
+static const char *const window_names[BW_COUNT] = { "rpm", "tpm", "rpd", "tpd", "rpmo" };
+static const char *const scope_names[] = { "model", "provider", "key", "ip" };
+
+const char *
+budget_window_name(int w)
+{
+	return w >= 0 && w < BW_COUNT ? window_names[w] : NULL;
+}
+
+int
+budget_window_of(const char *name)
+{
+	for (int w = 0; name != NULL && w < BW_COUNT; w++)
+		if (strcmp(name, window_names[w]) == 0)
+			return w;
+	return -1;
+}
+
+const char *
+budget_scope_name(int scope)
+{
+	return scope >= BS_MODEL && scope <= BS_IP ? scope_names[scope] : scope_names[0];
+}
+
+int
+budget_scope_of(const char *name)
+{
+	for (int s = BS_MODEL; name != NULL && s <= BS_IP; s++)
+		if (strcmp(name, scope_names[s]) == 0)
+			return s;
+	return BS_MODEL;
+}
+
+void
+budget_limits_words(struct limits *lim, const char *day_reset, const char *scope,
+    const char *header_requests, const char *header_tokens)
+{
+	int w;
+
+	lim->scope = budget_scope_of(scope);
+	if (day_reset == NULL || utctime_reset_parse(day_reset, strlen(day_reset),
+	    &lim->day_reset, &lim->day_offset) == -1) {
+		lim->day_reset = UTCTIME_RESET_UTC;
+		lim->day_offset = 0;
+	}
+	w = budget_window_of(header_requests);
+	lim->header_requests = w == BW_RPD || w == BW_RPMO ? w : BW_RPM;
+	w = budget_window_of(header_tokens);
+	lim->header_tokens = w == BW_TPD ? w : BW_TPM;
+}
+
+/* The spans use is counted over: a minute, the descriptor's day, the UTC month. */
+enum { SP_MINUTE, SP_DAY, SP_MONTH, SP_COUNT };
+
+/* Use within one span and scope: its requests and tokens. */
 struct use {
 	long long	 requests, tokens;
-	time_t		 oldest;	/* oldest row in a minute window */
+	time_t		 oldest;	/* oldest row counted, when counted from rows */
 };
 
-/* A provider-wide scope's use, counted once per process. */
+struct spans {
+	time_t		 now, from[SP_COUNT], end[SP_COUNT];
+	int		 rolling[SP_COUNT];	/* counted from rows, each leaving after length */
+	int		 rows[SP_COUNT];	/* counted from rows (else usage_daily's days) */
+	char		 day_from[SP_COUNT][UTCTIME_LEN], today[UTCTIME_LEN];
+};
+
+/* A provider-wide scope's use, counted once per decision. */
 struct shared {
 	char		 provider[64];
-	struct use	 minute, day;
-	int		 has_minute;
+	time_t		 day_from;
+	struct use	 use[SP_COUNT];
+	int		 has;		/* bit 1 << span */
 };
 
 struct budget_db {
@@ -65,7 +135,6 @@ budget_open(sqlite3 *db)
 	return bd;
 }
 
-
 void
 budget_close(struct budget_db *bd)
 {
@@ -76,14 +145,30 @@ budget_close(struct budget_db *bd)
 	free(bd);
 }
 
-/*
- * Run one of the counting statements for provider/model into *u: a day's
- * (day, from usage_daily) or a window's (from, to], from the usage rows.
- * 0 or -1.
- */
+static void
+spans_at(time_t now, const struct limits *lim, struct spans *sp)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->now = now;
+	(void)utctime_format(now, sp->today);
+	sp->today[10] = '\0';
+	sp->from[SP_MINUTE] = now - 60 + 1;
+	sp->end[SP_MINUTE] = now + 1;
+	sp->rows[SP_MINUTE] = sp->rolling[SP_MINUTE] = 1;
+	utctime_day_window(now, lim->day_reset, lim->day_offset, &sp->from[SP_DAY],
+	    &sp->end[SP_DAY]);
+	sp->rows[SP_DAY] = lim->day_reset != UTCTIME_RESET_UTC;
+	sp->rolling[SP_DAY] = lim->day_reset == UTCTIME_RESET_ROLLING;
+	memcpy(sp->day_from[SP_DAY], sp->today, sizeof sp->today);
+	utctime_month_window(now, &sp->from[SP_MONTH], &sp->end[SP_MONTH]);
+	(void)utctime_format(sp->from[SP_MONTH], sp->day_from[SP_MONTH]);
+	sp->day_from[SP_MONTH][10] = '\0';
+}
+
+/* Step st (bound: ?1 provider, ?2 model) after binding span k of sp.  The row's columns in u. */
 static int
-count(struct budget_db *bd, int which, const char *provider, const char *model,
-    const char *day, time_t from, time_t to, struct use *u)
+run(struct budget_db *bd, int which, const char *provider, const char *model,
+    const struct spans *sp, int k, long long nth, struct use *u)
 {
 	sqlite3_stmt *st = catalog_prepare_once(bd->db, &bd->st[which], sql[which]);
 	int rc;
@@ -93,17 +178,22 @@ count(struct budget_db *bd, int which, const char *provider, const char *model,
 		return -1;
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-	if (day != NULL) {
-		sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
+	if (sp->rows[k]) {
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)sp->from[k] - 1);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)sp->now);
 	} else {
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)from);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)to);
+		sqlite3_bind_text(st, 3, sp->day_from[k], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, sp->today, -1, SQLITE_STATIC);
 	}
+	if (which == S_NTH_MODEL || which == S_NTH_PROVIDER)
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)nth);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int last = sqlite3_column_count(st) - 1;
+
 		u->requests = sqlite3_column_int64(st, 0);
-		u->tokens = sqlite3_column_int64(st, 1);
-		if (day == NULL && sqlite3_column_type(st, 2) == SQLITE_INTEGER)
-			u->oldest = (time_t)sqlite3_column_int64(st, 2);
+		u->tokens = last > 0 ? sqlite3_column_int64(st, 1) : 0;
+		if (sqlite3_column_type(st, last) == SQLITE_INTEGER)
+			u->oldest = (time_t)sqlite3_column_int64(st, last);
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(st);
@@ -114,45 +204,33 @@ count(struct budget_db *bd, int which, const char *provider, const char *model,
 	return 0;
 }
 
-/* Minute and day windows at now. */
-struct windows {
-	time_t	 minute_from, now;
-	char	 day[UTCTIME_LEN];	/* YYYY-MM-DD, UTC */
-	time_t	 midnight;	/* the next one */
-};
-
-static void
-windows_at(time_t now, struct windows *w)
-{
-	w->minute_from = now - 60;
-	w->now = now;
-	(void)utctime_format(now, w->day);
-	w->day[10] = '\0';
-	w->midnight = now - now % 86400 + 86400;
-}
-
-static struct shared *
-shared_of(struct budget_db *bd, const char *provider, const struct windows *w, int minute)
+/* Use of span k in scope (shared: the provider's, counted once per decision). */
+static int
+use_of(struct budget_db *bd, const char *provider, const char *model, int shared,
+    const struct spans *sp, int k, struct use *u)
 {
 	struct shared *s = NULL;
+	int which = sp->rows[k] ? S_ROWS_MODEL : S_DAYS_MODEL;
 
+	if (!shared)
+		return run(bd, which, provider, model, sp, k, 0, u);
 	for (int i = 0; i < bd->ncache && s == NULL; i++)
-		if (strcmp(bd->cache[i].provider, provider) == 0)
+		if (strcmp(bd->cache[i].provider, provider) == 0 &&
+		    bd->cache[i].day_from == sp->from[SP_DAY])
 			s = &bd->cache[i];
 	if (s == NULL) {
 		s = &bd->cache[bd->ncache < 8 ? bd->ncache++ : 7];
 		memset(s, 0, sizeof *s);
 		snprintf(s->provider, sizeof s->provider, "%s", provider);
-		if (count(bd, S_DAY_PROVIDER, provider, "", w->day, 0, 0, &s->day) == -1)
-			return NULL;
+		s->day_from = sp->from[SP_DAY];
 	}
-	if (minute && !s->has_minute) {
-		if (count(bd, S_MINUTE_PROVIDER, provider, "", NULL, w->minute_from, w->now,
-		    &s->minute) == -1)
-			return NULL;
-		s->has_minute = 1;
+	if (!(s->has & 1 << k)) {
+		if (run(bd, which + 1, provider, "", sp, k, 0, &s->use[k]) == -1)
+			return -1;
+		s->has |= 1 << k;
 	}
-	return s;
+	*u = s->use[k];
+	return 0;
 }
 
 /*
@@ -171,26 +249,45 @@ exhaust(struct budget *b, const char *which, time_t until)
 	b->until = until;
 }
 
-/* What reported x-ratelimit headers say. 0 or -1. */
+/* What reported x-ratelimit headers say: limits into b->max, nothing left into b. */
 static int
-learned(struct budget_db *bd, const char *provider, const char *model, time_t now,
-    struct budget *b)
+learned(struct budget_db *bd, const char *provider, const char *model,
+    const struct limits *lim, time_t now, struct budget *b)
 {
 	sqlite3_stmt *st = catalog_prepare_once(bd->db, &bd->st[S_LEARNED], sql[S_LEARNED]);
+	char day_ago[UTCTIME_LEN];
 	int rc;
 
-	if (st == NULL)
+	if (st == NULL || utctime_format(now - 86400, day_ago) == -1)
 		return -1;
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, day_ago, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *reset = (const char *)sqlite3_column_text(st, 1);
-		const char *seen = (const char *)sqlite3_column_text(st, 2);
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		const char *reset = (const char *)sqlite3_column_text(st, 3);
+		const char *seen = (const char *)sqlite3_column_text(st, 4);
 		time_t until = 0, at = 0;
+		int w = kind == NULL ? -1 : strcmp(kind, "requests") == 0 ? lim->header_requests :
+		    strcmp(kind, "tokens") == 0 ? lim->header_tokens : -1;
+		long long max = sqlite3_column_int64(st, 1);
 
-		/* No reset time given: assume a minute's window. */
+		if (seen == NULL || utctime_parse(seen, &at) == -1)
+			continue;
+		/* Not seen again for a day: the provider stopped saying it. */
+		if (at + 86400 < b->stable_until)
+			b->stable_until = at + 86400;
+		if (w >= 0 && sqlite3_column_type(st, 1) == SQLITE_INTEGER &&
+		    (b->max[w] < 0 || max < b->max[w])) {
+			b->max[w] = max;
+			b->learned |= 1 << w;
+			b->learned_at[w] = at;
+		}
+		if (sqlite3_column_type(st, 2) != SQLITE_INTEGER || sqlite3_column_int64(st, 2) > 0)
+			continue;
+		/* Nothing remaining and no reset time given: assume a minute's window. */
 		if (reset == NULL || utctime_parse(reset, &until) == -1)
-			until = seen != NULL && utctime_parse(seen, &at) == 0 ? at + 60 : 0;
+			until = at + 60;
 		if (until > now)
 			exhaust(b, "x-ratelimit", until);
 	}
@@ -202,46 +299,100 @@ learned(struct budget_db *bd, const char *provider, const char *model, time_t no
 	return 0;
 }
 
+static const int span_of[BW_COUNT] = {
+	[BW_RPM] = SP_MINUTE, [BW_TPM] = SP_MINUTE, [BW_RPD] = SP_DAY, [BW_TPD] = SP_DAY,
+	[BW_RPMO] = SP_MONTH
+};
+
+/*
+ * When window w (whose span k is rolling) has room again: when enough of its
+ * requests have left it (the (used - max)th oldest), or for tokens its oldest.
+ */
+static int
+frees_at(struct budget_db *bd, const char *provider, const char *model, int shared,
+    const struct spans *sp, int w, const struct budget *b, const struct use *u, time_t *t)
+{
+	time_t length = span_of[w] == SP_MINUTE ? 60 : 86400;
+	struct use nth;
+
+	*t = u->oldest + length;
+	if (w != BW_RPM && w != BW_RPD)
+		return 0;
+	if (run(bd, shared ? S_NTH_PROVIDER : S_NTH_MODEL, provider, shared ? "" : model, sp,
+	    span_of[w], b->used[w] - b->max[w], &nth) == -1)
+		return -1;
+	if (nth.oldest != 0)
+		*t = nth.oldest + length;
+	return 0;
+}
+
+/* Use of each window with a limit against it; exhausted ones into b. */
+static int
+weigh(struct budget_db *bd, const char *provider, const char *model, int shared,
+    const struct spans *sp, struct budget *b)
+{
+	struct use u[SP_COUNT];
+	int have = 0;
+
+	for (int w = 0; w < BW_COUNT; w++) {
+		int k = span_of[w];
+
+		if (b->max[w] < 0)
+			continue;
+		if (!(have & 1 << k) && use_of(bd, provider, model, shared, sp, k, &u[k]) == -1)
+			return -1;
+		have |= 1 << k;
+		b->used[w] = w == BW_TPM || w == BW_TPD ? u[k].tokens : u[k].requests;
+		/* A rolling window with nothing in it has nothing to reset: 0. */
+		b->reset[w] = !sp->rolling[k] ? sp->end[k] : u[k].oldest != 0 ?
+		    u[k].oldest + (k == SP_MINUTE ? 60 : 86400) : 0;
+		if (k == SP_MINUTE)
+			b->requests_minute = u[k].requests;
+		else if (b->reset[w] > sp->now && b->reset[w] < b->stable_until)
+			b->stable_until = b->reset[w];
+		if (b->used[w] >= b->max[w]) {
+			time_t until = sp->end[k];
+
+			if (sp->rolling[k] && frees_at(bd, provider, model, shared, sp, w, b, &u[k],
+			    &until) == -1)
+				return -1;
+			exhaust(b, window_names[w], until);
+		}
+	}
+	return 0;
+}
+
 int
 budget_of(struct budget_db *bd, const char *provider, const char *model,
     const struct limits *lim, time_t now, struct budget *b)
 {
-	struct windows w;
-	struct use mine, minute = { 0, 0, 0 }, day;
-	struct shared *s = NULL;
-	int need_minute = lim->rpm >= 0 || lim->tpm >= 0;
+	struct spans sp;
+	struct use mine;
 
 	memset(b, 0, sizeof *b);
 	b->day_left = 1;
-	windows_at(now, &w);
-	b->stable_until = w.midnight;	/* the day's counts start again */
-	if (count(bd, S_DAY_MODEL, provider, model, w.day, 0, 0, &mine) == -1)
+	spans_at(now, lim, &sp);
+	b->stable_until = sp.rolling[SP_DAY] ? now + 86400 : sp.end[SP_DAY];
+	b->day_reset_at = sp.rolling[SP_DAY] ? 0 : sp.end[SP_DAY];
+	for (int w = 0; w < BW_COUNT; w++)
+		b->max[w] = lim->max[w];
+	if (learned(bd, provider, model, lim, now, b) == -1 ||
+	    run(bd, sp.rows[SP_DAY] ? S_ROWS_MODEL : S_DAYS_MODEL, provider, model, &sp, SP_DAY,
+	    0, &mine) == -1)
 		return -1;
 	b->requests_today = mine.requests;
 	b->tokens_today = mine.tokens;
-	day = mine;
-	if (lim->provider_scope) {
-		if ((s = shared_of(bd, provider, &w, need_minute)) == NULL)
-			return -1;
-		day = s->day;
-		minute = s->minute;
-	} else if (need_minute && count(bd, S_MINUTE_MODEL, provider, model, NULL,
-	    w.minute_from, w.now, &minute) == -1) {
+	/* A rolling day's own count falls as its oldest request leaves. */
+	if (sp.rolling[SP_DAY] && mine.oldest != 0 && mine.oldest + 86400 < b->stable_until)
+		b->stable_until = mine.oldest + 86400;
+	if (weigh(bd, provider, model, budget_shared(lim), &sp, b) == -1)
 		return -1;
-	}
-	b->requests_minute = minute.requests;
-	if (lim->rpm >= 0 && minute.requests >= lim->rpm)
-		exhaust(b, "rpm", minute.oldest + 60);
-	if (lim->tpm >= 0 && minute.tokens >= lim->tpm)
-		exhaust(b, "tpm", minute.oldest + 60);
-	if (lim->rpd >= 0) {
-		b->day_left = lim->rpd > 0 ? 1.0 - (double)day.requests / (double)lim->rpd : 0;
+	if (b->max[BW_RPD] >= 0) {
+		b->day_left = b->max[BW_RPD] > 0 ?
+		    1.0 - (double)b->used[BW_RPD] / (double)b->max[BW_RPD] : 0;
 		if (b->day_left < 0)
 			b->day_left = 0;
-		if (day.requests >= lim->rpd)
-			exhaust(b, "rpd", w.midnight);
+		b->day_reset_at = b->reset[BW_RPD];
 	}
-	if (lim->tpd >= 0 && day.tokens >= lim->tpd)
-		exhaust(b, "tpd", w.midnight);
-	return learned(bd, provider, model, now, b);
+	return 0;
 }

@@ -536,11 +536,14 @@ item_load(sqlite3_stmt *st, struct item *it)
 	if ((seen = (const char *)sqlite3_column_text(st, 9)) == NULL ||
 	    utctime_parse(seen, &it->first_seen) == -1)
 		it->first_seen = 0;
-	it->lim.rpm = limit_column(st, 10);
-	it->lim.rpd = limit_column(st, 11);
-	it->lim.tpm = limit_column(st, 12);
-	it->lim.tpd = limit_column(st, 13);
-	it->lim.provider_scope = sqlite3_column_int(st, 14);
+	it->lim.max[BW_RPM] = limit_column(st, 10);
+	it->lim.max[BW_RPD] = limit_column(st, 11);
+	it->lim.max[BW_TPM] = limit_column(st, 12);
+	it->lim.max[BW_TPD] = limit_column(st, 13);
+	it->lim.max[BW_RPMO] = limit_column(st, 18);
+	budget_limits_words(&it->lim, (const char *)sqlite3_column_text(st, 19),
+	    (const char *)sqlite3_column_text(st, 14), (const char *)sqlite3_column_text(st, 20),
+	    (const char *)sqlite3_column_text(st, 21));
 	it->local.slots_url = sqlite3_column_type(st, 15) == SQLITE_TEXT ? dup_column(st, 15) : NULL;
 	it->local.health_url = sqlite3_column_type(st, 16) == SQLITE_TEXT ? dup_column(st, 16) : NULL;
 	it->local.slots = limit_column(st, 17);
@@ -727,6 +730,24 @@ unusable(const struct item *it, const char *prefix, char *why, size_t n)
 	}
 }
 
+/* The day's budget: what is left of how many, whose limit, and when it resets. */
+static size_t
+day_words(const struct item *it, char *out, size_t n)
+{
+	char reset[UTCTIME_LEN];
+	int k;
+
+	k = snprintf(out, n, ", %.0f%% of the day's %lld%s requests left", it->budget.day_left * 100,
+	    (long long)it->budget.max[BW_RPD], it->budget.learned & 1 << BW_RPD ? " (learned)" : "");
+	if (k < 0 || (size_t)k >= n)
+		return n;
+	if (it->budget.day_reset_at != 0 && utctime_format(it->budget.day_reset_at, reset) == 0)
+		k += snprintf(out + k, n - (size_t)k, "%s %s", it->lim.day_reset ==
+		    UTCTIME_RESET_ROLLING ? ", the oldest leaves the rolling day at" :
+		    ", resets", reset);
+	return (size_t)k;
+}
+
 static void
 explain(const struct route_query *q, const struct item *it, char *why, size_t n)
 {
@@ -760,9 +781,8 @@ explain(const struct route_query *q, const struct item *it, char *why, size_t n)
 	}
 	if (len < n && it->ctx >= 0)
 		len += (size_t)snprintf(why + len, n - len, ", %lld-token context", it->ctx);
-	if (len < n && it->lim.rpd >= 0)
-		len += (size_t)snprintf(why + len, n - len, ", %.0f%% of the day's requests left",
-		    it->budget.day_left * 100);
+	if (len < n && it->budget.max[BW_RPD] >= 0)
+		len += day_words(it, why + len, n - len);
 	if (len < n && it->health.state == HEALTH_HALF_OPEN)
 		len += (size_t)snprintf(why + len, n - len, ", half-open trial after HTTP %d",
 		    it->health.status);
@@ -1027,11 +1047,16 @@ item_of_entry(const struct routesnap *s, size_t i, struct item *it)
 	it->in = e->input_price;
 	it->out = e->output_price;
 	it->first_seen = (time_t)e->first_seen;
-	it->lim.rpm = e->rpm;
-	it->lim.rpd = e->rpd;
-	it->lim.tpm = e->tpm;
-	it->lim.tpd = e->tpd;
-	it->lim.provider_scope = (e->flags & RSF_SCOPE_PROVIDER) != 0;
+	it->lim.max[BW_RPM] = e->rpm;
+	it->lim.max[BW_RPD] = e->rpd;
+	it->lim.max[BW_TPM] = e->tpm;
+	it->lim.max[BW_TPD] = e->tpd;
+	it->lim.max[BW_RPMO] = e->rpmo;
+	it->lim.scope = e->scope;
+	it->lim.day_reset = e->day_reset;
+	it->lim.day_offset = e->day_offset;
+	it->lim.header_requests = e->header_requests;
+	it->lim.header_tokens = e->header_tokens;
 	it->local.slots_url = routesnap_str(s, i, RS_SLOTS_URL);
 	it->local.health_url = routesnap_str(s, i, RS_HEALTH_URL);
 	it->local.slots = e->slots;
@@ -1060,6 +1085,9 @@ judged_item(const struct routesnap *s, size_t i, time_t now, struct item *it)
 	it->budget.tokens_today = j->tokens_today;
 	it->budget.requests_minute = j->requests_minute;
 	it->budget.day_left = j->day_left;
+	it->budget.day_reset_at = (time_t)j->day_reset_at;
+	it->budget.max[BW_RPD] = j->rpd;
+	it->budget.learned = j->learned;
 	it->key = j->latency;
 	it->usable = health_usable(it->health.state) && !it->budget.exhausted;
 	return 0;

@@ -41,10 +41,12 @@ struct item {
 	"provider, model, base_url, key_env, family, context_length, free, " \
 	"input_price, output_price, first_seen, json_extract(limits, '$.rpm'), " \
 	"json_extract(limits, '$.rpd'), json_extract(limits, '$.tpm'), " \
-	"json_extract(limits, '$.tpd'), json_extract(limits, '$.scope') = 'provider', " \
+	"json_extract(limits, '$.tpd'), json_extract(limits, '$.scope'), " \
 	"json_extract(record, '$.local.slots_url'), json_extract(record, '$.local.health_url'), " \
-	"json_extract(limits, '$.slots')"
-#define ITEM_NCOLUMNS 18
+	"json_extract(limits, '$.slots'), json_extract(limits, '$.rpmo'), " \
+	"json_extract(limits, '$.day_reset'), json_extract(limits, '$.header_requests'), " \
+	"json_extract(limits, '$.header_tokens')"
+#define ITEM_NCOLUMNS 22
 
 /* Fill it from the current row (its strings copied).  0, or -1 when out of memory. */
 int item_load(sqlite3_stmt *st, struct item *it);

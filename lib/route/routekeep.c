@@ -71,6 +71,9 @@ judge(struct route_ctx *rc, struct item *it, time_t now, time_t cap, struct rout
 	j->tokens_today = it->budget.tokens_today;
 	j->requests_minute = it->budget.requests_minute;
 	j->day_left = it->budget.day_left;
+	j->day_reset_at = (int64_t)it->budget.day_reset_at;
+	j->rpd = it->budget.max[BW_RPD];
+	j->learned = it->budget.learned;
 	j->latency = it->key;
 	return 0;
 }
@@ -94,10 +97,16 @@ add_entry(struct routesnap_builder *b, sqlite3_stmt *st, const struct item *it)
 		return NULL;
 	e->context_length = it->ctx;
 	e->first_seen = (int64_t)it->first_seen;
-	e->rpm = it->lim.rpm;
-	e->rpd = it->lim.rpd;
-	e->tpm = it->lim.tpm;
-	e->tpd = it->lim.tpd;
+	e->rpm = it->lim.max[BW_RPM];
+	e->rpd = it->lim.max[BW_RPD];
+	e->tpm = it->lim.max[BW_TPM];
+	e->tpd = it->lim.max[BW_TPD];
+	e->rpmo = it->lim.max[BW_RPMO];
+	e->scope = it->lim.scope;
+	e->day_reset = it->lim.day_reset;
+	e->day_offset = it->lim.day_offset;
+	e->header_requests = it->lim.header_requests;
+	e->header_tokens = it->lim.header_tokens;
 	e->slots = it->local.slots;
 	e->input_price = it->in;
 	e->output_price = it->out;
@@ -107,7 +116,7 @@ add_entry(struct routesnap_builder *b, sqlite3_stmt *st, const struct item *it)
 	    (sqlite3_column_type(st, 8) != SQLITE_NULL ? RSF_OUT_PRICE : 0) |
 	    (sqlite3_column_type(st, 5) != SQLITE_NULL ? RSF_CONTEXT : 0) |
 	    (sqlite3_column_int(st, ITEM_NCOLUMNS + 3) ? RSF_MODALITIES : 0) |
-	    (it->lim.provider_scope ? RSF_SCOPE_PROVIDER : 0) |
+	    (budget_shared(&it->lim) ? RSF_SCOPE_PROVIDER : 0) |
 	    (sqlite3_column_int(st, ITEM_NCOLUMNS + 5) ? RSF_TRAINS : 0);
 	return e;
 }

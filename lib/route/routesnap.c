@@ -16,7 +16,7 @@
 #include "routesnap.h"
 
 #define MAGIC "AFMTSRS"
-#define VERSION 4	/* 2: price_tiers; 3: RSF_TRAINS; 4: local servers */
+#define VERSION 5	/* 2: price_tiers; 3: RSF_TRAINS; 4: local servers; 5: limits' clocks */
 #define NULL_LEN UINT32_MAX
 #define MAX_ENTRIES (1u << 22)
 
@@ -51,7 +51,7 @@ identity_of(const char *catalog, struct identity *id)
 	return 0;
 }
 
-static const char *const which_names[] = { "rpm", "tpm", "rpd", "tpd", "x-ratelimit" };
+static const char *const which_names[] = { "rpm", "tpm", "rpd", "tpd", "rpmo", "x-ratelimit" };
 
 const char *
 routesnap_which(int which)

@@ -46,9 +46,10 @@ struct routesnap_judgment {
 	int64_t		 health_since, health_until;
 	int32_t		 health_state, health_status, health_failures, exhausted;
 	int32_t		 which;		/* index into routesnap_which(), -1: none */
-	int32_t		 pad;
+	int32_t		 learned;	/* budget's: bit 1 << window, limit from headers */
 	int64_t		 budget_until, requests_today, tokens_today, requests_minute;
 	double		 day_left;
+	int64_t		 day_reset_at, rpd;	/* the day's next reset and limit in force */
 	double		 latency;	/* mean over 7 days, NAN if never measured */
 };
 
@@ -58,6 +59,9 @@ struct routesnap_entry {
 	}		 s[RS_NSTRINGS];
 	int64_t		 context_length, first_seen, rpm, rpd, tpm, tpd;
 	int64_t		 slots;		/* a local server's, -1: not known */
+	int64_t		 rpmo;
+	int32_t		 scope, day_reset, day_offset;	/* struct limits' */
+	int32_t		 header_requests, header_tokens, pad;
 	double		 input_price, output_price;
 	uint32_t	 flags;
 	int32_t		 free_value;	/* models.free as stored */

@@ -3,8 +3,10 @@
  */
 #include <string.h>
 
+#include "budget.h"
 #include "catalog.h"
 #include "health.h"
+#include "routeitem.h"
 #include "jsonw.h"
 #include "routestatus.h"
 #include "utctime.h"
@@ -186,6 +188,115 @@ out:
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* "name":time, or null for 0. */
+static void
+time_member(FILE *f, const char *name, time_t t)
+{
+	char s[UTCTIME_LEN];
+
+	jsonw_key(f, name, 0);
+	if (t != 0 && utctime_format(t, s) == 0)
+		jsonw_str(f, s);
+	else
+		fputs("null", f);
+}
+
+/* One budget: its scope and clock, and each limit with its use, reset and source. */
+static void
+budget_entry(FILE *f, const struct item *it, const struct budget *b, int first)
+{
+	char reset[20];
+
+	fputs(first ? "{" : ",{", f);
+	jsonw_key(f, "provider", 1);
+	jsonw_str(f, it->provider);
+	jsonw_key(f, "model", 0);
+	if (budget_shared(&it->lim))
+		fputs("null", f);
+	else
+		jsonw_str(f, it->model);
+	jsonw_key(f, "scope", 0);
+	jsonw_str(f, budget_scope_name(it->lim.scope));
+	jsonw_key(f, "day_reset", 0);
+	utctime_reset_name(it->lim.day_reset, it->lim.day_offset, reset);
+	jsonw_str(f, reset);
+	jsonw_key(f, "exhausted", 0);
+	if (b->exhausted)
+		jsonw_str(f, b->which);
+	else
+		fputs("null", f);
+	time_member(f, "until", b->exhausted ? b->until : 0);
+	fputs(",\"limits\":[", f);
+	for (int w = 0, n = 0; w < BW_COUNT; w++) {
+		if (b->max[w] < 0)
+			continue;
+		fputs(n++ ? ",{" : "{", f);
+		jsonw_key(f, "window", 1);
+		jsonw_str(f, budget_window_name(w));
+		jsonw_key(f, "limit", 0);
+		jsonw_num(f, (double)b->max[w]);
+		jsonw_key(f, "used", 0);
+		jsonw_num(f, (double)b->used[w]);
+		time_member(f, "resets_at", b->reset[w]);
+		jsonw_key(f, "source", 0);
+		jsonw_str(f, b->learned & 1 << w ? "learned" : "descriptor");
+		time_member(f, "seen_at", b->learned & 1 << w ? b->learned_at[w] : 0);
+		putc('}', f);
+	}
+	fputs("]}", f);
+}
+
+/*
+ * The budgets in use: of models used since yesterday (UTC) or with a limit
+ * learned within a day; a shared budget once for its provider.
+ */
+static int
+budgets_part(sqlite3 *db, time_t now, FILE *f)
+{
+	sqlite3_stmt *st = catalog_prepare(db, "SELECT " ITEM_COLUMNS " FROM models m "
+	    "WHERE present = 1 AND (EXISTS (SELECT 1 FROM ratelimits r WHERE "
+	    "r.provider = m.provider AND r.model IN (m.model, '') AND r.observed_at >= ?1) OR "
+	    "EXISTS (SELECT 1 FROM usage_daily d WHERE d.provider = m.provider AND "
+	    "d.model = m.model AND d.day >= ?2)) ORDER BY provider, model");
+	struct budget_db *bd = budget_open(db);
+	char ago[UTCTIME_LEN], last[64] = "";
+	int rc = SQLITE_ERROR, n = 0;
+
+	if (st == NULL || bd == NULL || utctime_format(now - 86400, ago) == -1)
+		goto out;
+	sqlite3_bind_text(st, 1, ago, -1, SQLITE_TRANSIENT);
+	ago[10] = '\0';
+	sqlite3_bind_text(st, 2, ago, -1, SQLITE_TRANSIENT);
+	fputs(",\"budgets\":[", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct item it;
+		struct budget b;
+		int skip;
+
+		if (item_load(st, &it) == -1) {
+			rc = SQLITE_NOMEM;
+			goto out;
+		}
+		skip = budget_shared(&it.lim) && strcmp(last, it.provider) == 0;
+		if (!skip && budget_of(bd, it.provider, it.model, &it.lim, now, &b) == -1) {
+			item_free(&it);
+			rc = SQLITE_ERROR;
+			goto out;
+		}
+		if (!skip)
+			budget_entry(f, &it, &b, n++ == 0);
+		snprintf(last, sizeof last, "%s", budget_shared(&it.lim) ? it.provider : "");
+		item_free(&it);
+	}
+	putc(']', f);
+out:
+	if (rc != SQLITE_DONE && st != NULL && bd != NULL)
+		catalog_fail(db, rc, "read budgets");
+	budget_close(bd);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 routestatus_write(sqlite3 *db, time_t now, FILE *f)
 {
@@ -196,7 +307,7 @@ routestatus_write(sqlite3 *db, time_t now, FILE *f)
 	jsonw_str(f, t);
 	putc(',', f);
 	if (catalog_part(db, now, f) == -1 || providers_part(db, now, f) == -1 ||
-	    breakers_part(db, now, f) == -1)
+	    breakers_part(db, now, f) == -1 || budgets_part(db, now, f) == -1)
 		return -1;
 	fputs("}\n", f);
 	return 0;

@@ -26,6 +26,7 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(utctime_rejects_bad_times) \
 	X(utctime_formats_utc) \
 	X(utctime_now_obeys_afmts_now) \
+	X(utctime_day_windows_reset_where_documented) \
 	X(paths_follow_xdg_and_overrides) \
 	X(model_accepts_a_good_record) \
 	X(model_plain_reader_agrees_with_libjq) \
