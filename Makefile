@@ -154,7 +154,8 @@ UNIT_LIB_OBJS = $(PARSE_OBJS) lib/discover/http.o lib/discover/fetchline.o lib/d
                 lib/report/column.o lib/report/figure.o \
                 lib/report/period.o lib/report/chart.o lib/core/jsonw.o lib/core/sha256.o \
                 lib/catalog/usagecheck.o $(USAGE_OBJS) lib/catalog/catalog.o lib/catalog/latency.o lib/catalog/modelscan.o lib/web/form.o \
-                lib/route/health.o lib/route/budget.o lib/route/routesnap.o lib/route/routeparam.o
+                lib/route/health.o lib/route/budget.o lib/route/routesnap.o lib/route/routeparam.o \
+                lib/route/pool.o lib/route/probe.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(BATCH_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(sort $(UNIT_LIB_OBJS) $(BATCH_OBJS)) $(JQ_LIBS) $(XML_LIBS) \
