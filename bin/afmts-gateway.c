@@ -41,7 +41,10 @@ static const char options[] =
     "AFMTS_GATEWAY_MAX_REQUESTS (FastCGI: requests a process answers, default\n"
     "10000, 0: no limit), AFMTS_GATEWAY_WORKERS (FastCGI: requests answered at\n"
     "once, 1 to 256, default 1), AFMTS_FASTCGI_TIMEOUT (seconds a request may take to\n"
-    "arrive, default 10), and the providers' key variables named in the catalog.\n";
+    "arrive, default 10), AFMTS_GATEWAY_WEBHOOK, AFMTS_GATEWAY_WEBHOOK_FILE (where\n"
+    "a breaker that opens is posted, one a provider an hour) and\n"
+    "AFMTS_GATEWAY_WEBHOOK_TIMEOUT (seconds, default 10), and the providers' key\n"
+    "variables named in the catalog.\n";
 
 /* --hash-key NAME [N]: a key file line for the key on standard input. */
 static int

@@ -26,44 +26,6 @@ static const char options[] =
     "  --providers FILE     the run's provider lines (afmts-parse's)\n"
     "  --before FILE        afmts-route --state from before the run: which providers were failing\n";
 
-#define MAX_HOOKS 16
-
-struct hooks {
-	char	*url[MAX_HOOKS];
-	int	 n;
-};
-
-static void
-hook_add(struct hooks *h, const char *url, size_t len)
-{
-	if ((len < 7 || strncmp(url, "http://", 7) != 0) && (len < 8 || strncmp(url, "https://", 8) != 0))
-		cli_usage_error("--webhook: an http:// or https:// URL is needed");
-	if (h->n == MAX_HOOKS)
-		cli_usage_error("at most %d webhooks", MAX_HOOKS);
-	if ((h->url[h->n++] = strndup(url, len)) == NULL)
-		exit(CLI_FAILED);
-}
-
-static void
-hook_file(struct hooks *h, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (f == NULL)
-		cli_usage_error("--webhook-file %s: cannot be read", path);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
-			n--;
-		if (n > 0 && line[0] != '#')
-			hook_add(h, line, (size_t)n);
-	}
-	free(line);
-	fclose(f);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -73,7 +35,7 @@ main(int argc, char **argv)
 		{ "providers", required_argument, NULL, 'p' }, { "before", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 } };
 	const char *providers = NULL, *before = NULL, *why;
-	struct hooks h = { { NULL }, 0 };
+	struct alert_hooks h = { { NULL }, 0 };
 	unsigned wanted = (1u << ALERT_NEVENTS) - 1;
 	long timeout = 10;
 	struct alert *a;
@@ -81,10 +43,10 @@ main(int argc, char **argv)
 
 	cli_start("afmts-notify", synopsis, options);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'w')
-			hook_add(&h, optarg, strlen(optarg));
-		else if (c == 'f')
-			hook_file(&h, optarg);
+		if (c == 'w' && (why = alert_hook_add(&h, optarg, strlen(optarg))) != NULL)
+			cli_usage_error("--webhook %s: %s", optarg, why);
+		else if (c == 'f' && (why = alert_hook_file(&h, optarg)) != NULL)
+			cli_usage_error("--webhook-file %s: %s", optarg, why);
 		else if (c == 'n' && (why = alert_wanted(optarg, &wanted)) != NULL)
 			cli_usage_error("--notify-on %s: %s", optarg, why);
 		else if (c == 't' && cli_number("--timeout", optarg, 1, 600, &timeout) == -1)
@@ -117,8 +79,7 @@ main(int argc, char **argv)
 				rc = CLI_PARTIAL;
 		free(body);
 	}
-	for (int i = 0; i < h.n; i++)
-		free(h.url[i]);
+	alert_hooks_free(&h);
 	alert_free(a);
 	free(a);
 	curl_global_cleanup();

@@ -175,3 +175,43 @@ os.execv(sys.argv[1], sys.argv[1:])' "$ROOT/schedule/afmts-serve" "$@" \
 	cat "$BATS_TEST_TMPDIR/serve.err" >&2
 	return 1
 }
+
+# receiver MODE: a loopback HTTP server; "ok" logs each POST's body as one
+# line of $BATS_TEST_TMPDIR/posts and answers 200, "dead" accepts connections
+# and never answers.  Sets HOOK (its URL) and RECV_PID (for teardown).
+# shellcheck disable=SC2034
+receiver() {
+	python3 - "$1" "$BATS_TEST_TMPDIR/posts" "$BATS_TEST_TMPDIR/recv.port" <<'PY' 3>&- &
+import http.server, json, socket, sys, time
+mode, log, portfile = sys.argv[1:4]
+if mode == "dead":
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    open(portfile, "w").write(str(s.getsockname()[1]))
+    time.sleep(120)
+    sys.exit(0)
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(log, "a") as f:
+            f.write(json.dumps({"ct": self.headers["Content-Type"], "path": self.path,
+                                "body": json.loads(body)}) + "\n")
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(portfile, "w").write(str(srv.server_address[1]))
+srv.timeout = 120
+deadline = time.time() + 120
+while time.time() < deadline:
+    srv.handle_request()
+PY
+	RECV_PID=$!
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/recv.port" ] && break; sleep 0.05; done
+	HOOK="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/recv.port")/hooks/secret-path"
+	: > "$BATS_TEST_TMPDIR/posts"
+}

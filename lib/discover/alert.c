@@ -23,6 +23,49 @@ static const char *const titles[ALERT_NEVENTS] = {
 };
 
 const char *
+alert_hook_add(struct alert_hooks *h, const char *url, size_t len)
+{
+	if ((len < 7 || strncmp(url, "http://", 7) != 0) && (len < 8 || strncmp(url, "https://", 8) != 0))
+		return "an http:// or https:// URL is needed";
+	if (h->n == ALERT_MAX_HOOKS)
+		return "at most 16 webhooks";
+	if ((h->url[h->n] = strndup(url, len)) == NULL)
+		return "out of memory";
+	h->n++;
+	return NULL;
+}
+
+const char *
+alert_hook_file(struct alert_hooks *h, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	const char *why = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (f == NULL)
+		return "cannot be read";
+	while (why == NULL && (n = getline(&line, &cap, f)) > 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+			n--;
+		if (n > 0 && line[0] != '#')
+			why = alert_hook_add(h, line, (size_t)n);
+	}
+	free(line);
+	fclose(f);
+	return why;
+}
+
+void
+alert_hooks_free(struct alert_hooks *h)
+{
+	for (int i = 0; i < h->n; i++)
+		free(h->url[i]);
+	h->n = 0;
+}
+
+const char *
 alert_wanted(const char *list, unsigned *wanted)
 {
 	const char *p = list;

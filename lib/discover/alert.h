@@ -28,6 +28,22 @@ struct alert {
 	unsigned wanted;		/* bit per event: --notify-on */
 };
 
+#define ALERT_MAX_HOOKS 16	/* webhooks one program posts to */
+
+/* The webhooks to post to. */
+struct alert_hooks {
+	char	*url[ALERT_MAX_HOOKS];
+	int	 n;
+};
+
+/* Add the url of len bytes (http or https).  NULL, or what is wrong. */
+const char *alert_hook_add(struct alert_hooks *h, const char *url, size_t len);
+
+/* Add the URLs of the file at path, one a line (# comments).  NULL, or what is wrong. */
+const char *alert_hook_file(struct alert_hooks *h, const char *path);
+
+void alert_hooks_free(struct alert_hooks *h);
+
 /* The names --notify-on takes, in enum order. */
 extern const char *const alert_names[ALERT_NEVENTS];
 

@@ -207,8 +207,8 @@ settle(FILE *out, const struct attempt *a, int ok, const struct fallback_model *
 /* --- attempts ------------------------------------------------------------- */
 
 static void
-record(struct decider *d, const struct fallback_model *m, const struct attempt *a,
-    const char *client, int nth)
+record(struct decider *d, struct gwalert *alert, const struct fallback_model *m,
+    const struct attempt *a, const char *client, int nth)
 {
 	struct outcome o;
 	char buf[48], msg[160];
@@ -245,7 +245,7 @@ record(struct decider *d, const struct fallback_model *m, const struct attempt *
 		o.u.has_cost = 1;
 		o.u.cost = a->cost;
 	}
-	if (decide_record(d, &o, msg, sizeof msg) != OUTCOME_OK)
+	if (gwalert_record(alert, d, &o, msg, sizeof msg) != OUTCOME_OK)
 		err_warn("%s/%s: outcome not recorded: %s", m->provider, m->model, msg);
 }
 
@@ -270,12 +270,13 @@ endpoint(char *url, size_t n, const struct fallback_model *m, const struct chatr
 }
 
 /*
- * One attempt on model m, recorded; its body sent in the request's shape.
+ * One attempt on model m, recorded (a breaker it opened noted in alert); its
+ * body sent in the request's shape.
  * 0 answered, 1 failed, 2 not tried (a local server with no idle slot left),
  * or -1.
  */
 static int
-attempt(struct attempt *a, struct decider *d, const struct chatreq *r,
+attempt(struct attempt *a, struct decider *d, struct gwalert *alert, const struct chatreq *r,
     const struct fallback_model *m, struct served *s, const char *client)
 {
 	char url[2048], *body;
@@ -299,7 +300,7 @@ attempt(struct attempt *a, struct decider *d, const struct chatreq *r,
 	a->commit_arg = s;
 	ok = forward_run(a) == 0;
 	pool_give(d->catalog, lease);
-	record(d, m, a, client, s->attempt);
+	record(d, alert, m, a, client, s->attempt);
 	free(body);
 	return ok ? 0 : 1;
 }
@@ -344,7 +345,7 @@ fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, lo
 		struct served s = { .out = out, .m = &fb->m[i], .a = a, .attempt = tried + 1 };
 
 		if (a == NULL || (a->timeout_ms = (long)(deadline - http_clock_ms())) < 100 ||
-		    (rv = attempt(a, d, r, &fb->m[i], &s, client)) == -1) {
+		    (rv = attempt(a, d, fb->alert, r, &fb->m[i], &s, client)) == -1) {
 			free(a);
 			break;
 		}

@@ -11,6 +11,7 @@
 
 #include "chatreq.h"
 #include "decide.h"
+#include "gwalert.h"
 
 #define FALLBACK_MAX_ATTEMPTS 8
 
@@ -22,6 +23,7 @@ struct fallback_model {
 struct fallback {
 	struct fallback_model m[FALLBACK_MAX_ATTEMPTS];
 	int		 n, max;
+	struct gwalert	*alert;		/* notes a breaker an attempt opened, or NULL */
 };
 
 /*

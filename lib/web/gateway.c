@@ -45,6 +45,7 @@ gateway_init(struct gateway *g, const char *db_path, int persistent)
 	if (g->keys_path != NULL && *g->keys_path == '\0')
 		g->keys_path = NULL;
 	decider_init(&g->d, db_path, 1, persistent);
+	gwalert_init(&g->alert, db_path);
 	load_catalog = db_path;
 	if (persistent && gwload_init() == 0)	/* GET /metrics: in-flight and waiting requests */
 		metrics_set_load(load_figures);
@@ -55,6 +56,7 @@ gateway_free(struct gateway *g)
 {
 	decider_close(&g->d);
 	clientkeys_free(&g->keys);
+	gwalert_free(&g->alert);
 }
 
 /* The client keys, read again when the file changes.  0, or -1 (reported). */
@@ -193,7 +195,7 @@ static int
 turn(struct gateway *g, struct chatreq *r, const char *client, char *why, size_t n, long *wait,
     long long *ticket, FILE *out)
 {
-	struct fallback fb = { .max = g->attempts };
+	struct fallback fb = { .max = g->attempts, .alert = &g->alert };
 	int kind = 0;
 
 	why[0] = '\0';
@@ -324,5 +326,7 @@ gateway_serve(void *arg, FILE *in, FILE *out)
 		routecgi_answer(&g->d, &req, out, client);
 	}
 	fflush(out);
+	/* The answer is out: a breaker an attempt opened is posted now, by another process. */
+	gwalert_send(&g->alert);
 	gwload_end();
 }

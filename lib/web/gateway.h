@@ -13,6 +13,7 @@
 
 #include "clientkeys.h"
 #include "decide.h"
+#include "gwalert.h"
 
 /* How often a waiting request looks again. */
 #define GATEWAY_WAIT_STEP_MS 50
@@ -27,6 +28,7 @@ struct gateway {
 	const char	*keys_path;	/* the client key file, or NULL: no client keys */
 	struct clientkeys keys;
 	int		 keys_loaded;
+	struct gwalert	 alert;		/* breakers opened, posted after the answer */
 };
 
 /*
