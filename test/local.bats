@@ -161,30 +161,37 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 }
 
 @test "a waiting stream whose client goes away leaves the line; the others are served in arrival order" {
-	a=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/a.log" --slots 1 --hold-ms 4000 --model qa)
+	a=$(mock_local "$BATS_TEST_TMPDIR" llamacpp "$BATS_TEST_TMPDIR/a.log" --slots 1 --hold-ms 300 --model qa)
 	descriptor llamacpp llama-a "$a"
 	discover
-	serve --listen "127.0.0.1:$PORT" --db "$DB" --procs 6
-	chat 1 '{"model":"qa","messages":[{"role":"user","content":"first"}]}' &
-	sleep 0.3
-	# The second gives up after 0.5 s: its worker stops waiting.
+	serve --listen "127.0.0.1:$PORT" --db "$DB" --procs 8
+	# Its one slot is another client's for 3 s.
+	curl -s -d '{"busy": 1}' "$a/_control" > /dev/null
+	( sleep 3; curl -s -d '{"busy": 0}' "$a/_control" > /dev/null ) &
+	# A stream whose client gives up after 0.5 s: its worker stops waiting.
 	curl -s -N -m 0.5 -o "$BATS_TEST_TMPDIR/o2" -H 'Content-Type: application/json' \
 		--data-binary '{"model":"qa","stream":true,"messages":[{"role":"user","content":"gone"}]}' \
 		"$URL/v1/chat/completions" || true
-	chat 3 '{"model":"qa","stream":true,"messages":[{"role":"user","content":"third"}]}' &
-	sleep 0.3
-	chat 4 '{"model":"qa","messages":[{"role":"user","content":"fourth"}]}' &
+	for i in 3 4 5 6; do
+		chat "$i" "{\"model\":\"qa\",\"messages\":[{\"role\":\"user\",\"content\":\"n$i\"}]}" &
+		sleep 0.2
+	done
+	chat 7 '{"model":"qa","stream":true,"messages":[{"role":"user","content":"seventh"}]}' &
 	wait $(jobs -p | grep -vx "$SERVE_PID")
-	for i in 1 3 4; do [ "$(cut -d ' ' -f 1 "$BATS_TEST_TMPDIR/s$i")" = 200 ]; done
-	# The stream that waited said so, then streamed its answer.
+	for i in 3 4 5 6 7; do [ "$(cut -d ' ' -f 1 "$BATS_TEST_TMPDIR/s$i")" = 200 ]; done
+	for i in 3 4 5 6; do
+		[ "$(jq -r '.choices[0].message.content' "$BATS_TEST_TMPDIR/o$i")" = "you said: n$i" ]
+	done
+	# The streams that waited said so; the last then streamed its answer.
 	grep -q '^: waiting for a model' "$BATS_TEST_TMPDIR/o2"
-	grep -q '^: waiting for a model' "$BATS_TEST_TMPDIR/o3"
-	[ "$(sed -n 's/^data: {/{/p' "$BATS_TEST_TMPDIR/o3" | jq -rj '.choices[0].delta.content // empty')" = "you said: third" ]
-	grep -q '^data: \[DONE\]' "$BATS_TEST_TMPDIR/o3"
-	[ "$(jq -r '.choices[0].message.content' "$BATS_TEST_TMPDIR/o4")" = "you said: fourth" ]
-	# The one that went away never reached the server; the others in the order they came.
-	[ "$(jq -s '[.[] | select(.path == "/v1/chat/completions")] | length' "$BATS_TEST_TMPDIR/a.log")" -eq 3 ]
-	awk 'NR == FNR { e3 = $3; next } { exit !(e3 < $3) }' "$BATS_TEST_TMPDIR/s3" "$BATS_TEST_TMPDIR/s4"
+	grep -q '^: waiting for a model' "$BATS_TEST_TMPDIR/o7"
+	[ "$(sed -n 's/^data: {/{/p' "$BATS_TEST_TMPDIR/o7" | jq -rj '.choices[0].delta.content // empty')" = "you said: seventh" ]
+	grep -q '^data: \[DONE\]' "$BATS_TEST_TMPDIR/o7"
+	# The one that went away never reached the server; the others, one at a
+	# time, in the order they came.
+	[ "$(jq -s '[.[] | select(.path == "/v1/chat/completions")] | length' "$BATS_TEST_TMPDIR/a.log")" -eq 5 ]
+	for i in 3 4 5 6 7; do cut -d ' ' -f 3 "$BATS_TEST_TMPDIR/s$i"; done | sort -c -g
+	[ "$(cut -d ' ' -f 2 "$BATS_TEST_TMPDIR/s3" | cut -d . -f 1)" -ge 2 ]
 }
 
 @test "a server that does not answer is skipped, and used again once it answers (half-open)" {
@@ -244,4 +251,33 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 	run afmts-route --db "$DB" --model qa --wait 5000
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -r .model)" = qa ]
+}
+
+@test "local discovery: archived and replayed alike; a follow step that fails is an incomplete observation; a bad follow rule is refused" {
+	o=$(mock_local "$BATS_TEST_TMPDIR" ollama "$BATS_TEST_TMPDIR/o.log" --ctx 16384)
+	descriptor ollama ollama "$o"
+	mkdir "$BATS_TEST_TMPDIR/archive"
+	afmts-fetch --providers "$BATS_TEST_TMPDIR/prov" --only ollama --no-cache \
+		--archive "$BATS_TEST_TMPDIR/archive" > "$BATS_TEST_TMPDIR/live"
+	# /api/tags, then /api/ps and one /api/show a model.
+	[ "$(jq -r .pages "$BATS_TEST_TMPDIR/live")" -eq $((2 + $(jq '.body.models | length' "$BATS_TEST_TMPDIR/live"))) ]
+	jq -e '.extra.ps.models | length > 0' "$BATS_TEST_TMPDIR/live"
+	afmts-fetch --replay "$BATS_TEST_TMPDIR"/archive/*.tar.gz > "$BATS_TEST_TMPDIR/replayed"
+	[ "$(jq -S -c 'del(.elapsed_ms)' "$BATS_TEST_TMPDIR/live")" = "$(jq -S -c 'del(.elapsed_ms)' "$BATS_TEST_TMPDIR/replayed")" ]
+	afmts-parse --providers "$BATS_TEST_TMPDIR/prov" < "$BATS_TEST_TMPDIR/live" | afmts-track --db "$DB" > /dev/null
+	# The server stops answering /api/show: the run is incomplete, nothing is removed.
+	jq '.follow[1].url = "/api/nothing"' "$BATS_TEST_TMPDIR/prov/ollama.json" > "$BATS_TEST_TMPDIR/d" &&
+		mv "$BATS_TEST_TMPDIR/d" "$BATS_TEST_TMPDIR/prov/ollama.json"
+	run afmts-fetch --providers "$BATS_TEST_TMPDIR/prov" --only ollama --no-cache
+	[ "$status" -eq 1 ]
+	echo "$output" | grep '^{' | jq -e '.error.kind == "incomplete" and (.error.message | test("^follow show smollm2:1.7b: "))'
+	echo "$output" | grep '^{' | afmts-parse --providers "$BATS_TEST_TMPDIR/prov" | afmts-track --db "$DB" > "$BATS_TEST_TMPDIR/changes" || true
+	[ ! -s "$BATS_TEST_TMPDIR/changes" ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM models WHERE provider = 'ollama' AND present = 1")" -eq 1 ]
+	# A step without its url is a descriptor the loader refuses.
+	jq '.follow = [{"as": "props"}]' "$BATS_TEST_TMPDIR/prov/ollama.json" > "$BATS_TEST_TMPDIR/d" &&
+		mv "$BATS_TEST_TMPDIR/d" "$BATS_TEST_TMPDIR/prov/ollama.json"
+	run afmts-fetch --providers "$BATS_TEST_TMPDIR/prov" --only ollama --no-cache
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'"follow" step: "url" must be a path on the list'* ]]
 }

@@ -222,3 +222,51 @@ or_expect() {
 	[ "$bad" -eq 0 ]
 	[ "$(grep -c '"type":"model"' "$BATS_TEST_TMPDIR/out.jsonl")" -gt 500 ]
 }
+
+@test "Ollama with /api/ps and /api/show (real answers): contexts, capabilities, embed-only models left out" {
+	R=$REAL/ollama
+	jq -n -c --slurpfile ps "$R/ps.json" --slurpfile sm "$R/show-smollm2-1.7b.json" \
+		--slurpfile q "$R/show-qwen2.5vl-7b.json" --slurpfile g "$R/show-gpt-oss-120b-remote.json" \
+		'{type: "fetch", provider: "ollama", url: "http://127.0.0.1:11434/api/tags",
+		  fetched_at: "2026-12-03T00:00:00Z", status: 200,
+		  body: {models: [{name: "smollm2:1.7b"}, {name: "qwen2.5vl:7b"}, {name: "gpt-oss:120b"},
+			{name: "nomic-embed-text"}]},
+		  extra: {ps: $ps[0], show: {"smollm2:1.7b": $sm[0], "qwen2.5vl:7b": $q[0],
+			"gpt-oss:120b": $g[0], "nomic-embed-text": {capabilities: ["embedding"]}}}}' |
+		afmts-parse > "$BATS_TEST_TMPDIR/out"
+	# Expected, from the raw answers: a loaded model's context from /api/ps; the
+	# others' the shorter of the training length and the descriptor's default.
+	jq -s -c --slurpfile ps "$R/ps.json" --argjson dflt "$(jq .default_context "$ROOT/parsers/providers/ollama.json")" '
+		[.[] | {model: .key, ctx: (first($ps[0].models[] | select(.name == .key) | .context_length)
+			// ([.value.model_info | to_entries[] | select(.key | endswith(".context_length")) | .value][0]
+			    | [., $dflt] | min)),
+			caps: .value.capabilities}]' \
+		<(jq -c '{key: "smollm2:1.7b", value: .}' "$R/show-smollm2-1.7b.json"
+		  jq -c '{key: "qwen2.5vl:7b", value: .}' "$R/show-qwen2.5vl-7b.json"
+		  jq -c '{key: "gpt-oss:120b", value: .}' "$R/show-gpt-oss-120b-remote.json") > "$BATS_TEST_TMPDIR/want"
+	[ "$(jq -s -c '[.[] | select(.type == "model") | .model]' "$BATS_TEST_TMPDIR/out")" = '["smollm2:1.7b","qwen2.5vl:7b","gpt-oss:120b"]' ]
+	for m in smollm2:1.7b qwen2.5vl:7b gpt-oss:120b; do
+		want=$(jq -r --arg m "$m" '.[] | select(.model == $m) | .ctx' "$BATS_TEST_TMPDIR/want")
+		got=$(jq -r --arg m "$m" 'select(.model == $m) | .context_length' "$BATS_TEST_TMPDIR/out")
+		[ "$got" = "$want" ]
+	done
+	# smollm2 is loaded (ps.json) with 4096; qwen2.5vl's 128000 is cut to the default.
+	[ "$(jq -r 'select(.model == "smollm2:1.7b") | .loaded' "$BATS_TEST_TMPDIR/out")" = true ]
+	[ "$(jq -r 'select(.model == "qwen2.5vl:7b") | .context_train' "$BATS_TEST_TMPDIR/out")" = 128000 ]
+	[ "$(jq -c 'select(.model == "qwen2.5vl:7b") | [.features, .modalities.input]' "$BATS_TEST_TMPDIR/out")" = '[["vision"],["text","image"]]' ]
+	[ "$(jq -c 'select(.model == "gpt-oss:120b") | .features' "$BATS_TEST_TMPDIR/out")" = '["reasoning","tools"]' ]
+}
+
+@test "llama.cpp with /props (a real answer): the slot's context, slots and alias, not the training length" {
+	R=$REAL/llamacpp
+	jq -n -c --slurpfile m "$R/models.json" --slurpfile p "$R/props.json" \
+		'{type: "fetch", provider: "llamacpp", url: "http://127.0.0.1:8080/v1/models",
+		  fetched_at: "2026-12-03T00:00:00Z", status: 200, body: $m[0], extra: {props: $p[0]}}' |
+		afmts-parse > "$BATS_TEST_TMPDIR/out"
+	[ "$(jq -s '[.[] | select(.type == "model")] | length' "$BATS_TEST_TMPDIR/out")" = "$(jq '.data | length' "$R/models.json")" ]
+	jq -s -e --slurpfile p "$R/props.json" 'map(select(.type == "model")) | length > 0 and all(
+		.context_length == $p[0].default_generation_settings.n_ctx and
+		.limits.slots == $p[0].total_slots and .name == $p[0].model_alias and
+		.local.slots_url == "http://127.0.0.1:8080/slots" and .base_url == "http://127.0.0.1:8080/v1")' \
+		"$BATS_TEST_TMPDIR/out"
+}

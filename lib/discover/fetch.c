@@ -22,6 +22,7 @@
 #include "fetch.h"
 #include "fetchline.h"
 #include "jsonl.h"
+#include "pagerule.h"
 #include "pages.h"
 #include "paths.h"
 #include "registry.h"
@@ -633,6 +634,16 @@ replay_slot(struct replaying *open, const char *name, long page)
 	return free_slot;
 }
 
+/* 1 if an archived page's paging and follow rules (borrowed; null when absent) are usable. */
+static int
+rules_ok(jv paging, jv follow)
+{
+	return (jv_get_kind(paging) == JV_KIND_INVALID || jv_get_kind(paging) == JV_KIND_NULL ||
+	    pagerule_check(paging) == NULL) &&
+	    (jv_get_kind(follow) == JV_KIND_INVALID || jv_get_kind(follow) == JV_KIND_NULL ||
+	    pagerule_check_follow(follow) == NULL);
+}
+
 /* One archived page (meta consumed) of its provider: the record once the provider's pages are in. */
 static void
 replay_page(struct run *run, struct replaying *open, jv only, jv meta, const char *body,
@@ -657,9 +668,20 @@ replay_page(struct run *run, struct replaying *open, jv only, jv meta, const cha
 	}
 	jv_free(p);
 	if (page == 1) {
+		jv paging = jv_object_get(jv_copy(meta), jv_string("paging"));
+		jv follow = jv_object_get(jv_copy(meta), jv_string("follow"));
+
 		rp->wanted = registry_only_has(only, rp->name);
-		if ((rp->pages = pages_new(jv_object_get(jv_copy(meta), jv_string("paging")),
-		    jv_object_get(jv_copy(meta), jv_string("follow")))) == NULL) {
+		/* An archive is read like any input: its rules are checked as a descriptor's. */
+		if (!rules_ok(paging, follow)) {
+			err_warn("%s: the archive's paging or follow rule is unusable, skipped", rp->name);
+			run->failures++;
+			jv_free(paging);
+			jv_free(follow);
+			jv_free(meta);
+			return;
+		}
+		if ((rp->pages = pages_new(paging, follow)) == NULL) {
 			err_warn("out of memory");
 			run->local = 1;
 			jv_free(meta);

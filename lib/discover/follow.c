@@ -74,7 +74,14 @@ keys_of(struct follow *f, jv s)
 	int n = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
 
 	for (int i = 0; i < n; i++) {
-		jv k = jv_object_get(jv_array_get(jv_copy(items), i), jv_string(key));
+		jv item = jv_array_get(jv_copy(items), i);
+		jv k;
+
+		if (jv_get_kind(item) != JV_KIND_OBJECT) {
+			jv_free(item);
+			continue;
+		}
+		k = jv_object_get(item, jv_string(key));
 
 		if (jv_get_kind(k) == JV_KIND_STRING &&
 		    jv_string_length_bytes(jv_copy(k)) <= FOLLOW_MAX_KEY)
@@ -197,6 +204,9 @@ follow_add(struct follow *f, jv line)
 		cut(f, as, jv_is_valid(k) ? jv_string_value(k) : NULL,
 		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
 		jv_free(m);
+	} else if (!jv_object_has(jv_copy(line), jv_string("body"))) {
+		/* A page of HTML from a proxy, a 304, a 410: no answer a dialect can read. */
+		cut(f, as, jv_is_valid(k) ? jv_string_value(k) : NULL, "not a JSON answer");
 	} else {
 		jv body = kept(s, jv_object_get(jv_copy(line), jv_string("body")));
 

@@ -18,7 +18,7 @@
 #include "probe.h"
 
 #define POOL_MAGIC "AFMTSPL"
-#define POOL_VERSION 1
+#define POOL_VERSION 2
 #define POOL_MAX_BACKOFF_MS 30000
 #define POOL_AFTER_MS 100	/* a server is asked again this soon after a request ends */
 
@@ -32,14 +32,23 @@ struct pserver {
 	int64_t		 down_since;	/* seconds, when down */
 };
 
+/* A process: its pid and start time (a pid is reused; the pair is not). */
+struct holder {
+	int32_t		 pid;		/* 0: none */
+	int32_t		 pad;
+	int64_t		 start;		/* clock ticks after boot, /proc/PID/stat's 22nd field */
+};
+
 struct please {
-	int32_t		 server;
-	int32_t		 pid;		/* 0: free */
+	struct holder	 by;
+	int32_t		 server, pad;
 };
 
 struct pwaiter {
+	struct holder	 by;
 	int64_t		 ticket;
-	int32_t		 pid, pad;	/* pid 0: free */
+	uint64_t	 key;		/* what it waits for: older waiters with the same key go first */
+	int32_t		 served, pad;	/* being tried now: not in anyone's way */
 };
 
 struct pool_file {
@@ -144,11 +153,57 @@ unlock_pool(void)
 	flock(P.fd, LOCK_UN);
 }
 
-/* A process is there (a lease or a ticket of a dead one is void). */
-static int
-alive(int32_t pid)
+/* When process pid started (clock ticks after boot), or 0 when it is not there. */
+static int64_t
+started(int32_t pid)
 {
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	char path[64], buf[1024], *p;
+	long long t = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* After the command's closing parenthesis: fields 3 onwards; start time is the 22nd. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (int field = 2; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%lld", &t) != 1)
+		return 0;
+	return (int64_t)t;
+}
+
+/* This process, as holders are written. */
+static struct holder
+me(void)
+{
+	static struct holder self;
+
+	if (self.pid != (int32_t)getpid()) {
+		self.pid = (int32_t)getpid();
+		self.start = started(self.pid);
+	}
+	return self;
+}
+
+/* The holder is there: the same process (a lease or ticket of a dead one is void). */
+static int
+alive(const struct holder *h)
+{
+	return h->pid > 0 && started(h->pid) == h->start;
+}
+
+static int
+mine(const struct holder *h)
+{
+	return h->pid == (int32_t)getpid();
 }
 
 static const char *
@@ -156,47 +211,59 @@ key_of(const struct pool_server_ref *ref)
 {
 	const char *k = ref->slots_url != NULL ? ref->slots_url : ref->health_url;
 
-	return k != NULL && strlen(k) <= POOL_MAX_URL ? k : NULL;
+	return k != NULL && *k != '\0' && strlen(k) <= POOL_MAX_URL ? k : NULL;
 }
 
-/* Server key's entry (added, asked at once, when new; the oldest down one replaced when full). */
+/* Our live leases on server i. */
+static int
+leases_on(struct pool_file *f, int i)
+{
+	int n = 0;
+
+	for (int l = 0; l < POOL_MAX_LEASES; l++)
+		if (f->l[l].by.pid != 0 && f->l[l].server == i) {
+			if (alive(&f->l[l].by))
+				n++;
+			else
+				f->l[l].by.pid = 0;
+		}
+	return n;
+}
+
+/*
+ * Server key's entry, added (to be asked at once) when new.  When all are
+ * taken, one with no lease of ours is replaced, a down one first; NULL
+ * when every one holds leases.
+ */
 static struct pserver *
 server(struct pool_file *f, const char *key)
 {
-	struct pserver *free_one = NULL;
+	struct pserver *e = NULL;
 
 	for (int i = 0; i < POOL_MAX_SERVERS; i++) {
 		if (strcmp(f->s[i].key, key) == 0)
 			return &f->s[i];
-		if (free_one == NULL && f->s[i].key[0] == '\0')
-			free_one = &f->s[i];
+		if (e == NULL && f->s[i].key[0] == '\0')
+			e = &f->s[i];
 	}
-	if (free_one == NULL)
-		free_one = &f->s[now_ms() % POOL_MAX_SERVERS];
-	memset(free_one, 0, sizeof *free_one);
-	snprintf(free_one->key, sizeof free_one->key, "%s", key);
-	free_one->total = -1;
-	free_one->up = 1;
-	for (int i = 0; i < POOL_MAX_LEASES; i++)
-		if (f->l[i].server == free_one - f->s)
-			f->l[i].pid = 0;
-	return free_one;
+	for (int pass = 0; pass < 2 && e == NULL; pass++)
+		for (int i = 0; i < POOL_MAX_SERVERS && e == NULL; i++)
+			if ((pass == 1 || !f->s[i].up) && leases_on(f, i) == 0)
+				e = &f->s[i];
+	if (e == NULL)
+		return NULL;
+	memset(e, 0, sizeof *e);
+	snprintf(e->key, sizeof e->key, "%s", key);
+	e->total = -1;
+	e->up = 1;
+	return e;
 }
 
 /* Our live leases on server s. */
 static int
 leases(struct pool_file *f, const struct pserver *s)
 {
-	int n = 0, idx = (int)(s - f->s);
-
-	for (int i = 0; i < POOL_MAX_LEASES; i++)
-		if (f->l[i].pid != 0 && f->l[i].server == idx) {
-			if (alive(f->l[i].pid))
-				n++;
-			else
-				f->l[i].pid = 0;
-		}
-	return n;
+	return leases_on(f, (int)(s - f->s));
 }
 
 /* What the server's answer says: up, its slots and busy ones (-1 when it does not say). */
@@ -223,42 +290,53 @@ probe_ms(void)
 	return ms >= 1 && ms <= 10000 ? ms : POOL_PROBE_MS;
 }
 
-/* Ask the server (no lock held). */
+/*
+ * Ask the server (no lock held).  Its /slots when it has one; its health when
+ * that says nothing usable: a server busy with a long prompt may answer
+ * /slots late, and one that is up but cannot say how busy counts as busy.
+ */
 static struct answer
 ask(const struct pool_server_ref *ref)
 {
 	struct answer a = { 0, -1, -1 };
 	char *body = malloc(PROBE_MAX_BODY);
 	size_t len;
-	int st = -1;
+	int st = -1, told = 0;
 
 	if (body == NULL)
 		return a;
 	if (ref->slots_url != NULL) {
 		st = probe_get(ref->slots_url, probe_ms(), body, PROBE_MAX_BODY, &len);
-		if (st == 200 && probe_slots(body, len, &a.total, &a.busy) == 0)
-			a.up = 1;
+		told = st == 200 && len < PROBE_MAX_BODY - 1 &&
+		    probe_slots(body, len, &a.total, &a.busy) == 0;
+		a.up = told;
 	}
-	/* No /slots (disabled: 501; an older server: 404): its health says it answers. */
-	if (!a.up && (ref->slots_url == NULL || st == 404 || st == 501) && ref->health_url != NULL)
+	if (!told && ref->health_url != NULL) {
 		a.up = probe_get(ref->health_url, probe_ms(), body, PROBE_MAX_BODY, &len) == 200;
+		/* /slots disabled (501) or unknown (404): nothing said of its slots. */
+		if (a.up && ref->slots_url != NULL && st != 404 && st != 501)
+			a.busy = INT32_MAX;
+	}
 	free(body);
 	return a;
 }
 
-/* Keep answer a of s, asked at t. */
+/* Keep answer a of s, asked at t, when it had ours leases in flight. */
 static void
-keep(struct pool_file *f, struct pserver *s, const struct pool_server_ref *ref, struct answer a,
-    int64_t t)
+keep(struct pserver *s, const struct pool_server_ref *ref, struct answer a, int64_t t, int ours)
 {
 	if (a.up) {
 		s->up = 1;
 		s->fails = 0;
-		s->total = a.total > 0 ? a.total : ref->slots > 0 && ref->slots < INT32_MAX ?
-		    (int32_t)ref->slots : -1;
-		s->busy_seen = a.busy > 0 ? a.busy : 0;
-		s->leases_then = leases(f, s);
-		s->next_ms = t + fresh_ms();
+		if (a.total > 0)
+			s->total = a.total;
+		else if (s->total <= 0)
+			s->total = ref->slots > 0 && ref->slots < INT32_MAX ? (int32_t)ref->slots : -1;
+		s->busy_seen = a.busy == INT32_MAX ? (s->total > 0 ? s->total : 0) :
+		    a.busy > 0 ? a.busy : 0;
+		s->leases_then = ours;
+		if (s->next_ms > t + fresh_ms() || s->next_ms < t)
+			s->next_ms = t + fresh_ms();
 		return;
 	}
 	if (s->up || s->down_since == 0)
@@ -284,6 +362,13 @@ view_of(struct pool_file *f, struct pserver *s, struct pool_view *v)
 	v->down_since = (time_t)s->down_since;
 }
 
+/* Is s to be asked at t?  A wall clock set back does not hold it up. */
+static int
+stale(const struct pserver *s, int64_t t)
+{
+	return t >= s->next_ms || s->next_ms - t > POOL_MAX_BACKOFF_MS + 60000;
+}
+
 int
 pool_look(const char *catalog, const struct pool_server_ref *ref, struct pool_view *v)
 {
@@ -291,34 +376,43 @@ pool_look(const char *catalog, const struct pool_server_ref *ref, struct pool_vi
 	struct pool_file *f;
 	struct pserver *s;
 	int64_t t = now_ms();
-	int stale;
+	int asking = 0, ours = 0;
 
 	if (key == NULL)
 		return -1;
-	if ((f = lock_pool(catalog)) == NULL) {
-		/* No pool file: ask the server every time, count nothing. */
-		struct answer a = ask(ref);
+	if ((f = lock_pool(catalog)) == NULL || (s = server(f, key)) == NULL) {
+		/* No pool file, or it is full: ask the server every time, count nothing. */
+		struct answer a;
 
+		if (f != NULL)
+			unlock_pool();
+		a = ask(ref);
 		v->up = a.up;
 		v->total = a.total > 0 ? a.total : ref->slots > 0 ? (int)ref->slots : -1;
-		v->busy = a.busy > 0 ? a.busy : 0;
+		v->busy = a.busy == INT32_MAX ? (v->total > 0 ? v->total : 0) : a.busy > 0 ? a.busy : 0;
 		v->down_since = a.up ? 0 : time(NULL);
 		return 0;
 	}
-	s = server(f, key);
 	/* The first to find it stale asks; the others go on with what it said last. */
-	if ((stale = t >= s->next_ms))
+	if ((asking = stale(s, t))) {
 		s->next_ms = t + fresh_ms();
+		ours = leases(f, s);	/* those the answer will count */
+	}
 	unlock_pool();
-	if (stale) {
+	if (asking) {
 		struct answer a = ask(ref);
 
 		if ((f = lock_pool(catalog)) == NULL)
 			return -1;
-		keep(f, s = server(f, key), ref, a, now_ms());
+		if ((s = server(f, key)) != NULL)
+			keep(s, ref, a, now_ms(), ours);
 	} else if ((f = lock_pool(catalog)) == NULL)
 		return -1;
-	view_of(f, s = server(f, key), v);
+	if ((s = server(f, key)) == NULL) {
+		unlock_pool();
+		return -1;
+	}
+	view_of(f, s, v);
 	unlock_pool();
 	return 0;
 }
@@ -334,13 +428,16 @@ pool_take(const char *catalog, const struct pool_server_ref *ref)
 
 	if (key == NULL || (f = lock_pool(catalog)) == NULL)
 		return POOL_NO_POOL;
-	s = server(f, key);
+	if ((s = server(f, key)) == NULL) {
+		unlock_pool();
+		return POOL_NO_POOL;
+	}
 	view_of(f, s, &v);
 	if (v.up && (v.total <= 0 || v.busy < v.total))
 		for (int i = 0; i < POOL_MAX_LEASES && lease == -1; i++)
-			if (f->l[i].pid == 0 || !alive(f->l[i].pid)) {
+			if (f->l[i].by.pid == 0 || !alive(&f->l[i].by)) {
 				f->l[i].server = (int32_t)(s - f->s);
-				f->l[i].pid = (int32_t)getpid();
+				f->l[i].by = me();
 				lease = i;
 			}
 	unlock_pool();
@@ -354,23 +451,25 @@ pool_give(const char *catalog, int lease)
 
 	if (lease < 0 || lease >= POOL_MAX_LEASES || (f = lock_pool(catalog)) == NULL)
 		return;
-	if (f->l[lease].pid == (int32_t)getpid()) {
-		struct pserver *s = &f->s[f->l[lease].server % POOL_MAX_SERVERS];
+	if (mine(&f->l[lease].by) && f->l[lease].server >= 0 &&
+	    f->l[lease].server < POOL_MAX_SERVERS) {
+		struct pserver *s = &f->s[f->l[lease].server];
 		int64_t soon = now_ms() + POOL_AFTER_MS;
 
-		f->l[lease].pid = 0;
+		f->l[lease].by.pid = 0;
 		/*
 		 * The server's last answer may count that request still: ask it
 		 * again soon rather than take its slot for another's for a second.
 		 */
 		if (s->next_ms > soon)
 			s->next_ms = soon;
-	}
+	} else if (mine(&f->l[lease].by))
+		f->l[lease].by.pid = 0;
 	unlock_pool();
 }
 
 long long
-pool_line_join(const char *catalog, int max)
+pool_line_join(const char *catalog, uint64_t key, int max)
 {
 	struct pool_file *f = lock_pool(catalog);
 	int n = 0, slot = -1;
@@ -379,50 +478,79 @@ pool_line_join(const char *catalog, int max)
 	if (f == NULL)
 		return -1;
 	for (int i = 0; i < POOL_MAX_WAITERS; i++) {
-		if (f->w[i].pid != 0 && !alive(f->w[i].pid))
-			f->w[i].pid = 0;
-		if (f->w[i].pid != 0)
+		if (f->w[i].by.pid != 0 && !alive(&f->w[i].by))
+			f->w[i].by.pid = 0;
+		if (f->w[i].by.pid != 0)
 			n++;
 		else if (slot == -1)
 			slot = i;
 	}
 	if (n < max && slot != -1) {
-		f->w[slot].pid = (int32_t)getpid();
+		f->w[slot].by = me();
 		f->w[slot].ticket = ticket = ++f->next_ticket;
+		f->w[slot].key = key;
+		f->w[slot].served = 0;
 	}
 	unlock_pool();
 	return ticket;
 }
 
+/* Our waiter of ticket, or NULL. */
+static struct pwaiter *
+waiter(struct pool_file *f, long long ticket)
+{
+	for (int i = 0; i < POOL_MAX_WAITERS; i++)
+		if (f->w[i].ticket == ticket && mine(&f->w[i].by))
+			return &f->w[i];
+	return NULL;
+}
+
 int
-pool_line_first(const char *catalog, long long ticket)
+pool_line_first(const char *catalog, uint64_t key, long long ticket)
 {
 	struct pool_file *f = lock_pool(catalog);
 	int first = 1;
 
 	if (f == NULL)
 		return 1;
-	for (int i = 0; i < POOL_MAX_WAITERS && first; i++)
-		if (f->w[i].pid != 0 && f->w[i].ticket < ticket) {
-			if (alive(f->w[i].pid))
-				first = 0;
-			else
-				f->w[i].pid = 0;
-		}
+	for (int i = 0; i < POOL_MAX_WAITERS && first; i++) {
+		struct pwaiter *w = &f->w[i];
+
+		if (w->by.pid == 0 || w->key != key || w->served ||
+		    (ticket > 0 && w->ticket >= ticket))
+			continue;
+		if (alive(&w->by))
+			first = 0;
+		else
+			w->by.pid = 0;
+	}
 	unlock_pool();
 	return first;
+}
+
+void
+pool_line_served(const char *catalog, long long ticket, int served)
+{
+	struct pool_file *f = lock_pool(catalog);
+	struct pwaiter *w;
+
+	if (f == NULL)
+		return;
+	if ((w = waiter(f, ticket)) != NULL)
+		w->served = served;
+	unlock_pool();
 }
 
 void
 pool_line_leave(const char *catalog, long long ticket)
 {
 	struct pool_file *f = lock_pool(catalog);
+	struct pwaiter *w;
 
 	if (f == NULL)
 		return;
-	for (int i = 0; i < POOL_MAX_WAITERS; i++)
-		if (f->w[i].ticket == ticket && f->w[i].pid == (int32_t)getpid())
-			f->w[i].pid = 0;
+	if ((w = waiter(f, ticket)) != NULL)
+		w->by.pid = 0;
 	unlock_pool();
 }
 
@@ -435,7 +563,7 @@ pool_line_length(const char *catalog)
 	if (f == NULL)
 		return 0;
 	for (int i = 0; i < POOL_MAX_WAITERS; i++)
-		if (f->w[i].pid != 0 && alive(f->w[i].pid))
+		if (f->w[i].by.pid != 0 && !f->w[i].served && alive(&f->w[i].by))
 			n++;
 	unlock_pool();
 	return n;

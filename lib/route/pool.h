@@ -16,9 +16,11 @@
  *   - busy slots = the gateway's own requests in flight there (leases, each
  *     taken atomically, so that two workers never both take the last slot,
  *     and given back when the attempt ends; a lease of a process that died
- *     is void) plus what the server's last answer showed beyond the leases
- *     held then (other clients' requests);
- *   - waiting requests hold tickets; the oldest live one goes first.
+ *     is void: a process is its pid and start time) plus what the server's
+ *     last answer showed beyond the leases held then (other clients'
+ *     requests);
+ *   - waiting requests hold tickets; of those that wait for the same, the
+ *     oldest live one goes first.
  *
  * The file holds no catalog facts and nothing secret; anything in it that
  * does not check out is started afresh.
@@ -26,6 +28,7 @@
 #ifndef AFMTS_POOL_H
 #define AFMTS_POOL_H
 
+#include <stdint.h>
 #include <time.h>
 
 #define POOL_FRESH_MS 1000	/* a server's answer is used this long */
@@ -66,14 +69,21 @@ int pool_take(const char *catalog, const struct pool_server_ref *ref);
 void pool_give(const char *catalog, int lease);
 
 /*
- * Join the line of waiting requests: a ticket (> 0), or -1 when max are
- * waiting already (or the pool cannot be used).
+ * The line of waiting requests.  key says what a request waits for (its
+ * routing query): a request goes before another only when they have the same.
+ * Join it: a ticket (> 0), or -1 when max are waiting already (or the pool
+ * cannot be used).
  */
-long long pool_line_join(const char *catalog, int max);
-/* 1 if no live request that joined before ticket is still waiting. */
-int pool_line_first(const char *catalog, long long ticket);
+long long pool_line_join(const char *catalog, uint64_t key, int max);
+/*
+ * 1 if no live request of the same key that joined before ticket (ticket 0:
+ * any) is still waiting: its turn.
+ */
+int pool_line_first(const char *catalog, uint64_t key, long long ticket);
+/* The request of ticket is being tried (1), out of the others' way, or waits again (0). */
+void pool_line_served(const char *catalog, long long ticket, int served);
 void pool_line_leave(const char *catalog, long long ticket);
-/* Requests waiting now. */
+/* Requests waiting now (not those being tried). */
 int pool_line_length(const char *catalog);
 
 /* Unmap and close what this process opened. */

@@ -51,6 +51,9 @@ split(const char *url, char *host, char *port, const char **path)
 		return -1;
 	memcpy(host, h, n);
 	host[n] = '\0';
+	/* A name or an address, nothing that could end the Host header early. */
+	if (strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:") != n)
+		return -1;
 	n = colon ? (size_t)(end - colon - 1) : 2;
 	if (n == 0 || n > 5)
 		return -1;

@@ -10,6 +10,7 @@
 #include "chatreq.h"
 #include "cli.h"
 #include "fallback.h"
+#include "fnv.h"
 #include "fastcgi.h"
 #include "forward.h"
 #include "gateway.h"
@@ -193,7 +194,7 @@ still_there(const struct chatreq *r, FILE *out, long long *said)
  */
 static int
 turn(struct gateway *g, struct chatreq *r, const char *client, char *why, size_t n, long *wait,
-    long long *ticket, FILE *out)
+    FILE *out)
 {
 	struct fallback fb = { .max = g->attempts, .alert = &g->alert };
 	int kind = 0;
@@ -204,45 +205,71 @@ turn(struct gateway *g, struct chatreq *r, const char *client, char *why, size_t
 		kind = -1;
 	else if (fb.n == 0)
 		kind = fallback_empty(&g->d, r, wait);
-	else {
-		/* Out of the line while it is served, so that the next can go (back at its end). */
-		if (*ticket > 0)
-			pool_line_leave(g->d.catalog, *ticket);
-		*ticket = 0;
-		if (fallback_run(&fb, &g->d, r, g->timeout_ms, client, out) == FALLBACK_NO_SLOT) {
-			kind = FALLBACK_BUSY;
-			*wait = 1;
-		}
+	else if (fallback_run(&fb, &g->d, r, g->timeout_ms, client, out) == FALLBACK_NO_SLOT) {
+		kind = FALLBACK_BUSY;
+		*wait = 1;
 	}
 	fallback_free(&fb);
 	return kind;
 }
 
+/* What r waits for, for the line: its routing query (requests alike compete alike). */
+static uint64_t
+line_key(const struct chatreq *r)
+{
+	const struct route_query *q = &r->q;
+	uint64_t h = FNV_SEED;
+	const char *const *lists[] = { q->need, q->modality, q->provider, q->exclude };
+	const int lens[] = { q->nneed, q->nmodality, q->nprovider, q->nexclude };
+	int flags[] = { q->max_price >= 0, q->no_train, r->completion };
+
+	for (int i = -2; i < r->nfallback; i++) {
+		const char *s = i == -2 ? q->model : i == -1 ? q->family : r->fallback[i];
+
+		h = fnv1a(h, s != NULL ? s : "", s != NULL ? strlen(s) + 1 : 1);
+	}
+	for (int k = 0; k < 4; k++)
+		for (int i = 0; i < lens[k]; i++)
+			h = fnv1a(h, lists[k][i], strlen(lists[k][i]) + 1);
+	return fnv1a(h, flags, sizeof flags);
+}
+
 /*
  * r tried, and when every model that fits is busy now but one will be
  * usable within the request's time to wait (afmts_wait_ms, at most
- * AFMTS_GATEWAY_BUFFER_MS), tried again as soon as it is: in the line of
- * waiting requests, oldest first, at most AFMTS_GATEWAY_MAX_WAITING of them,
- * leaving it when the client goes away.
+ * AFMTS_GATEWAY_BUFFER_MS), tried again as soon as it is.  Requests that
+ * wait for the same (line_key) go oldest first, a newcomer behind them; at
+ * most AFMTS_GATEWAY_MAX_WAITING wait; a request leaves when its client goes
+ * away.
  */
 static void
 serve_chat(struct gateway *g, struct chatreq *r, const char *client, FILE *out)
 {
 	long budget = r->wait_ms >= 0 && r->wait_ms < g->buffer_ms ? r->wait_ms : g->buffer_ms;
 	long long deadline = http_clock_ms() + budget, ticket = 0, said = 0;
-	char why[512];
-	long wait = 0;
+	const char *cat = g->d.catalog;
+	uint64_t key = line_key(r);
+	char why[512] = "";
+	long wait = 1;
 	int kind = 0;
 
 	for (;;) {
-		if (ticket == 0 || pool_line_first(g->d.catalog, ticket)) {
-			if ((kind = turn(g, r, client, why, sizeof why, &wait, &ticket, out)) == 0)
+		if (pool_line_first(cat, key, ticket)) {
+			/* Being tried: out of the way of those behind, its place kept. */
+			if (ticket > 0)
+				pool_line_served(cat, ticket, 1);
+			if ((kind = turn(g, r, client, why, sizeof why, &wait, out)) == 0)
 				break;
+			if (ticket > 0)
+				pool_line_served(cat, ticket, 0);
 			if (kind != FALLBACK_BUSY || http_clock_ms() + wait * 1000 > deadline + 999 ||
-			    (ticket == 0 && (ticket = pool_line_join(g->d.catalog, g->max_waiting)) < 0)) {
+			    (ticket == 0 && (ticket = pool_line_join(cat, key, g->max_waiting)) < 0)) {
 				none_fits(r, kind, wait, why, out);
 				break;
 			}
+		} else if (ticket == 0 && (ticket = pool_line_join(cat, key, g->max_waiting)) < 0) {
+			none_fits(r, FALLBACK_BUSY, wait, "too many requests are waiting", out);
+			break;
 		}
 		if (http_clock_ms() >= deadline) {
 			none_fits(r, FALLBACK_BUSY, wait, why, out);
@@ -253,7 +280,7 @@ serve_chat(struct gateway *g, struct chatreq *r, const char *client, FILE *out)
 		nanosleep(&(struct timespec){ 0, GATEWAY_WAIT_STEP_MS * 1000000L }, NULL);
 	}
 	if (ticket > 0)
-		pool_line_leave(g->d.catalog, ticket);
+		pool_line_leave(cat, ticket);
 }
 
 /* A chat request of an authenticated client: parsed, then tried model by model. */

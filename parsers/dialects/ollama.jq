@@ -4,7 +4,9 @@
 # such as tools, vision, thinking; model_info's ARCH.context_length, the
 # training length; parameters, where a Modelfile sets num_ctx).  The context
 # a request gets: the loaded model's, else the Modelfile's num_ctx, else the
-# training length.  Models that only embed (no "completion") are left out.
+# server's default (4k below 24 GiB of VRAM, more above: the descriptor's
+# default_context) when the training length is longer.  Models that only
+# embed (no "completion") are left out.
 # Local models: free; no rate limits.
 ($in.fetch.extra.show // {}) as $show
 | [($in.fetch.extra.ps.models // [])[]? | objects] as $ps
@@ -28,7 +30,8 @@
 | {model: $id,
    name: .name,
    family: .details.family,
-   context_length: ($loaded // $num_ctx // $train),
+   context_length: ($loaded // $num_ctx
+                    // ([$train, ($in.provider.default_context // 4096)] | map(numbers) | min)),
    modalities: {input: (["text"] + (if $caps | index("vision") then ["image"] else [] end)),
                 output: ["text"]},
    features: [$caps[] | if . == "thinking" then "reasoning" else . end

@@ -5,8 +5,9 @@
  * Input: the first byte picks the paging rule (OpenRouter's next URL and
  * total, Gemini's token, Anthropic's has_more and cursor, or none, with small
  * bounds) and the follow rule (none, llama-server's /props, Ollama's /api/ps
- * and /api/show per model); the rest is pages' bodies separated by a form
- * feed, each the provider's answer to the URL asked.
+ * and /api/show per model) and the status of the pages after the first; the
+ * rest is pages' bodies separated by a form feed, each the provider's answer
+ * to the URL asked (an HTML one when it starts with '<').
  * Checked: every call ends in "more" with an http(s) URL on the first page's
  * origin (with a JSON object to POST only where the rule posts), or in one
  * record (an object of type "fetch" with either a body or an error naming the
@@ -46,18 +47,26 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* A page's meta as fetchline_meta makes it, asked at url. */
+/*
+ * A page's meta as fetchline_meta makes it, asked at url; a page that starts
+ * with '<' came as HTML, and after the first, status is one of 200, 304, 410
+ * and 500 as the input's first byte says.
+ */
 static jv
-meta_of(const char *url)
+meta_of(const char *url, const char *page, size_t len, int taken, unsigned char pick)
 {
+	static const int statuses[] = { 200, 200, 304, 410, 500 };
+	int html = len > 0 && page[0] == '<';
 	jv m = jv_object();
 
 	m = jv_object_set(m, jv_string("type"), jv_string("fetch"));
 	m = jv_object_set(m, jv_string("provider"), jv_string("p"));
 	m = jv_object_set(m, jv_string("url"), jv_string(url));
 	m = jv_object_set(m, jv_string("fetched_at"), jv_string("2026-11-29T00:00:00Z"));
-	m = jv_object_set(m, jv_string("status"), jv_number(200));
-	m = jv_object_set(m, jv_string("content_type"), jv_string("application/json"));
+	m = jv_object_set(m, jv_string("status"), jv_number(taken == 0 ? 200 :
+	    statuses[pick / 12 % 5]));
+	m = jv_object_set(m, jv_string("content_type"), jv_string(html ? "text/html" :
+	    "application/json"));
 	return jv_object_set(m, jv_string("headers"), jv_object());
 }
 
@@ -84,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			record = pages_cut(ps, "no more pages in the input");
 			break;
 		}
-		rc = pages_add(ps, meta_of(url), p, len, &next, &post, &record);
+		rc = pages_add(ps, meta_of(url, p, len, taken, data[0]), p, len, &next, &post, &record);
 		taken++;
 		FUZZ_CHECK(taken <= 6 + 1 + FOLLOW_MAX_REQUESTS || rc == 0);
 		if (rc == 1) {

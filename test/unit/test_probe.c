@@ -116,6 +116,7 @@ test_probe_reads_answers_and_refuses_urls(void)
 	CHECK(probe_get("http://user@127.0.0.1/slots", 10, body, sizeof body, &len) == -1);
 	CHECK(probe_get("http://127.0.0.1:99999/slots", 10, body, sizeof body, &len) == -1);
 	CHECK(probe_get("http://127.0.0.1", 10, body, sizeof body, &len) == -1);
+	CHECK(probe_get("http://a\r\nX: y/slots", 10, body, sizeof body, &len) == -1);
 	/* Nothing listens on port 1: no answer, at once. */
 	CHECK(probe_get("http://127.0.0.1:1/slots", 50, body, sizeof body, &len) == 0);
 }
