@@ -124,7 +124,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);	/* a closed output is a failed write, reported */
 	if (forward_init() == -1)
 		return CLI_FAILED;
-	db_path = paths_catalog(db);
+	if ((db_path = paths_catalog(db)) == NULL)
+		return CLI_USAGE;
 	o.catalog = db_path;
 	rc = batch_run(&o, in);
 	free(db_path);

@@ -696,7 +696,7 @@ batch_run(const struct batch_opts *o, FILE *in)
 	b.d.source = DECIDE_CATALOG;
 	if ((code = decider_catalog(&b.d, &db)) < 0) {
 		if (code == DECIDE_MISSING)
-			err_warn("%s: no catalog: run afmts-discover", o->catalog ? o->catalog : "");
+			err_warn("catalog %s: not found (run afmts-discover first)", o->catalog);
 		close_all(&b);
 		return CLI_UNAVAILABLE;
 	}
