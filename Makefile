@@ -41,7 +41,7 @@ TEST_PKGS  = bats jq mandoc shellcheck python3 sqlite3 curl valgrind lighttpd wr
              systemd clang libclang-rt-14-dev
 
 PROGS = bin/afmts-fetch bin/afmts-parse bin/afmts-track bin/afmts-route bin/afmts-report \
-        bin/afmts-gateway bin/afmts-notify
+        bin/afmts-gateway bin/afmts-notify bin/afmts-batch
 SCRIPTS = schedule/afmts-discover schedule/afmts-report-daily schedule/afmts-serve
 UNITS   = schedule/afmts-discover.service schedule/afmts-discover.timer \
           schedule/afmts-report.service schedule/afmts-report.timer \
@@ -90,6 +90,11 @@ GATEWAY_OBJS = $(ROUTE_OBJS) lib/web/gateway.o lib/web/fallback.o lib/web/chatre
                lib/web/gwload.o lib/web/forward.o lib/web/clientkeys.o lib/web/gwalert.o \
                lib/discover/alert.o lib/discover/http.o lib/core/sha256.o
 
+# afmts-batch: the gateway's decision and forwarding, its workers, its state
+# file and its JSON lines in.
+BATCHRUN_OBJS = $(GATEWAY_OBJS) lib/web/batch.o lib/web/batchwork.o lib/web/batchstate.o \
+                lib/stream/jsonl.o
+
 # report: SQLite and our own code.
 REPORT_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) lib/core/outfile.o \
               lib/report/report.o lib/report/reportsql.o lib/report/period.o lib/report/table.o \
@@ -108,7 +113,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
-MAN1 = man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-notify.1 man/afmts-parse.1 \
+MAN1 = man/afmts-batch.1 man/afmts-discover.1 man/afmts-fetch.1 man/afmts-gateway.1 man/afmts-notify.1 man/afmts-parse.1 \
        man/afmts-report.1 \
        man/afmts-report-daily.1 man/afmts-route.1 man/afmts-serve.1 \
        man/afmts-track.1
@@ -145,6 +150,10 @@ bin/afmts-gateway: bin/afmts-gateway.o $(GATEWAY_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-gateway.o $(GATEWAY_OBJS) \
 		`pkg-config --libs sqlite3 libcurl` $(JQ_LIBS) -lm
 
+bin/afmts-batch: bin/afmts-batch.o $(BATCHRUN_OBJS)
+	$(CC) $(LDFLAGS) -o $@ bin/afmts-batch.o $(BATCHRUN_OBJS) \
+		`pkg-config --libs sqlite3 libcurl` $(JQ_LIBS) -lm -pthread
+
 bin/afmts-notify: bin/afmts-notify.o $(NOTIFY_OBJS)
 	$(CC) $(LDFLAGS) -o $@ bin/afmts-notify.o $(NOTIFY_OBJS) `pkg-config --libs libcurl` $(JQ_LIBS) -lm
 
@@ -175,7 +184,7 @@ test/bench/sqlfloor: test/bench/sqlfloor.o
 
 # Headers: every object depends on every header of lib/ (there are few).
 $(BATCH_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) $(REPORT_OBJS) $(UNIT_OBJS) \
-	$(NOTIFY_OBJS) bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o \
+	$(NOTIFY_OBJS) $(BATCHRUN_OBJS) bin/afmts-batch.o bin/afmts-fetch.o bin/afmts-parse.o bin/afmts-track.o bin/afmts-route.o \
 	bin/afmts-report.o bin/afmts-gateway.o bin/afmts-notify.o: \
 	lib/*/*.h test/unit/unit.h
 
@@ -241,7 +250,7 @@ FUZZ_CFLAGS  = -std=c11 -pthread -O1 -g -fno-omit-frame-pointer $(WARNINGS) \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_LIBS    = $(JQ_LIBS) $(XML_LIBS) `pkg-config --libs sqlite3 libcurl libarchive` -lm -pthread
 LIB_OBJS     = $(sort $(BATCH_OBJS) $(PARSE_OBJS) $(FETCH_OBJS) $(TRACK_OBJS) $(GATEWAY_OBJS) \
-               $(REPORT_OBJS) $(NOTIFY_OBJS))
+               $(REPORT_OBJS) $(NOTIFY_OBJS) $(BATCHRUN_OBJS))
 FUZZ_LIB_OBJS = $(LIB_OBJS:lib/%=test/fuzz/obj/lib/%)
 
 fuzzers: $(FUZZ:%=test/fuzz/bin/%)

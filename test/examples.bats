@@ -149,3 +149,27 @@ mock_catalog() {
 	! zgrep -q canary-live-key "$AFMTS_DEMO_OUT"/archive/afmts-*.tar.gz || false
 	[ -s "$AFMTS_DEMO_OUT/report.html" ]
 }
+
+@test "batch-classify labels each line through afmts-batch, and a rerun sends nothing again" {
+	mkdir -p "$BATS_TEST_TMPDIR/m"
+	mock_llm "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/mock.log"
+	mock_catalog "$MOCK/ok"
+	export MOCK_API_KEY=canary-key-batch-5678
+	printf '%s\n' 'the app crashes on start' 'please add dark mode' 'how do I log in?' \
+		> "$BATS_TEST_TMPDIR/issues.txt"
+	cd "$BATS_TEST_TMPDIR"
+	run "$ROOT/examples/batch-classify" hello,bye issues.txt
+	kill "$MOCK_PID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'hello\tthe app crashes on start\nhello\tplease add dark mode\nhello\thow do I log in?')" ]
+	[ "$(jq -r .model mock.log | sort | uniq -c | awk '{print $1, $2}')" = "3 mock-chat-1" ]
+	# Each asked for one of the labels, deterministically, with the key in the header only.
+	jq -e -s 'all(.[]; .authorization == "Bearer canary-key-batch-5678")' mock.log
+	[ "$(sqlite3 batch-classify.d/state.db "SELECT count(*) FROM request WHERE status = 'done'")" -eq 3 ]
+	run "$ROOT/examples/batch-classify" hello,bye issues.txt
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | cut -f1 | tr '\n' ' ')" = "hello hello hello " ]
+	[ "$(wc -l < mock.log)" -eq 3 ]
+	! grep -rq canary-key-batch-5678 batch-classify.d || false
+}

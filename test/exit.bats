@@ -10,7 +10,7 @@ setup() {
 
 @test "no catalog path (no --db, AFMTS_DB or HOME) is a usage error, 2, for every program that needs one" {
 	for prog in "afmts-route" "afmts-route --state" "afmts-route --report m --status 200" \
-	    "afmts-report" "afmts-track --export"; do
+	    "afmts-report" "afmts-track --export" "afmts-batch"; do
 		# shellcheck disable=SC2086
 		run env -u HOME -u AFMTS_DB -u XDG_STATE_HOME $prog < /dev/null
 		[ "$status" -eq 2 ] || { echo "$prog: exit $status: $output"; return 1; }
@@ -20,9 +20,9 @@ setup() {
 
 @test "a missing catalog is 3 for every program that only reads one" {
 	for prog in "afmts-route" "afmts-route --state" "afmts-route --report m --status 200" \
-	    "afmts-report"; do
+	    "afmts-report" "afmts-batch"; do
 		# shellcheck disable=SC2086
-		run $prog --db "$BATS_TEST_TMPDIR/none.db"
+		run $prog --db "$BATS_TEST_TMPDIR/none.db" < /dev/null
 		[ "$status" -eq 3 ] || { echo "$prog: exit $status: $output"; return 1; }
 		[[ "$output" == *"none.db: not found"* ]]
 	done

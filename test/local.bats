@@ -165,16 +165,17 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 	descriptor llamacpp llama-a "$a"
 	discover
 	serve --listen "127.0.0.1:$PORT" --db "$DB" --procs 8
-	# Its one slot is another client's for 3 s.
+	# Its one slot is another client's for 4 s.
 	curl -s -d '{"busy": 1}' "$a/_control" > /dev/null
-	( sleep 3; curl -s -d '{"busy": 0}' "$a/_control" > /dev/null ) &
+	( sleep 4; curl -s -d '{"busy": 0}' "$a/_control" > /dev/null ) &
 	# A stream whose client gives up after 0.5 s: its worker stops waiting.
 	curl -s -N -m 0.5 -o "$BATS_TEST_TMPDIR/o2" -H 'Content-Type: application/json' \
 		--data-binary '{"model":"qa","stream":true,"messages":[{"role":"user","content":"gone"}]}' \
 		"$URL/v1/chat/completions" || true
+	# Half a second apart, so that each is in the line before the next comes.
 	for i in 3 4 5 6; do
 		chat "$i" "{\"model\":\"qa\",\"messages\":[{\"role\":\"user\",\"content\":\"n$i\"}]}" &
-		sleep 0.2
+		sleep 0.5
 	done
 	chat 7 '{"model":"qa","stream":true,"messages":[{"role":"user","content":"seventh"}]}' &
 	wait $(jobs -p | grep -vx "$SERVE_PID")

@@ -34,6 +34,8 @@ keep_candidate(const struct candidate *c, void *arg)
 
 	if (fb->n == fb->max || !c->usable)
 		return fb->n == fb->max;
+	if (fb->admit != NULL && !fb->admit(c, fb->admit_arg))
+		return 0;
 	for (int i = 0; i < fb->n; i++)
 		if (strcmp(fb->m[i].provider, c->provider) == 0 &&
 		    strcmp(fb->m[i].model, c->model) == 0)
@@ -249,9 +251,8 @@ record(struct decider *d, struct gwalert *alert, const struct fallback_model *m,
 		err_warn("%s/%s: outcome not recorded: %s", m->provider, m->model, msg);
 }
 
-/* Statuses worth another model: the provider's trouble, not the request's. */
-static int
-worth_retrying(long status)
+int
+fallback_worth_retrying(long status)
 {
 	return status == 0 || status == 401 || status == 402 || status == 403 || status == 404 ||
 	    status == 408 || status == 409 || status == 429 || status >= 500;
@@ -355,7 +356,7 @@ fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, lo
 			continue;
 		}
 		tried++;
-		if (rv == 0 || a->committed || !worth_retrying(a->status)) {
+		if (rv == 0 || a->committed || !fallback_worth_retrying(a->status)) {
 			settle(out, a, rv == 0, &fb->m[i], tried);
 			forward_done(a);
 			free(a);

@@ -24,6 +24,10 @@ struct fallback {
 	struct fallback_model m[FALLBACK_MAX_ATTEMPTS];
 	int		 n, max;
 	struct gwalert	*alert;		/* notes a breaker an attempt opened, or NULL */
+	/* NULL, or whether a usable candidate may be kept (afmts-batch: its
+	   requests in flight count against the budgets) */
+	int		(*admit)(const struct candidate *c, void *arg);
+	void		*admit_arg;
 };
 
 /*
@@ -67,5 +71,8 @@ int fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r
     long timeout_ms, const char *client, FILE *out);
 
 void fallback_free(struct fallback *fb);
+
+/* An attempt that ended with status is worth another model: the provider's trouble, not the request's. */
+int fallback_worth_retrying(long status);
 
 #endif
