@@ -306,8 +306,9 @@ usage_sum_add(struct usage_sum *s, const struct usage *u)
 		}
 		t->requests++;
 	}
-	if ((t = total_of(s, MODEL_DAY, u->provider, u->model, u->tsz)) == NULL ||
-	    class_add(s, u) == -1) {
+	/* The class's totals first: adding them may move the array t points into. */
+	if (class_add(s, u) == -1 ||
+	    (t = total_of(s, MODEL_DAY, u->provider, u->model, u->tsz)) == NULL) {
 		err_warn("usage totals: out of memory");
 		return -1;
 	}

@@ -241,7 +241,7 @@ provider(struct alert *a, jv v, void *before)
 		jv_free(ok);
 		return;
 	}
-	jv_array_foreach(jv_copy(list), i, it) {
+	jv_array_foreach(list, i, it) {
 		jv f = jv_object_get(jv_copy(it), jv_string("failures"));
 		const char *name = str(it, "name");
 
@@ -261,13 +261,14 @@ provider(struct alert *a, jv v, void *before)
 static jv
 before_providers(const char *path)
 {
-	jv all = path ? jv_load_file(path, 1) : jv_invalid(), p;
+	jv text = path ? jv_load_file(path, 1) : jv_invalid(), all, p;
 
-	if (jv_get_kind(all) != JV_KIND_STRING) {
-		jv_free(all);
+	if (jv_get_kind(text) != JV_KIND_STRING) {
+		jv_free(text);
 		return jv_array();
 	}
-	all = jv_parse(jv_string_value(all));	/* jv_load_file(raw) gave the text */
+	all = jv_parse(jv_string_value(text));	/* jv_load_file(raw) gave the text */
+	jv_free(text);
 	p = jv_get_kind(all) == JV_KIND_OBJECT ? jv_object_get(all, jv_string("providers")) : all;
 	if (jv_get_kind(p) != JV_KIND_ARRAY) {
 		jv_free(p);

@@ -9,7 +9,7 @@
 # embed (no "completion") are left out.
 # Local models: free; no rate limits.
 ($in.fetch.extra.show // {}) as $show
-| [($in.fetch.extra.ps.models // [])[]? | objects] as $ps
+| [$in.fetch.extra.ps.models | arrays | .[] | objects] as $ps
 # The server's root, when the list's URL is its usual one (else the descriptor's base_url).
 | (($in.fetch.url | strings | select(test("/api/tags([?].*)?$"))
    | sub("/api/tags([?].*)?$"; "")) // null) as $root
@@ -19,20 +19,22 @@
 | select(type == "object" and ((.model // .name) | type) == "string")
 | (.model // .name) as $id
 | (($show[.name // $id] // $show[$id]) | if type == "object" then . else {} end) as $s
-| [$s.capabilities[]? | strings] as $caps
-| select(($s.capabilities | type) != "array" or ($caps | index("completion")) != null)
-| (first(($s.model_info // {}) | objects | to_entries[]
-         | select(.key | endswith(".context_length")) | .value | afmts_num) // null) as $train
-| (first($ps[] | select(.name == $id or .model == $id) | .context_length | afmts_num)
-   // null) as $loaded
-| (first(($s.parameters // "") | strings | splits("\n")
-         | capture("^num_ctx\\s+(?<n>[0-9]+)").n | tonumber) // null) as $num_ctx
+| [$s.capabilities | arrays | .[] | strings] as $caps
+| select(($s.capabilities | type) != "array" or ($caps | afmts_has("completion")))
+# (No first(...), .[]? nor index(...): jq 1.6 leaks in label/break, in a caught
+# error and in an array's indices.)
+| ([($s.model_info // {}) | objects | to_entries[]
+    | select(.key | endswith(".context_length")) | .value | afmts_num][0]) as $train
+| ([$ps[] | select(.name == $id or .model == $id) | .context_length | afmts_num][0]) as $loaded
+| ([($s.parameters // "") | strings | splits("\n")
+    | capture("^num_ctx\\s+(?<n>[0-9]+)").n | tonumber][0]) as $num_ctx
 | {model: $id,
    name: .name,
    family: .details.family,
    context_length: ($loaded // $num_ctx
-                    // ([$train, ($in.provider.default_context // 4096)] | map(numbers) | min)),
-   modalities: {input: (["text"] + (if $caps | index("vision") then ["image"] else [] end)),
+                    // (($in.provider.default_context // 4096) as $d
+                        | if ($train | type) == "number" and $train < $d then $train else $d end)),
+   modalities: {input: (["text"] + (if $caps | afmts_has("vision") then ["image"] else [] end)),
                 output: ["text"]},
    features: [$caps[] | if . == "thinking" then "reasoning" else . end
               | select(. == "tools" or . == "vision" or . == "reasoning")],
