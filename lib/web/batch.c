@@ -460,7 +460,7 @@ unanswerable(struct batch *b, struct item *it, int kind, const char *why)
 {
 	int status = kind == FALLBACK_UNKNOWN ? 404 : 400;
 
-	add_reason(it, "%s%s%s%d %s", "", "", status, kind == FALLBACK_UNKNOWN ?
+	add_reason(it, "%s%s%s%d %.400s", "", "", status, kind == FALLBACK_UNKNOWN ?
 	    "the model asked for is in no provider's list" : why[0] ? why : "no model fits");
 	finish(b, it, status, jv_null());
 }
