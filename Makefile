@@ -88,7 +88,7 @@ ROUTE_OBJS = $(CORE_OBJS) $(CATALOG_OBJS) $(USAGE_OBJS) \
 # web: the gateway, the decision path plus libcurl (forwarding) and libjq (JSON).
 GATEWAY_OBJS = $(ROUTE_OBJS) lib/web/gateway.o lib/web/fallback.o lib/web/chatreq.o \
                lib/web/gwload.o lib/web/forward.o lib/web/clientkeys.o lib/web/gwalert.o \
-               lib/discover/alert.o lib/discover/http.o lib/core/sha256.o
+               lib/discover/alert.o lib/discover/http.o lib/core/sha256.o lib/web/cache.o
 
 # afmts-batch: the gateway's decision and forwarding, its workers, its state
 # file and its JSON lines in.

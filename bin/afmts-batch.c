@@ -19,7 +19,8 @@
 
 static const char synopsis[] = "[--parallel N] [--ordered] [--state FILE] [--retries N]\n"
     "       [--failed FILE] [--retry-failed] [--max-price USD] [--max-cost USD]\n"
-    "       [--timeout MS] [--max-line BYTES] [--db PATH] [-o FILE] [-v] [FILE]";
+    "       [--timeout MS] [--max-line BYTES] [--cache FILE] [--db PATH] [-o FILE] [-v]\n"
+    "       [FILE]";
 
 static const char options[] =
     "Send each chat completion request of FILE (or stdin), a JSON line (an\n"
@@ -37,6 +38,7 @@ static const char options[] =
     "  --max-cost USD    stop before the paid total would pass USD\n"
     "  --timeout MS      one attempt's time (default 120000)\n"
     "  --max-line BYTES  longest input line (default 4194304)\n"
+    "  --cache FILE      answer deterministic requests asked before from FILE (AFMTS_CACHE)\n"
     "  --db PATH         the catalog (default: AFMTS_DB, then the XDG state dir)\n"
     "  -o, --output FILE append the results to FILE (default: stdout)\n"
     "  -v, --verbose     a summary line on stderr at the end\n"
@@ -66,7 +68,7 @@ parse(int argc, char **argv, struct batch_opts *o, const char **db)
 		{ "max-cost", required_argument, NULL, 'C' }, { "timeout", required_argument, NULL, 't' },
 		{ "max-line", required_argument, NULL, 'L' }, { "db", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' }, { "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
+		{ "cache", required_argument, NULL, 'c' }, { NULL, 0, NULL, 0 }
 	};
 	long n;
 	int c;
@@ -89,6 +91,10 @@ parse(int argc, char **argv, struct batch_opts *o, const char **db)
 		case 'P': o->max_price = usd("--max-price", optarg); break;
 		case 'C': o->max_cost = usd("--max-cost", optarg); break;
 		case 'd': *db = optarg; break;
+		/* The workers' attempts (fallback_run) read it, as the gateway's do. */
+		case 'c': if (*optarg == '\0' || setenv("AFMTS_CACHE", optarg, 1) == -1)
+				cli_usage_error("--cache: a file name is needed");
+			break;
 		case 'o': o->output = optarg; break;
 		case 'v': o->verbose = 1; break;
 		default: cli_common(c);

@@ -160,13 +160,17 @@ later AS (SELECT sum(CASE WHEN at >= :to THEN dp END) AS dp_to,
 	    FROM free_delta WHERE at >= :from),
 cost AS (SELECT sum(requests) AS requests, sum(prompt_tokens + completion_tokens) AS tokens,
 		sum(cost) AS cost, sum(ref_cost - cost) AS savings
-	   FROM uc)
+	   FROM uc),
+-- Requests answered from the exact-match cache: each one a request the providers were spared.
+hits AS (SELECT count(*) AS n FROM usage
+	  WHERE cached = 1 AND ts >= unixepoch(:from) AND ts < unixepoch(:to))
 SELECT coalesce(now.models, 0) - coalesce(later.dp_to, 0) AS models,
 	coalesce(now.free, 0) - coalesce(later.df_to, 0) AS free_models,
 	coalesce(later.df_from, 0) - coalesce(later.df_to, 0) AS free_change,
 	coalesce(cost.requests, 0) AS requests, coalesce(cost.tokens, 0) AS tokens,
-	round(coalesce(cost.cost, 0), 6) AS cost_usd, round(coalesce(cost.savings, 0), 6) AS savings_usd
-  FROM now, later, cost;
+	round(coalesce(cost.cost, 0), 6) AS cost_usd, round(coalesce(cost.savings, 0), 6) AS savings_usd,
+	hits.n AS cache_hits
+  FROM now, later, cost, hits;
 
 -- name: summary
 -- Per provider at the end of the period: models offered, free models, free

@@ -66,6 +66,7 @@ usage_bind(sqlite3_stmt *st, const struct usage *u)
 	sqlite3_bind_int64(st, 14, u->mid);
 	catalog_bind_int64(st, 15, u->estimated, 1);
 	catalog_bind_int64(st, 16, u->attempt > 0, u->attempt);
+	catalog_bind_int64(st, 17, u->cached, 1);
 }
 
 /* --- model ids ------------------------------------------------------------ */

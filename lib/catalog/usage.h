@@ -46,6 +46,7 @@ struct usage {
 	int64_t		 prompt_tokens, completion_tokens, latency_ms, status, retry_after;
 	int		 has_latency, has_status, has_cost, has_retry_after;
 	int		 estimated;	/* the tokens are an estimate (the provider gave none) */
+	int		 cached;	/* answered from the exact-match cache (web/cache.h) */
 	int		 attempt;	/* of a gateway request: 1 first model, 2... fallbacks; 0 none */
 	double		 cost;
 	int64_t		 dedupe;	/* digest of request_id, else of the fields */
@@ -56,8 +57,8 @@ struct usage {
 #define USAGE_INSERT \
 	"INSERT OR IGNORE INTO usage (ts, provider, model, prompt_tokens, completion_tokens, " \
 	"latency_ms, status, error, client, request_id, cost, dedupe, retry_after, mid, " \
-	"estimated, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, " \
-	"?15, ?16)"
+	"estimated, attempt, cached) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, " \
+	"?13, ?14, ?15, ?16, ?17)"
 
 /* Set u->dedupe from its request id, else from its fields. */
 void usage_digest(struct usage *u);

@@ -34,6 +34,7 @@ static const struct column columns[] = {
 	{ "reference_output_price", "Paid output, per 1M tokens", COLUMN_USD },
 	{ "reference_cost_usd", "At paid prices", COLUMN_USD },
 	{ "savings_usd", "Saved", COLUMN_USD },
+	{ "cache_hits", "Cache hits (requests saved)", COLUMN_COUNT },
 	{ "day", "Day", COLUMN_TIME },
 	{ "retired", "Retired since", COLUMN_TIME },
 	{ "free_basis", "Free because", COLUMN_TEXT },

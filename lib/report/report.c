@@ -224,6 +224,8 @@ html_headline(struct report *r, FILE *f)
 		kpi(f, v, "Cost", NULL);
 		figure_usd(sqlite3_column_double(st, 6), v);
 		kpi(f, v, "Saved", NULL);
+		figure_count(sqlite3_column_int64(st, 7), v);
+		kpi(f, v, "Cache hits (requests saved)", NULL);
 		fputs("</div>\n", f);
 		rc = sqlite3_step(st);
 	}

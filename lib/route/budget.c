@@ -18,11 +18,11 @@ enum {
 
 static const char *const sql[S_COUNT] = {
 	[S_ROWS_MODEL] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
-	    "min(ts) FROM usage WHERE " MODEL_ID " AND ts > ?3 AND ts <= ?4",
+	    "min(ts) FROM usage WHERE " MODEL_ID " AND ts > ?3 AND ts <= ?4 AND cached IS NULL",
 	[S_ROWS_PROVIDER] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
 	    "min(ts) FROM usage WHERE ts > ?3 AND ts <= ?4 AND provider = ?1",
 	/* The request whose leaving the window makes room: the (count - limit)th oldest. */
-	[S_NTH_MODEL] = "SELECT ts FROM usage WHERE " MODEL_ID " AND ts > ?3 AND ts <= ?4 "
+	[S_NTH_MODEL] = "SELECT ts FROM usage WHERE " MODEL_ID " AND ts > ?3 AND ts <= ?4 AND cached IS NULL "
 	    "ORDER BY ts LIMIT 1 OFFSET ?5",
 	[S_NTH_PROVIDER] = "SELECT ts FROM usage WHERE ts > ?3 AND ts <= ?4 AND provider = ?1 "
 	    "ORDER BY ts LIMIT 1 OFFSET ?5",

@@ -198,6 +198,19 @@ wait_ms(struct chatreq *r)
 	return why;
 }
 
+/* "afmts_cache": whether the request goes through the answer cache (cache.h). */
+static const char *
+cache_flag(struct chatreq *r)
+{
+	jv c = jv_object_get(jv_copy(r->body), jv_string("afmts_cache"));
+	jv_kind k = jv_get_kind(c);
+
+	jv_free(c);
+	r->cache = k == JV_KIND_TRUE ? 1 : k == JV_KIND_FALSE ? 0 : -1;
+	return r->cache >= 0 || k == JV_KIND_NULL || k == JV_KIND_INVALID ? NULL :
+	    "afmts_cache must be true or false";
+}
+
 /* body (borrowed) asks for stream usage: "stream_options": {"include_usage": true}. */
 static int
 asks_usage(jv body)
@@ -244,6 +257,8 @@ chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now, int c
 		why = fallback_list(r);
 	if (why == NULL)
 		why = wait_ms(r);
+	if (why == NULL)
+		why = cache_flag(r);
 	if (why != NULL)
 		chatreq_free(r);
 	return why;
@@ -252,8 +267,8 @@ chatreq_parse(struct chatreq *r, const char *text, size_t len, time_t now, int c
 char *
 chatreq_body_for(const struct chatreq *r, const char *model)
 {
-	jv b = jv_object_delete(jv_object_delete(jv_copy(r->body), jv_string("afmts_fallback")),
-	    jv_string("afmts_wait_ms"));
+	jv b = jv_object_delete(jv_object_delete(jv_object_delete(jv_copy(r->body),
+	    jv_string("afmts_fallback")), jv_string("afmts_wait_ms")), jv_string("afmts_cache"));
 	jv text;
 	char *s;
 

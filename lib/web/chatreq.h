@@ -7,7 +7,9 @@
  * random, free-first) another one; "afmts/FEATURE" (tools, vision,
  * json_mode, reasoning) requires a feature; anything else pins that catalog
  * id.  "afmts_fallback": [ids...], an extension, gives an explicit order;
- * "afmts_wait_ms", another, how long it may wait for a busy model.
+ * "afmts_wait_ms", another, how long it may wait for a busy model;
+ * "afmts_cache", a third, true or false, whether it goes through the answer
+ * cache (cache.h).
  * The request itself adds requirements: tools present need "tools", image
  * parts need "vision", a JSON response_format needs "json_mode", and the
  * prompt's size (4 characters a token) plus max_tokens is a minimum context.
@@ -34,6 +36,7 @@ struct chatreq {
 	const char	*fallback[CHATREQ_MAX_FALLBACK];	/* into body */
 	int		 nfallback;
 	long		 wait_ms;	/* afmts_wait_ms, -1 when not given */
+	int		 cache;		/* afmts_cache: 1 true, 0 false, -1 not given */
 };
 
 /*

@@ -3,7 +3,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cache.h"
 #include "cgi.h"
 #include "err.h"
 #include "fallback.h"
@@ -306,6 +308,113 @@ attempt(struct attempt *a, struct decider *d, struct gwalert *alert, const struc
 	return ok ? 0 : 1;
 }
 
+/* --- the answer cache (cache.h) ----------------------------------------- */
+
+struct cached_run {
+	struct cache	 c;
+	int		 on;
+	char		 key[FALLBACK_MAX_ATTEMPTS][SHA256_HEX_LEN];	/* of each model's answer */
+	char		*tee;		/* a stream passed on, as the attempt's tee kept it */
+	size_t		 ntee;
+};
+
+/* Open the cache r goes through, if any, and key r's answer from each of fb's models. */
+static void
+cache_begin(struct cached_run *cr, const struct fallback *fb, const struct decider *d,
+    const struct chatreq *r)
+{
+	char buf[4096];
+	const char *path = cache_path_for(r, d->catalog, buf, sizeof buf);
+
+	memset(cr, 0, sizeof *cr);
+	if (path == NULL || cache_open(&cr->c, path) == -1)
+		return;
+	cr->on = 1;
+	for (int i = 0; i < fb->n && cr->on; i++)
+		cr->on = cache_key(r, fb->m[i].provider, fb->m[i].model, cr->key[i]) == 0;
+	if (!cr->on)
+		cache_close(&cr->c);
+}
+
+/* A hit's usage row: status 200, no cost, no latency (the provider's is not ours), cached. */
+static void
+record_hit(struct decider *d, struct gwalert *alert, const struct cache_entry *e,
+    const char *key, const char *client)
+{
+	struct outcome o;
+	struct timespec ts;
+	char id[96], msg[160];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* An id of its own: hits alike in one second are still rows of their own. */
+	snprintf(id, sizeof id, "afmts-cache-%.16s-%ld-%lld.%09ld", key, (long)getpid(),
+	    (long long)ts.tv_sec, ts.tv_nsec);
+	outcome_init(&o, utctime_now());
+	outcome_param(&o, "provider", e->provider);
+	outcome_param(&o, "model", e->model);
+	outcome_param(&o, "status", "200");
+	outcome_param(&o, "request_id", id);
+	outcome_param(&o, "client", client ? client : "afmts-gateway");
+	o.u.has_cost = 1;
+	o.u.cost = 0;
+	o.u.cached = 1;
+	if (gwalert_record(alert, d, &o, msg, sizeof msg) != OUTCOME_OK)
+		err_warn("%s/%s: outcome not recorded: %s", e->provider, e->model, msg);
+}
+
+/* Answer r from the cache when one of fb's models' answers is there.  1 answered, else 0. */
+static int
+cache_answer(struct cached_run *cr, const struct fallback *fb, struct decider *d,
+    const struct chatreq *r, const char *client, FILE *out)
+{
+	struct cache_entry e;
+	int found = 0;
+
+	for (int i = 0; cr->on && i < fb->n && found == 0; i++)
+		found = cache_get(&cr->c, cr->key[i], utctime_now(), &e);
+	if (found != 1)
+		return 0;
+	cgi_head(out, 200, r->stream ? "text/event-stream" : "application/json");
+	cgi_header(out, "X-Afmts-Provider", e.provider);
+	cgi_header(out, "X-Afmts-Model", e.model);
+	cgi_header(out, "X-Afmts-Cache", "hit");
+	cgi_head_end(out);
+	fwrite(e.body, 1, e.nbody, out);
+	fflush(out);
+	record_hit(d, fb->alert, &e, cr->key[0], client);
+	cache_entry_free(&e);
+	return 1;
+}
+
+/* A streamed attempt's bytes passed on are kept too, for the cache. */
+static void
+cache_tee(struct cached_run *cr, struct attempt *a, const struct chatreq *r)
+{
+	if (cr->on && r->stream)
+		a->tee = open_memstream(&cr->tee, &cr->ntee);
+}
+
+/* Store attempt a's answer (from model i) when it is a whole 200 answer; drop the tee. */
+static void
+cache_keep(struct cached_run *cr, int i, const struct fallback_model *m, struct attempt *a,
+    int ok, const struct chatreq *r)
+{
+	const char *body;
+	size_t n;
+
+	if (a->tee != NULL)
+		fclose(a->tee);	/* the memstream's buffer and size are set only now */
+	a->tee = NULL;
+	body = r->stream ? cr->tee : a->answer;
+	n = r->stream ? cr->ntee : a->nanswer;
+	if (cr->on && ok && a->status == 200 && body != NULL && n > 0 &&
+	    (!r->stream || (a->done_seen && !a->stream_error && a->ntee <= FORWARD_MAX_ANSWER)))
+		cache_put(&cr->c, cr->key[i], utctime_now(), m->provider, m->model, body, n);
+	free(cr->tee);
+	cr->tee = NULL;
+	cr->ntee = 0;
+}
+
 /*
  * No attempt answered: 429 with the earliest Retry-After when every provider
  * tried said 429 (SDKs then wait, as they should), 504 when the time ran out
@@ -340,26 +449,38 @@ fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, lo
 	long retry = -1;
 	size_t used = 0;
 	int i, rv, tried = 0, skipped = 0, throttled = 0;
+	struct cached_run cr;
 
+	cache_begin(&cr, fb, d, r);
+	if (cache_answer(&cr, fb, d, r, client, out)) {
+		cache_close(&cr.c);
+		return 0;
+	}
 	for (i = 0; i < fb->n; i++) {
 		struct attempt *a = calloc(1, sizeof *a);
 		struct served s = { .out = out, .m = &fb->m[i], .a = a, .attempt = tried + 1 };
 
-		if (a == NULL || (a->timeout_ms = (long)(deadline - http_clock_ms())) < 100 ||
-		    (rv = attempt(a, d, fb->alert, r, &fb->m[i], &s, client)) == -1) {
-			free(a);
-			break;
+		rv = -1;
+		if (a != NULL && (a->timeout_ms = (long)(deadline - http_clock_ms())) >= 100) {
+			cache_tee(&cr, a, r);
+			rv = attempt(a, d, fb->alert, r, &fb->m[i], &s, client);
 		}
-		if (rv == 2) {
-			skipped++;
+		if (rv == -1 || rv == 2) {
+			if (a != NULL)
+				cache_keep(&cr, i, &fb->m[i], a, 0, r);
 			free(a);
+			if (rv == -1)
+				break;
+			skipped++;
 			continue;
 		}
 		tried++;
+		cache_keep(&cr, i, &fb->m[i], a, rv == 0, r);
 		if (rv == 0 || a->committed || !fallback_worth_retrying(a->status)) {
 			settle(out, a, rv == 0, &fb->m[i], tried);
 			forward_done(a);
 			free(a);
+			cache_close(&cr.c);
 			return 0;
 		}
 		if (a->status == 429) {
@@ -375,6 +496,7 @@ fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r, lo
 		forward_done(a);
 		free(a);
 	}
+	cache_close(&cr.c);
 	if (i == fb->n && tried == 0 && skipped > 0)
 		return FALLBACK_NO_SLOT;
 	exhausted(out, tried, i < fb->n, throttled, retry, summary);

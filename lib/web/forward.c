@@ -266,6 +266,8 @@ to_client(struct attempt *a, const char *p, size_t n)
 {
 	if (n > 0 && fwrite(p, 1, n, a->client) != n)
 		a->cancelled = 1;
+	if (a->tee != NULL && !a->cancelled && (a->ntee += n) <= FORWARD_MAX_ANSWER)
+		fwrite(p, 1, n, a->tee);
 	return a->cancelled ? -1 : 0;
 }
 

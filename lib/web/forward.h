@@ -26,6 +26,10 @@ struct attempt {
 	long		 timeout_ms;
 	/* Where a stream goes, and what writes the response head first. */
 	FILE		*client;
+	FILE		*tee;			/* NULL, or where a copy of the stream passed
+						   on goes (the answer cache), up to
+						   FORWARD_MAX_ANSWER bytes (ntee past it: cut) */
+	size_t		 ntee;
 	void		(*commit)(void *arg, const char *content_type);
 	void		*commit_arg;
 	/* What came back. */
