@@ -143,6 +143,7 @@ print(all(b - a >= 1 for a, b in zip(t, t[1:])), len(t))' "$MOCK_LOG"
 	[ "$(grep -c /bad400/ "$MOCK_LOG")" -eq 3 ]
 	: > "$MOCK_LOG"
 	run afmts-batch --db "$DB" --state st.db --retry-failed in.jsonl
+	echo "status $status: $output"	# shown when a check fails
 	[ "$status" -eq 1 ]
 	[ "$(jq -r .path "$MOCK_LOG" | sort | uniq -c | awk '{print $1, $2}')" = "3 /bad400/pbad/v1/chat/completions" ]
 	# The dead letters are input too.

@@ -179,6 +179,7 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 	done
 	chat 7 '{"model":"qa","stream":true,"messages":[{"role":"user","content":"seventh"}]}' &
 	wait $(jobs -p | grep -vx "$SERVE_PID")
+	head "$BATS_TEST_TMPDIR"/s? "$BATS_TEST_TMPDIR"/o?	# shown when a check fails
 	for i in 3 4 5 6 7; do [ "$(cut -d ' ' -f 1 "$BATS_TEST_TMPDIR/s$i")" = 200 ]; done
 	for i in 3 4 5 6; do
 		[ "$(jq -r '.choices[0].message.content' "$BATS_TEST_TMPDIR/o$i")" = "you said: n$i" ]
