@@ -179,6 +179,7 @@ count_fitting(const struct candidate *c, void *arg)
 	time_t t = c->usable ? 0 : usable_again(c, k->now);
 
 	k->f->n++;
+	k->f->usable += c->usable;
 	if (!c->usable && (c->health.state == HEALTH_COOLDOWN || c->budget.exhausted ||
 	    local_busy(c)))
 		k->f->limited++;

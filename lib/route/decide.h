@@ -84,6 +84,7 @@ int decide_record(struct decider *d, struct outcome *o, char *msg, size_t n);
 /* The models that fit a request, usable now or not (decide_fitting). */
 struct decide_fitting {
 	int		 n;		/* that fit */
+	int		 usable;	/* of them: usable now (freed since the decision) */
 	int		 limited;	/* of them: cooling down after a 429, out of budget, or a
 					   local server's with no idle slot */
 	time_t		 first_usable;	/* the earliest one of those is usable again, 0: none */

@@ -18,7 +18,7 @@
 #include "probe.h"
 
 #define POOL_MAGIC "AFMTSPL"
-#define POOL_VERSION 2
+#define POOL_VERSION 3
 #define POOL_MAX_BACKOFF_MS 30000
 #define POOL_AFTER_MS 100	/* a server is asked again this soon after a request ends */
 
@@ -28,7 +28,8 @@ struct pserver {
 	int32_t		 busy_seen;	/* busy at its last answer */
 	int32_t		 leases_then;	/* our leases on it then */
 	int32_t		 up, fails, pad;
-	int64_t		 next_ms;	/* when to ask it again */
+	int64_t		 next_ms;	/* when to ask it again at the latest */
+	int64_t		 asked_ms;	/* when it was last asked */
 	int64_t		 down_since;	/* seconds, when down */
 };
 
@@ -362,11 +363,16 @@ view_of(struct pool_file *f, struct pserver *s, struct pool_view *v)
 	v->down_since = (time_t)s->down_since;
 }
 
-/* Is s to be asked at t?  A wall clock set back does not hold it up. */
+/*
+ * Is s to be asked at t?  When its time comes, or, for a server that
+ * answers, when this process wants fresher answers (AFMTS_PROBE_FRESH_MS)
+ * than the one that asked last.  A wall clock set back does not hold it up.
+ */
 static int
 stale(const struct pserver *s, int64_t t)
 {
-	return t >= s->next_ms || s->next_ms - t > POOL_MAX_BACKOFF_MS + 60000;
+	return t >= s->next_ms || s->next_ms - t > POOL_MAX_BACKOFF_MS + 60000 ||
+	    (s->up && t - s->asked_ms >= fresh_ms());
 }
 
 int
@@ -396,6 +402,7 @@ pool_look(const char *catalog, const struct pool_server_ref *ref, struct pool_vi
 	/* The first to find it stale asks; the others go on with what it said last. */
 	if ((asking = stale(s, t))) {
 		s->next_ms = t + fresh_ms();
+		s->asked_ms = t;
 		ours = leases(f, s);	/* those the answer will count */
 	}
 	unlock_pool();

@@ -137,6 +137,11 @@ fallback_empty(struct decider *d, struct chatreq *r, long *retry_after)
 	r->q.model = pinned;
 	if (f.n == 0)
 		return FALLBACK_NO_FIT;
+	/* One freed up since the decision (a local server's slot): busy, try again. */
+	if (f.usable > 0) {
+		*retry_after = 1;
+		return FALLBACK_BUSY;
+	}
 	*retry_after = f.first_usable > r->q.now ? (long)(f.first_usable - r->q.now) : 1;
 	return f.limited == f.n ? FALLBACK_BUSY : FALLBACK_DOWN;
 }
