@@ -105,11 +105,14 @@ STREAM='{"model":"afmts/auto","stream":true,"messages":[{"role":"user","content"
 		chat "$i" "$STREAM" &
 		sleep 0.1
 	done
-	# Two wait, and GET /metrics counts them.
-	sleep 0.3
-	curl -s "$URL/metrics" > "$BATS_TEST_TMPDIR/metrics"
+	# Two wait (for a second and more), and GET /metrics counts them.
+	seen=0
+	for _ in $(seq 12); do
+		curl -s "$URL/metrics" | grep -qx 'afmts_gateway_waiting_requests 2' && seen=1 && break
+		sleep 0.1
+	done
 	wait $(jobs -p | grep -vx "$SERVE_PID")
-	grep -qx 'afmts_gateway_waiting_requests 2' "$BATS_TEST_TMPDIR/metrics"
+	[ "$seen" -eq 1 ]
 	for i in 1 2 3 4 5 6; do
 		[ "$(cut -d ' ' -f 1 "$BATS_TEST_TMPDIR/s$i")" = 200 ]
 		grep -q '^data: \[DONE\]' "$BATS_TEST_TMPDIR/o$i"
