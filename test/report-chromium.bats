@@ -155,25 +155,6 @@ print(html.unescape(m.group(1)) if m else "no result in the dumped DOM")
 PY
 }
 
-# png_check FILE WIDTH HEIGHT: a PNG of that size, and not one colour.
-png_check() {
-	python3 - "$@" <<'PY'
-import struct, sys, zlib
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n"
-w, h = struct.unpack(">II", data[16:24])
-assert (w, h) == (int(sys.argv[2]), int(sys.argv[3])), (w, h)
-pos, idat = 8, b""
-while pos < len(data):
-    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    if kind == b"IDAT":
-        idat += data[pos + 8:pos + 8 + n]
-    pos += 12 + n
-raw = zlib.decompress(idat)
-assert len(set(raw)) > 8, "a blank page"
-PY
-}
-
 @test "every table fits a 1280 px and a 390 px window: no column hidden, scrolled away or unlabelled" {
 	cd "$BATS_TEST_TMPDIR"
 	for w in 1280 390; do

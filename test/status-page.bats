@@ -129,24 +129,6 @@ PY
 	! console_clean
 }
 
-# png_check FILE WIDTH HEIGHT: a PNG of that size, and not one colour.
-png_check() {
-	python3 - "$@" <<'PY'
-import struct, sys, zlib
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n"
-w, h = struct.unpack(">II", data[16:24])
-assert (w, h) == (int(sys.argv[2]), int(sys.argv[3])), (w, h)
-pos, idat = 8, b""
-while pos < len(data):
-    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    if kind == b"IDAT":
-        idat += data[pos + 8:pos + 8 + n]
-    pos += 12 + n
-assert len(set(zlib.decompress(idat))) > 8, "a blank page"
-PY
-}
-
 @test "Chromium takes screenshots of the page at 1280 px and 390 px, with no console error" {
 	command -v chromium > /dev/null || skip "chromium is not installed (make deps installs it)"
 	page
