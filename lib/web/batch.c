@@ -320,11 +320,11 @@ result_line(const struct item *it, int status, jv answer)
 static void
 dead_letter(struct batch *b, const struct item *it, int status)
 {
-	jv d = jv_object();
+	jv d;
 
 	if (b->dead == NULL)
 		return;
-	d = jv_object_set(d, jv_string("custom_id"), jv_string(it->custom_id));
+	d = jv_object_set(jv_object(), jv_string("custom_id"), jv_string(it->custom_id));
 	d = jv_object_set(d, jv_string("status"), jv_number(status));
 	d = jv_object_set(d, jv_string("attempts"), jv_number(it->attempts));
 	d = jv_object_set(d, jv_string("reason"), jv_string(it->reasons));
