@@ -157,48 +157,47 @@ do_status(struct reply *r, struct decider *d, const char *query, time_t now)
 	return 0;
 }
 
-/* --- GET /metrics ---------------------------------------------------------- */
+/* --- GET /metrics and GET /status.html ---------------------------------- */
 
+/* A page written whole from the catalog by write, in type; no parameters. */
 static int
-get_metrics(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
-    const char *client)
+catalog_page(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *path, const char *type,
+    int (*write)(sqlite3 *, const char *, time_t, FILE *))
 {
+	char msg[64];
 	sqlite3 *db;
 	int code;
 
-	(void)client;
-	if (*req->query != '\0')
-		return fail(r, 400, NULL, "/metrics takes no parameters", NULL);
+	if (*req->query != '\0') {
+		snprintf(msg, sizeof msg, "%s takes no parameters", path);
+		return fail(r, 400, NULL, msg, NULL);
+	}
 	if ((code = decider_catalog(d, &db)) < 0)
 		return unusable(r, d, code), 0;
-	r->type = METRICS_CONTENT_TYPE;
-	if (metrics_write(db, d->catalog, now, r->f) == -1)
+	r->type = type;
+	if (write(db, d->catalog, now, r->f) == -1)
 		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
 	else
 		r->status = 200;
 	return 0;
 }
 
-/* --- GET /status.html ------------------------------------------------------- */
+static int
+get_metrics(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
+    const char *client)
+{
+	(void)client;
+	return catalog_page(r, d, req, now, "/metrics", METRICS_CONTENT_TYPE, metrics_write);
+}
 
 static int
 get_status_page(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
     const char *client)
 {
-	sqlite3 *db;
-	int code;
-
 	(void)client;
-	if (*req->query != '\0')
-		return fail(r, 400, NULL, "/status.html takes no parameters", NULL);
-	if ((code = decider_catalog(d, &db)) < 0)
-		return unusable(r, d, code), 0;
-	r->type = "text/html; charset=utf-8";
-	if (statuspage_write(db, d->catalog, now, r->f) == -1)
-		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
-	else
-		r->status = 200;
-	return 0;
+	return catalog_page(r, d, req, now, "/status.html", "text/html; charset=utf-8",
+	    statuspage_write);
 }
 
 /* --- POST /report ---------------------------------------------------------- */
