@@ -109,7 +109,7 @@ UNIT_OBJS  = test/unit/unit.o test/unit/test_jsonl.o test/unit/test_utctime.o \
              test/unit/test_finish.o test/unit/test_strset.o test/unit/test_fetch.o \
              test/unit/test_escape.o test/unit/test_usage.o test/unit/test_modelscan.o \
              test/unit/test_figure.o test/unit/test_form.o test/unit/test_route.o test/unit/test_names.o \
-             test/unit/test_probe.o
+             test/unit/test_probe.o test/unit/test_cache.o
 
 BENCH_PROGS = test/bench/jvraw test/bench/spawn test/bench/sqlfloor
 
@@ -165,7 +165,7 @@ UNIT_LIB_OBJS = $(PARSE_OBJS) lib/discover/http.o lib/discover/fetchline.o lib/d
                 lib/report/period.o lib/report/chart.o lib/core/jsonw.o lib/core/sha256.o \
                 lib/catalog/usagecheck.o $(USAGE_OBJS) lib/catalog/catalog.o lib/catalog/latency.o lib/catalog/modelscan.o lib/web/form.o \
                 lib/route/health.o lib/route/budget.o lib/route/routesnap.o lib/route/routeparam.o \
-                lib/route/pool.o lib/route/probe.o
+                lib/route/pool.o lib/route/probe.o lib/web/cache.o
 
 test/unit/run: $(UNIT_OBJS) $(UNIT_LIB_OBJS) $(BATCH_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(sort $(UNIT_LIB_OBJS) $(BATCH_OBJS)) $(JQ_LIBS) $(XML_LIBS) \

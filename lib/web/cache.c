@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -14,7 +15,6 @@
 
 /* "used" is a sequence rather than a time: uses within one second still have an order. */
 static const char schema[] =
-    "PRAGMA journal_mode = WAL;"
     "PRAGMA synchronous = NORMAL;"
     "CREATE TABLE IF NOT EXISTS entry ("
     " key TEXT PRIMARY KEY,"
@@ -53,11 +53,33 @@ cache_path_for(const struct chatreq *r, const char *catalog, char *buf, size_t n
 	return buf;
 }
 
+#define CACHE_BUSY_MS	2000
+
 static int
 failed(struct cache *c, const char *what)
 {
 	err_warn("cache: %s: %s", what, c->db ? sqlite3_errmsg(c->db) : "out of memory");
 	return -1;
+}
+
+/*
+ * Switch the file to WAL, which takes an exclusive lock that SQLite's busy
+ * handler does not wait for: workers opening a new cache at once (afmts-batch
+ * --parallel) would each see "database is locked" and go uncached.  Tried
+ * again every 10 ms for up to the busy timeout.
+ */
+static int
+wal_mode(sqlite3 *db, int busy_ms)
+{
+	const struct timespec pause = { 0, 10 * 1000000L };
+	int rc, waited;
+
+	for (waited = 0;; waited += 10) {
+		rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= busy_ms)
+			return rc;
+		nanosleep(&pause, NULL);
+	}
 }
 
 int
@@ -76,7 +98,8 @@ cache_open(struct cache *c, const char *path)
 	}
 	close(fd);
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(c->db, 2000) != SQLITE_OK ||
+	    sqlite3_busy_timeout(c->db, CACHE_BUSY_MS) != SQLITE_OK ||
+	    wal_mode(c->db, CACHE_BUSY_MS) != SQLITE_OK ||
 	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		failed(c, path);
 		cache_close(c);

@@ -62,7 +62,8 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(names_usage_lines_and_outcomes_take_the_same_providers) \
 	X(names_clean_text_has_no_control_characters) \
 	X(probe_counts_slots_as_libjq_does) \
-	X(probe_reads_answers_and_refuses_urls)
+	X(probe_reads_answers_and_refuses_urls) \
+	X(cache_new_file_opened_by_workers_at_once)
 
 #define UNIT_DECLARE(name) void test_##name(void);
 UNIT_TESTS(UNIT_DECLARE)
