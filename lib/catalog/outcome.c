@@ -352,7 +352,7 @@ shared_limits(sqlite3 *db, struct outcome *o)
 	return shared;
 }
 
-/* Drop the learned limits that o's model answered without. */
+/* Drop the learned limits that o's model answered without (the headers': not the account's). */
 static int
 forget(sqlite3 *db, struct outcome *o)
 {
@@ -360,7 +360,7 @@ forget(sqlite3 *db, struct outcome *o)
 	sqlite3_stmt *st;
 
 	if (shared == -1 || (st = catalog_prepare(db, "DELETE FROM ratelimits "
-	    "WHERE provider = ?1 AND model = ?2")) == NULL)
+	    "WHERE provider = ?1 AND model = ?2 AND kind IN ('requests', 'tokens')")) == NULL)
 		return CATALOG_ERROR;
 	sqlite3_bind_text(st, 1, o->u.provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, shared ? "" : o->u.model, -1, SQLITE_STATIC);

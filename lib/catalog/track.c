@@ -29,7 +29,8 @@ enum stmt {
 	S_GET_MODEL, S_INSERT_MODEL, S_UPDATE_MODEL, S_TOUCH_MODEL, S_REMOVE_MODEL,
 	S_INSERT_CHANGE, S_INSERT_RUN, S_UPDATE_RUN, S_GONE,
 	S_COUNT_PRESENT, S_GET_PROVIDER, S_INSERT_PROVIDER, S_PROVIDER_META, S_PROVIDER_OK, S_PROVIDER_FAIL,
-	S_PROVIDER_RUN, S_PROVIDER_RETIRE, S_PROVIDER_BACK, S_INSERT_USAGE, S_COUNT
+	S_PROVIDER_RUN, S_PROVIDER_RETIRE, S_PROVIDER_BACK, S_INSERT_USAGE, S_FORGET_LEARNED, S_LEARNED_LIMITS,
+	S_COUNT
 };
 
 /* The record's (?16) evidence columns, as migration 010 fills them. */
@@ -80,6 +81,20 @@ static const char *const sql[S_COUNT] = {
 	[S_PROVIDER_BACK] = "UPDATE providers SET retired_at = NULL, retired_reason = NULL "
 	    "WHERE name = ?1 AND retired_at IS NOT NULL",
 	[S_INSERT_USAGE] = USAGE_INSERT,
+	/*
+	 * A limit the provider's answer about the account gave (limits.learned
+	 * names its window: OpenRouter's GET /api/v1/key) is stored as learned,
+	 * beside what x-ratelimit headers teach (whose kinds are "requests" and
+	 * "tokens"), and replaced by each complete observation of the provider.
+	 */
+	[S_FORGET_LEARNED] = "DELETE FROM ratelimits WHERE provider = ?1 AND kind IN "
+	    "('rpm', 'tpm', 'rpd', 'tpd', 'rpmo')",
+	[S_LEARNED_LIMITS] = "INSERT OR REPLACE INTO ratelimits (provider, model, kind, lim, "
+	    "remaining, reset_at, observed_at) SELECT provider, model, "
+	    "json_extract(limits, '$.learned'), json_extract(limits, '$.' || "
+	    "json_extract(limits, '$.learned')), NULL, NULL, ?2 FROM models WHERE provider = ?1 "
+	    "AND present = 1 AND last_seen = ?2 AND json_extract(limits, '$.learned') IN "
+	    "('rpm', 'tpm', 'rpd', 'tpd', 'rpmo')",
 };
 
 struct tracker {
@@ -1292,6 +1307,21 @@ provider_models(struct tracker *t, const char *name, const char *at, jv p, jv mv
 }
 
 /* Apply one provider's outcome of this run. */
+/* The limits learned from provider name's answers about the account, as observed at.  0, or -1. */
+static int
+learned_limits(struct tracker *t, const char *name, const char *at)
+{
+	sqlite3_stmt *st = t->st[S_FORGET_LEARNED];
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if (step_done(t, st, "forget learned limits") == -1)
+		return -1;
+	st = t->st[S_LEARNED_LIMITS];
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	return step_done(t, st, "record a learned limit");
+}
+
 static int
 apply_provider(struct tracker *t, const char *name, jv p)
 {
@@ -1330,6 +1360,8 @@ apply_provider(struct tracker *t, const char *name, jv p)
 		goto out;
 	}
 	if (!nm && provider_models(t, name, at, p, mv, why, retirement) == -1)
+		goto out;
+	if (!nm && learned_limits(t, name, at) == -1)
 		goto out;
 	if (last == NULL || strcmp(last, at) != 0 || failures != 0) {
 		st = t->st[S_PROVIDER_OK];

@@ -216,6 +216,32 @@ key_ok(const char *k)
 }
 
 /*
+ * The follow steps (consumed) but those asked only when a key is given
+ * ("when": "key"); null when none is left.  The archive keeps the steps
+ * that were asked, so a replay asks the same.
+ */
+static jv
+without_key_steps(jv follow)
+{
+	jv kept;
+
+	if (jv_get_kind(follow) != JV_KIND_ARRAY)
+		return follow;
+	kept = jv_array();
+	jv_array_foreach(follow, i, step) {
+		if (pagerule_str(step, "when") == NULL)
+			kept = jv_array_append(kept, step);
+		else
+			jv_free(step);
+	}
+	jv_free(follow);
+	if (jv_array_length(jv_copy(kept)) > 0)
+		return kept;
+	jv_free(kept);
+	return jv_null();
+}
+
+/*
  * Fill t for descriptor d of provider name.  Returns 1 when it is to be
  * fetched, 0 when it is skipped (said why), -1 when out of memory.
  */
@@ -278,6 +304,8 @@ target_make(struct target *t, const char *name, jv d, const char *cache_dir)
 		if (k != NULL && *k != '\0' && t->key_header != NULL)
 			t->key = k;
 	}
+	if (t->key == NULL)
+		t->follow = without_key_steps(t->follow);
 	if (cache_dir != NULL)
 		condcache_load(cache_dir, name, t->url, &t->cc);
 	/* A list that answered 410 Gone is not asked again (until its URL changes). */
@@ -471,13 +499,19 @@ on_done(void *ctx, size_t i, struct http_response *r)
 {
 	struct run *run = ctx;
 	struct target *t = &run->t[run->asked[i]];
-	char now[UTCTIME_LEN], *next = NULL;
+	char now[UTCTIME_LEN], *next = NULL, *kept;
+	size_t nkept = 0;
 	jv meta, line;
+	int bad;
 
 	utctime_format(utctime_now(), now);
 	meta = page_meta(t, fetchline_meta(t->name, r->url, now, r), r->page);
-	if (run->archive != NULL &&
-	    runarchive_add(run->archive, t->name, r->page, meta, r->body, r->len) == -1) {
+	kept = t->pages != NULL && run->archive != NULL ?
+	    pages_archived(t->pages, r->body, r->len, &nkept) : NULL;
+	bad = run->archive != NULL && runarchive_add(run->archive, t->name, r->page, meta,
+	    kept != NULL ? kept : r->body, kept != NULL ? nkept : r->len) == -1;
+	free(kept);
+	if (bad) {
 		runarchive_abort(run->archive);
 		run->archive = NULL;
 		run->local = 1;

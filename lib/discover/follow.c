@@ -156,7 +156,7 @@ follow_next(struct follow *f, char **url, char **post)
 	return 1;
 }
 
-/* The members of body (consumed) that step s (borrowed) keeps. */
+/* The members of body (consumed), at the dotted paths step s (borrowed) keeps. */
 static jv
 kept(jv s, jv body)
 {
@@ -171,15 +171,36 @@ kept(jv s, jv body)
 	n = jv_array_length(jv_copy(keep));
 	for (int i = 0; i < n; i++) {
 		jv k = jv_array_get(jv_copy(keep), i);
-		jv v = jv_object_get(jv_copy(body), jv_copy(k));
+		jv v = pagerule_get(body, jv_string_value(k));
 
 		if (jv_is_valid(v))
-			out = jv_object_set(out, k, v);
-		else
-			jv_free(k);
+			out = pagerule_set(out, jv_string_value(k), v);
+		jv_free(k);
 	}
 	jv_free(keep);
 	jv_free(body);
+	return out;
+}
+
+char *
+follow_archived(struct follow *f, const char *body, size_t len, size_t *n)
+{
+	jv s = f->why[0] == '\0' ? current(f) : jv_invalid(), v, text;
+	char *out = NULL;
+
+	if (jv_is_valid(s) && pagerule_str(s, "when") != NULL) {
+		v = jv_parse_sized(body != NULL ? body : "", (int)(body != NULL ? len : 0));
+		if (jv_get_kind(v) == JV_KIND_OBJECT) {
+			text = jv_dump_string(kept(s, v), 0);
+		} else {
+			jv_free(v);
+			text = jv_string("");	/* no answer worth keeping */
+		}
+		out = strdup(jv_string_value(text));
+		*n = out != NULL ? strlen(out) : 0;
+		jv_free(text);
+	}
+	jv_free(s);
 	return out;
 }
 
@@ -197,7 +218,10 @@ follow_add(struct follow *f, jv line)
 	as = pagerule_str(s, "as");
 	if (pagerule_str(s, "each") != NULL)
 		k = jv_array_get(jv_copy(f->keys), f->item);
-	if (!fetchline_ok(line)) {
+	if (pagerule_str(s, "when") != NULL && (!fetchline_ok(line) ||
+	    !jv_object_has(jv_copy(line), jv_string("body")))) {
+		/* An answer asked only when a key is given adds to the list; its failure cuts nothing. */
+	} else if (!fetchline_ok(line)) {
 		jv e = jv_object_get(jv_copy(line), jv_string("error"));
 		jv m = jv_object_get(e, jv_string("message"));
 

@@ -47,7 +47,7 @@ static const struct {
 	    "\"features\" must be an array of at most 32 short strings" },
 	[MODEL_LIMITS] = { "limits", LIMITS, 0, 0,
 	    "\"limits\" must hold whole numbers rpm, rpd, tpm, tpd, rpmo, and a known "
-	    "day_reset, scope, header_requests and header_tokens" },
+	    "day_reset, scope, header_requests, header_tokens and learned" },
 	[MODEL_OBSERVED_AT] = { "observed_at", TIME, 0, 1, "\"observed_at\" must be an RFC 3339 time" },
 	[MODEL_PRICE_TIERS] = { "price_tiers", TIERS, MODEL_MAX_TIERS, 0,
 	    "\"price_tiers\" must be 1 to 8 {min_prompt_tokens, input_price, output_price}, "
@@ -220,6 +220,14 @@ model_limit_ok(const char *key, size_t n, const struct model_value *v)
 		return one_of(v, requests);
 	if (n == 13 && memcmp(key, "header_tokens", 13) == 0)
 		return one_of(v, tokens);
+	/* The window whose figure the provider's own answer about the account gave. */
+	if (n == 7 && memcmp(key, "learned", 7) == 0) {
+		for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+			if (v->kind == MV_STRING && (size_t)v->len == strlen(whole[i]) &&
+			    memcmp(v->s, whole[i], strlen(whole[i])) == 0)
+				return 0;
+		return v->kind == MV_ABSENT ? 0 : -1;
+	}
 	if (n == 9 && memcmp(key, "day_reset", 9) == 0)
 		return v->kind == MV_ABSENT || (v->kind == MV_STRING && v->len < 32 &&
 		    utctime_reset_parse(v->s, (size_t)v->len, &kind, &offset) == 0) ? 0 : -1;

@@ -86,6 +86,23 @@ pagerule_get(jv v, const char *path)
 	return v;
 }
 
+jv
+pagerule_set(jv v, const char *path, jv x)
+{
+	size_t n = strcspn(path, ".");
+	jv seg, child;
+
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
+		v = jv_object();
+	}
+	seg = jv_string_sized(path, (int)n);
+	if (path[n] == '\0')
+		return jv_object_set(v, seg, x);
+	child = jv_object_get(jv_copy(v), jv_copy(seg));
+	return jv_object_set(v, seg, pagerule_set(child, path + n + 1, x));
+}
+
 /* 1 if every member of the object rule (borrowed) is one of known. */
 static int
 members_known(jv rule, const char *const known[])
@@ -178,18 +195,20 @@ step_url_ok(const char *u)
 static const char *
 step_check(jv step)
 {
-	static const char *const known[] = { "as", "url", "each", "key", "post", "keep", NULL };
-	const char *as, *url, *each, *key, *post;
+	static const char *const known[] = { "as", "url", "each", "key", "post", "keep", "when",
+	    NULL };
+	const char *as, *url, *each, *key, *post, *when;
 	jv keep;
 	int bad = 0;
 
 	if (jv_get_kind(step) != JV_KIND_OBJECT || !members_known(step, known))
-		return "each \"follow\" step is an object of as, url, each, key, post, keep";
+		return "each \"follow\" step is an object of as, url, each, key, post, keep, when";
 	as = pagerule_str(step, "as");
 	url = pagerule_str(step, "url");
 	each = pagerule_str(step, "each");
 	key = pagerule_str(step, "key");
 	post = pagerule_str(step, "post");
+	when = pagerule_str(step, "when");
 	if (as == NULL || strchr(as, '.') != NULL || !pagerule_path_ok(as) || strlen(as) > 32)
 		return "\"follow\" step: \"as\" must be a word ([A-Za-z0-9_-], 32 bytes at most)";
 	if (url == NULL || !step_url_ok(url))
@@ -199,6 +218,9 @@ step_check(jv step)
 		return "\"follow\" step: \"each\" (a dotted path) and \"key\" (a member) go together";
 	if (post != NULL && (each == NULL || strchr(post, '.') != NULL || !pagerule_path_ok(post)))
 		return "\"follow\" step: \"post\" names the member sent the key, with \"each\"";
+	if ((when != NULL && strcmp(when, "key") != 0) ||
+	    (when == NULL && jv_object_has(jv_copy(step), jv_string("when"))))
+		return "\"follow\" step: \"when\" can only be \"key\" (asked when a key is given)";
 	keep = jv_object_get(jv_copy(step), jv_string("keep"));
 	if (jv_get_kind(keep) == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(keep));
@@ -207,14 +229,13 @@ step_check(jv step)
 		for (int i = 0; i < n && !bad; i++) {
 			jv k = jv_array_get(jv_copy(keep), i);
 
-			bad = jv_get_kind(k) != JV_KIND_STRING || strchr(jv_string_value(k), '.') ||
-			    !pagerule_path_ok(jv_string_value(k));
+			bad = jv_get_kind(k) != JV_KIND_STRING || !pagerule_path_ok(jv_string_value(k));
 			jv_free(k);
 		}
 	} else
 		bad = jv_get_kind(keep) != JV_KIND_INVALID && jv_get_kind(keep) != JV_KIND_NULL;
 	jv_free(keep);
-	return bad ? "\"follow\" step: \"keep\" lists 1 to 16 members of the answer to keep" :
+	return bad ? "\"follow\" step: \"keep\" lists 1 to 16 members (dotted paths) of the answer to keep" :
 	    NULL;
 }
 

@@ -25,6 +25,9 @@ int pagerule_path_ok(const char *s);
 /* The value at dotted path in v (borrowed): new, or invalid when absent. */
 jv pagerule_get(jv v, const char *path);
 
+/* v (consumed; an object made when it is none) with x (consumed) at dotted path. */
+jv pagerule_set(jv v, const char *path, jv x);
+
 /* The string member k of rule (borrowed; the string lives as long as rule), or NULL. */
 const char *pagerule_str(jv rule, const char *k);
 

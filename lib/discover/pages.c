@@ -312,6 +312,12 @@ follow_step(struct pages *p, char **next, char **post, jv *record)
 	return 0;
 }
 
+char *
+pages_archived(struct pages *p, const char *body, size_t len, size_t *n)
+{
+	return p->follow != NULL ? follow_archived(p->follow, body, len, n) : NULL;
+}
+
 int
 pages_add(struct pages *p, jv meta, const char *body, size_t len, char **next, char **post,
     jv *record)

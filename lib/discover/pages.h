@@ -36,6 +36,12 @@ struct pages;
 struct pages *pages_new(jv rule, jv follow);
 
 /*
+ * The body of the next page as the archive keeps it, when it differs from the
+ * bytes that came (follow_archived: an answer about the account); else NULL.
+ */
+char *pages_archived(struct pages *p, const char *body, size_t len, size_t *n);
+
+/*
  * Take the next page: its fetch record's meta (consumed: fetchline_meta's
  * output, "url" the URL asked) and raw body.  Returns 1 when another page is
  * wanted (*next: its URL, and *post: a JSON body to POST there or NULL;

@@ -32,8 +32,10 @@ static const char *const sql[S_COUNT] = {
 	[S_DAYS_PROVIDER] = "SELECT coalesce(sum(requests), 0), "
 	    "coalesce(sum(prompt_tokens + completion_tokens), 0), NULL FROM usage_daily "
 	    "WHERE day BETWEEN ?3 AND ?4 AND provider = ?1",
+	/* Headers' figures lapse a day after they were last sent; the account's stay as tracked. */
 	[S_LEARNED] = "SELECT kind, lim, remaining, reset_at, observed_at FROM ratelimits "
-	    "WHERE provider = ?1 AND model IN (?2, '') AND observed_at >= ?3",
+	    "WHERE provider = ?1 AND model IN (?2, '') AND (observed_at >= ?3 OR "
+	    "kind NOT IN ('requests', 'tokens'))",
 };
 
 static const char *const window_names[BW_COUNT] = { "rpm", "tpm", "rpd", "tpd", "rpmo" };
@@ -268,17 +270,23 @@ learned(struct budget_db *bd, const char *provider, const char *model,
 		const char *reset = (const char *)sqlite3_column_text(st, 3);
 		const char *seen = (const char *)sqlite3_column_text(st, 4);
 		time_t until = 0, at = 0;
+		/* A window's name: the account's own figure (afmts-track), not a header's. */
+		int account = kind != NULL && budget_window_of(kind) >= 0;
 		int w = kind == NULL ? -1 : strcmp(kind, "requests") == 0 ? lim->header_requests :
-		    strcmp(kind, "tokens") == 0 ? lim->header_tokens : -1;
+		    strcmp(kind, "tokens") == 0 ? lim->header_tokens : budget_window_of(kind);
 		long long max = sqlite3_column_int64(st, 1);
 
 		if (seen == NULL || utctime_parse(seen, &at) == -1)
 			continue;
 		/* Not seen again for a day: the provider stopped saying it. */
-		if (at + 86400 < b->stable_until)
+		if (!account && at + 86400 < b->stable_until)
 			b->stable_until = at + 86400;
+		/*
+		 * Headers only tighten a limit; the account's figure replaces the
+		 * descriptor's (which is for any account), and headers still tighten it.
+		 */
 		if (w >= 0 && sqlite3_column_type(st, 1) == SQLITE_INTEGER &&
-		    (b->max[w] < 0 || max < b->max[w])) {
+		    (b->max[w] < 0 || max < b->max[w] || (account && !(b->learned & 1 << w)))) {
 			b->max[w] = max;
 			b->learned |= 1 << w;
 			b->learned_at[w] = at;

@@ -247,15 +247,17 @@ budget_entry(FILE *f, const struct item *it, const struct budget *b, int first)
 }
 
 /*
- * The budgets in use: of models used since yesterday (UTC) or with a limit
- * learned within a day; a shared budget once for its provider.
+ * The budgets in use: of models used since yesterday (UTC), with a limit
+ * learned from headers within a day or from the account; a shared budget once
+ * for its provider.
  */
 static int
 budgets_part(sqlite3 *db, time_t now, FILE *f)
 {
 	sqlite3_stmt *st = catalog_prepare(db, "SELECT " ITEM_COLUMNS " FROM models m "
 	    "WHERE present = 1 AND (EXISTS (SELECT 1 FROM ratelimits r WHERE "
-	    "r.provider = m.provider AND r.model IN (m.model, '') AND r.observed_at >= ?1) OR "
+	    "r.provider = m.provider AND r.model IN (m.model, '') AND (r.observed_at >= ?1 OR "
+	    "r.kind NOT IN ('requests', 'tokens'))) OR "
 	    "EXISTS (SELECT 1 FROM usage_daily d WHERE d.provider = m.provider AND "
 	    "d.model = m.model AND d.day >= ?2)) ORDER BY provider, model");
 	struct budget_db *bd = budget_open(db);

@@ -18,7 +18,12 @@ def or_tiers($base):
         | {min_prompt_tokens: $t,
            input_price: ([$base.prompt] + [$a[].prompt | select(. != null)] | last),
            output_price: ([$base.completion] + [$a[].completion | select(. != null)] | last)});
-$in.body | afmts_entries
+# GET /api/v1/key, asked when a key is given (the descriptor's follow step
+# "key"), says whether the account is on the free tier: its :free models then
+# have 50 requests a day, else 1,000 (openrouter.ai/docs/api/reference/limits,
+# 2026-12-03).  The account's own figure: limits.learned says so.
+([$in.fetch.extra.key.data.is_free_tier | booleans | if . then 50 else 1000 end] | .[0]) as $rpd
+| $in.body | afmts_entries
 | {model: .id,
    name,
    context_length: (.context_length // .top_provider.context_length),
@@ -33,4 +38,6 @@ $in.body | afmts_entries
                     | {input: ($io[0] | split("+") | afmts_words), output: ($io[1] | split("+") | afmts_words)}
                   else null end),
    features: (.supported_parameters // .supported_features),
+   limits: (if $rpd != null and (.id | type) == "string" and (.id | endswith(":free"))
+            then {rpd: $rpd, learned: "rpd"} else null end),
    extra: {canonical_slug, expires_at: .expiration_date}}

@@ -5,7 +5,8 @@
  * Input: the first byte picks the paging rule (OpenRouter's next URL and
  * total, Gemini's token, Anthropic's has_more and cursor, or none, with small
  * bounds) and the follow rule (none, llama-server's /props, Ollama's /api/ps
- * and /api/show per model) and the status of the pages after the first; the
+ * and /api/show per model, from 240 up OpenRouter's /api/v1/key asked with a
+ * key, whose archived form is checked too) and the status of the pages after the first; the
  * rest is pages' bodies separated by a form feed, each the provider's answer
  * to the URL asked (an HTML one when it starts with '<').
  * Checked: every call ends in "more" with an http(s) URL on the first page's
@@ -35,7 +36,12 @@ static const char *const follows[] = {
 	"[{\"as\":\"props\",\"url\":\"/props\"}]",
 	("[{\"as\":\"ps\",\"url\":\"/api/ps\"},{\"as\":\"show\",\"url\":\"/api/show\","
 	    "\"each\":\"models\",\"key\":\"name\",\"post\":\"model\",\"keep\":[\"capabilities\"]}]"),
+	("[{\"as\":\"key\",\"url\":\"/api/v1/key\",\"when\":\"key\","
+	    "\"keep\":[\"data.is_free_tier\",\"data.limit_remaining\"]}]"),
 };
+
+/* The follow rule of a first byte (OpenRouter's account step from 240 up: older inputs keep theirs). */
+#define FOLLOW_OF(b) ((b) >= 240 ? 3 : (b) / 4 % 3)
 
 #define FIRST "https://example.invalid/v1/models?limit=5"
 
@@ -75,13 +81,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data + 1, *end = (const char *)data + size;
 	struct pages *ps;
-	char *url, *next = NULL, *post = NULL;
+	char *url, *next = NULL, *post = NULL, *archived;
+	size_t narchived;
 	jv record = jv_invalid();
 	int rc = 1, taken = 0;
 
 	if (size == 0)
 		return 0;
-	ps = pages_new(jv_parse(rules[data[0] % 4]), jv_parse(follows[data[0] / 4 % 3]));
+	ps = pages_new(jv_parse(rules[data[0] % 4]), jv_parse(follows[FOLLOW_OF(data[0])]));
 	FUZZ_CHECK(ps != NULL);
 	url = strdup(FIRST);
 	FUZZ_CHECK(url != NULL);
@@ -93,6 +100,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			record = pages_cut(ps, "no more pages in the input");
 			break;
 		}
+		if ((archived = pages_archived(ps, p, len, &narchived)) != NULL) {
+			/* Only an account answer is archived changed: what its step keeps, or nothing. */
+			jv a = jv_parse_sized(archived, (int)narchived);
+
+			FUZZ_CHECK(FOLLOW_OF(data[0]) == 3);
+			FUZZ_CHECK(narchived == 0 || (jv_get_kind(a) == JV_KIND_OBJECT &&
+			    jv_object_length(jv_copy(a)) <= 1));
+			jv_free(a);
+			free(archived);
+		}
 		rc = pages_add(ps, meta_of(url, p, len, taken, data[0]), p, len, &next, &post, &record);
 		taken++;
 		FUZZ_CHECK(taken <= 6 + 1 + FOLLOW_MAX_REQUESTS || rc == 0);
@@ -101,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (post != NULL) {
 				jv b = jv_parse(post);
 
-				FUZZ_CHECK(data[0] / 4 % 3 == 2 && jv_get_kind(b) == JV_KIND_OBJECT);
+				FUZZ_CHECK(FOLLOW_OF(data[0]) == 2 && jv_get_kind(b) == JV_KIND_OBJECT);
 				jv_free(b);
 				free(post);
 				post = NULL;

@@ -1,4 +1,7 @@
-/* Unit tests of lib/discover/http.c helpers, lib/discover/fetchline.c and lib/discover/condcache.c. */
+/*
+ * Unit tests of lib/discover/http.c helpers, lib/discover/fetchline.c,
+ * lib/discover/condcache.c and pagerule.c's dotted paths.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +10,7 @@
 #include "condcache.h"
 #include "fetchline.h"
 #include "http.h"
+#include "pagerule.h"
 #include "unit.h"
 
 void
@@ -151,4 +155,28 @@ test_condcache_saves_loads_and_checks_validators(void)
 	CHECK(!condcache_value_ok(""));
 	CHECK(condcache_value_ok("\"x\""));
 	rmdir(dir);
+}
+
+void
+test_pagerule_sets_and_gets_dotted_paths(void)
+{
+	jv v = pagerule_set(jv_object(), "data.is_free_tier", jv_true()), got;
+
+	v = pagerule_set(v, "data.limit", jv_number(5));
+	v = pagerule_set(v, "top", jv_null());
+	got = jv_dump_string(jv_copy(v), JV_PRINT_SORTED);
+	CHECK(strcmp(jv_string_value(got), "{\"data\":{\"is_free_tier\":true,\"limit\":5},\"top\":null}") == 0);
+	jv_free(got);
+	got = pagerule_get(v, "data.limit");
+	CHECK(jv_get_kind(got) == JV_KIND_NUMBER && jv_number_value(got) == 5);
+	jv_free(got);
+	/* A member on the way that is no object is replaced by one. */
+	v = pagerule_set(v, "top.x", jv_string("y"));
+	got = pagerule_get(v, "top.x");
+	CHECK(jv_get_kind(got) == JV_KIND_STRING && strcmp(jv_string_value(got), "y") == 0);
+	jv_free(got);
+	jv_free(v);
+	v = pagerule_set(jv_null(), "a", jv_number(1));
+	CHECK(jv_get_kind(v) == JV_KIND_OBJECT);
+	jv_free(v);
 }

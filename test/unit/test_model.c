@@ -95,6 +95,11 @@ test_model_rejects_each_bad_field(void)
 	CHECK(check_with("features", "[1]") != NULL);
 	CHECK(check_with("modalities", "{\"input\":\"text\"}") != NULL);
 	CHECK(check_with("limits", "{\"rpm\":-3}") != NULL);
+	/* limits.learned names one window the account's answer gave. */
+	CHECK(check_with("limits", "{\"rpd\":1000,\"learned\":\"rpd\"}") == NULL);
+	CHECK(check_with("limits", "{\"rpd\":1000,\"learned\":\"day\"}") != NULL);
+	CHECK(check_with("limits", "{\"rpd\":1000,\"learned\":[\"rpd\"]}") != NULL);
+	CHECK(check_with("limits", "{\"rpd\":1000,\"learned\":\"rpdx\"}") != NULL);
 	CHECK(check_with("observed_at", "\"yesterday\"") != NULL);
 	free(big);
 }

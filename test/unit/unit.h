@@ -46,6 +46,7 @@ void unit_fail(const char *file, int line, const char *expr);
 	X(fetchline_decides_body_text_or_error) \
 	X(fetchline_keeps_a_transport_error_and_no_body) \
 	X(condcache_saves_loads_and_checks_validators) \
+	X(pagerule_sets_and_gets_dotted_paths) \
 	X(escape_csv_html_and_md) \
 	X(table_reals_are_plain) \
 	X(period_days_ranges_and_zones) \
