@@ -89,6 +89,37 @@ answer_body() {	# the body of a CGI answer ($output)
 	[[ "$output" == *"Cache hits (requests saved)"* ]]
 }
 
+@test "cache hits use none of the provider's budget: a UTC day's (the day's totals) nor a rolling day's (the rows)" {
+	export AFMTS_NOW=2026-11-23T12:00:00Z
+	for lim in '{"rpd": 2, "day_reset": "utc"}' '{"rpd": 2, "day_reset": "rolling", "scope": "provider"}'; do
+		rm -f "$DB" "$DB"-* "$CACHE" "$CACHE"-*
+		jq -n -c --arg b "$MOCK/usage/v1" --argjson lim "$lim" '{type: "model", provider: "p",
+			model: "m", name: "m", context_length: 100000, free: true, free_reason: "test",
+			limits: $lim, modalities: {input: ["text"], output: ["text"]}, base_url: $b,
+			key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"},
+			{type: "provider", provider: "p", ok: true, models: 1, observed_at: "2026-11-22T00:00:00Z"}' |
+			afmts-track --db "$DB" > /dev/null
+		before=$(upstream)
+		for _ in 1 2 3 4; do
+			run cgi "$(ask hello)"
+			[[ "$output" == *"Status: 200"* ]]
+		done
+		[ "$(upstream)" -eq $((before + 1)) ]
+		[ "$(sqlite3 "$DB" 'SELECT count(*) FROM usage WHERE cached = 1')" -eq 3 ]
+		[ "$(sqlite3 "$DB" 'SELECT requests, cached FROM usage_daily')" = "4|3" ]
+		run afmts-route --all --count 3
+		[[ "$output" == *"50% of the day's 2 requests left"* ]]
+	done
+	# A catalog of version 12 gets its cache hits counted from its rows (migration 013).
+	sqlite3 "$DB" 'ALTER TABLE usage_daily DROP COLUMN cached;
+		ALTER TABLE usage_daily DROP COLUMN cached_tokens; PRAGMA user_version = 12'
+	afmts-track --db "$DB" < /dev/null
+	[ "$(sqlite3 "$DB" 'SELECT requests, cached, cached_tokens FROM usage_daily')" = \
+	  "$(sqlite3 "$DB" 'SELECT count(*), sum(cached = 1), total(CASE WHEN cached = 1 THEN
+		prompt_tokens + completion_tokens END) FROM usage' | sed 's/\.0$//')" ]
+	[ "$(sqlite3 "$DB" 'SELECT cached FROM usage_daily')" -eq 3 ]
+}
+
 @test "a streamed request is replayed as a stream; streamed and plain answers are kept apart" {
 	run cgi "$(ask hello '{stream: true}')"
 	[[ "$output" == *"Content-Type: text/event-stream"* ]]

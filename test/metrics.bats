@@ -167,7 +167,9 @@ assert len(seen) == 5, seen' "$BATS_TEST_TMPDIR/m"
 @test "the v11 migration fills usage_totals from the usage rows as the writers keep it" {
 	catalog_with_usage
 	sqlite3 "$DB" 'SELECT * FROM usage_totals ORDER BY 1, 2, 3' > "$BATS_TEST_TMPDIR/kept"
-	sqlite3 "$DB" 'DROP TABLE usage_totals; DROP INDEX usage_cached; ALTER TABLE usage DROP COLUMN cached; ALTER TABLE usage DROP COLUMN attempt; PRAGMA user_version = 10'
+	sqlite3 "$DB" 'DROP TABLE usage_totals; DROP INDEX usage_cached; ALTER TABLE usage DROP COLUMN cached; ALTER TABLE usage DROP COLUMN attempt;
+		ALTER TABLE usage_daily DROP COLUMN cached; ALTER TABLE usage_daily DROP COLUMN cached_tokens;
+		PRAGMA user_version = 10'
 	afmts-track --db "$DB" < /dev/null > /dev/null
 	[ "$(sqlite3 "$DB" 'PRAGMA user_version')" -ge 11 ]
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM pragma_table_info('usage') WHERE name = 'cached'")" -eq 1 ]

@@ -324,7 +324,7 @@ PY
 	sqlite3 "$BATS_TEST_TMPDIR/old.db" 'pragma user_version = 3; create table t (x)'
 	run afmts-report --day 2025-05-23 --db "$BATS_TEST_TMPDIR/old.db"
 	[ "$status" -eq 4 ]
-	[[ "$output" == *"schema version 3, this program needs 12: run afmts-track once to upgrade it"* ]]
+	[[ "$output" == *"schema version 3, this program needs 13: run afmts-track once to upgrade it"* ]]
 	run afmts-report --day 2025-05-23 -o "$BATS_TEST_TMPDIR/no/such/dir/r.html"
 	[ "$status" -eq 4 ]
 	# A broken template fails the run and leaves no output file behind.

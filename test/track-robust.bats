@@ -173,7 +173,9 @@ setup() {
 	sqlite3 "$AFMTS_DB" "SELECT provider, model, date(ts, 'unixepoch'), count(*),
 		sum(status IS NOT NULL AND status NOT BETWEEN 200 AND 299), sum(prompt_tokens), sum(completion_tokens),
 		coalesce(sum(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 THEN latency_ms END), 0),
-		count(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 THEN latency_ms END)
+		count(CASE WHEN status IS NULL OR status BETWEEN 200 AND 299 THEN latency_ms END),
+		count(CASE WHEN cached = 1 THEN 1 END),
+		coalesce(sum(CASE WHEN cached = 1 THEN prompt_tokens + completion_tokens END), 0)
 		FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" > "$BATS_TEST_TMPDIR/rows"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/daily")" -eq 12000 ]
 	diff "$BATS_TEST_TMPDIR/rows" "$BATS_TEST_TMPDIR/daily"

@@ -185,6 +185,7 @@ const long usage_bucket_ms[USAGE_BUCKETS] = {
 struct total {
 	sqlite3_int64	 requests, errors, prompt_tokens, completion_tokens;
 	sqlite3_int64	 latency_sum, latency_n;
+	sqlite3_int64	 cached, cached_tokens;	/* answered from the cache: no provider's */
 	struct latency_hist hist;
 	sqlite3_int64	 attempts, fallbacks, bucket[USAGE_BUCKETS];	/* usage_totals' */
 };
@@ -317,6 +318,10 @@ usage_sum_add(struct usage_sum *s, const struct usage *u)
 	t->errors += failed(u);
 	t->prompt_tokens += u->prompt_tokens;
 	t->completion_tokens += u->completion_tokens;
+	if (u->cached) {
+		t->cached++;
+		t->cached_tokens += u->prompt_tokens + u->completion_tokens;
+	}
 	if (u->has_latency && !failed(u)) {
 		t->latency_sum += u->latency_ms;
 		t->latency_n++;
@@ -340,13 +345,16 @@ clear(struct usage_sum *s)
 enum { S_DAILY, S_LATENCY, S_CLIENT, S_TOTALS, S_COUNT };
 
 static const char *const sql[S_COUNT] = {
-	[S_DAILY] = "INSERT INTO usage_daily VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	[S_DAILY] = "INSERT INTO usage_daily (provider, model, day, requests, errors, "
+	    "prompt_tokens, completion_tokens, latency_sum, latency_n, cached, cached_tokens) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
 	    "ON CONFLICT (provider, model, day) DO UPDATE SET "
 	    "requests = requests + excluded.requests, errors = errors + excluded.errors, "
 	    "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
 	    "completion_tokens = completion_tokens + excluded.completion_tokens, "
 	    "latency_sum = latency_sum + excluded.latency_sum, "
-	    "latency_n = latency_n + excluded.latency_n",
+	    "latency_n = latency_n + excluded.latency_n, cached = cached + excluded.cached, "
+	    "cached_tokens = cached_tokens + excluded.cached_tokens",
 	[S_LATENCY] = "INSERT INTO usage_latency VALUES (?1, ?2, ?3, ?4) "
 	    "ON CONFLICT (day, provider, model) DO UPDATE SET "
 	    "hist = afmts_hist_add(hist, excluded.hist)",
@@ -432,6 +440,8 @@ write_model(sqlite3 *db, sqlite3_stmt **st, const char *key, const struct total 
 	sqlite3_bind_int64(daily, 7, t->completion_tokens);
 	sqlite3_bind_int64(daily, 8, t->latency_sum);
 	sqlite3_bind_int64(daily, 9, t->latency_n);
+	sqlite3_bind_int64(daily, 10, t->cached);
+	sqlite3_bind_int64(daily, 11, t->cached_tokens);
 	if ((rc = step(db, daily, "add up the day's usage")) != CATALOG_OK)
 		return rc;
 	if (t->hist.n == 0 && !t->hist.failed)

@@ -20,7 +20,7 @@
 #include "reportsql.h"
 #include "table.h"
 
-#define REPORT_SCHEMA 12		/* catalog version afmts-report reads */
+#define REPORT_SCHEMA 13		/* catalog version afmts-report reads */
 
 struct report {
 	sqlite3		*db;

@@ -34,7 +34,7 @@ enum route_strategy {
 	ROUTE_ROUND_ROBIN, ROUTE_RANDOM, ROUTE_NSTRATEGIES
 };
 
-#define ROUTE_SCHEMA 12		/* catalog version the decision path reads and writes */
+#define ROUTE_SCHEMA 13		/* catalog version the decision path reads and writes */
 #define ROUTE_MAX_TERMS 16	/* items of one list (needs, providers ...) */
 #define ROUTE_MAX_COUNT 1000
 
