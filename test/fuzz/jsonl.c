@@ -24,6 +24,7 @@
 #include "model.h"
 #include "modelscan.h"
 #include "usagecheck.h"
+#include "../agree.h"
 
 
 int
@@ -32,56 +33,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	return 0;
-}
-
-static int
-same_text(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-static int
-same_usage(const struct usage *a, const struct usage *b)
-{
-	return same_text(a->ts, b->ts) && strcmp(a->tsz, b->tsz) == 0 && a->t == b->t &&
-	    same_text(a->provider, b->provider) && same_text(a->model, b->model) &&
-	    same_text(a->error, b->error) && same_text(a->client, b->client) &&
-	    same_text(a->request_id, b->request_id) &&
-	    a->prompt_tokens == b->prompt_tokens && a->completion_tokens == b->completion_tokens &&
-	    a->has_latency == b->has_latency && a->latency_ms == b->latency_ms &&
-	    a->has_status == b->has_status && a->status == b->status &&
-	    a->has_retry_after == b->has_retry_after && a->retry_after == b->retry_after &&
-	    a->has_cost == b->has_cost && (!a->has_cost || a->cost == b->cost) &&
-	    a->dedupe == b->dedupe;
-}
-
-/* Value x (borrowed) of the libjq path is what the plain reader saw as v. */
-static int
-same_value(jv x, const struct model_value *v)
-{
-	char *text;
-	int ok;
-
-	switch (jv_get_kind(x)) {
-	case JV_KIND_INVALID:
-	case JV_KIND_NULL:
-		return v->kind == MV_ABSENT;
-	case JV_KIND_STRING:
-		return v->kind == MV_STRING && jv_string_length_bytes(jv_copy(x)) == v->len &&
-		    memcmp(jv_string_value(x), v->s, (size_t)v->len) == 0;
-	case JV_KIND_NUMBER:
-		return v->kind == MV_NUMBER && jv_number_value(x) == v->d;
-	case JV_KIND_TRUE:
-		return v->kind == MV_TRUE;
-	case JV_KIND_FALSE:
-		return v->kind == MV_FALSE;
-	default:
-		text = jsonl_text(jv_copy(x), NULL);
-		ok = v->kind == MV_OTHER && text != NULL && strlen(text) == (size_t)v->len &&
-		    memcmp(text, v->s, (size_t)v->len) == 0;
-		free(text);
-		return ok;
-	}
 }
 
 /* usage_scan on line takes only what libjq and usage_check take, and reads it the same. */
@@ -96,7 +47,7 @@ check_usage(const char *line, size_t len, jv v)
 	if (usage_scan(copy, len, &fast)) {
 		FUZZ_CHECK(jv_get_kind(v) == JV_KIND_OBJECT);
 		FUZZ_CHECK(usage_check(v, &slow) == NULL);
-		FUZZ_CHECK(same_usage(&fast, &slow));
+		FUZZ_CHECK(agree_usage(&fast, &slow));
 	}
 	free(copy);
 }
@@ -122,13 +73,13 @@ check_model(const char *line, size_t len, jv v)
 		for (int m = 0; m < MODEL_NMEMBERS; m++) {
 			jv x = jv_object_get(jv_copy(v), jv_string(model_member_name(m)));
 
-			FUZZ_CHECK(same_value(x, &ms.member[m]));
+			FUZZ_CHECK(agree_value(x, &ms.member[m]));
 			jv_free(x);
 		}
 		{
 			jv x = jv_object_get(jv_copy(v), jv_string("key_env"));
 
-			FUZZ_CHECK(same_value(x, &ms.key_env));
+			FUZZ_CHECK(agree_value(x, &ms.key_env));
 			jv_free(x);
 		}
 	}

@@ -6,36 +6,8 @@
 #include "jsonl.h"
 #include "modelscan.h"
 #include "unit.h"
+#include "../agree.h"
 
-
-/* 1 when value x (borrowed) of the libjq path is what the plain reader saw as v. */
-static int
-same_value(jv x, const struct model_value *v)
-{
-	char *text;
-	int ok;
-
-	switch (jv_get_kind(x)) {
-	case JV_KIND_INVALID:
-	case JV_KIND_NULL:
-		return v->kind == MV_ABSENT;
-	case JV_KIND_STRING:
-		return v->kind == MV_STRING && jv_string_length_bytes(jv_copy(x)) == v->len &&
-		    memcmp(jv_string_value(x), v->s, (size_t)v->len) == 0;
-	case JV_KIND_NUMBER:
-		return v->kind == MV_NUMBER && jv_number_value(x) == v->d;
-	case JV_KIND_TRUE:
-		return v->kind == MV_TRUE;
-	case JV_KIND_FALSE:
-		return v->kind == MV_FALSE;
-	default:
-		text = jsonl_text(jv_copy(x), NULL);
-		ok = v->kind == MV_OTHER && text != NULL && strlen(text) == (size_t)v->len &&
-		    memcmp(text, v->s, (size_t)v->len) == 0;
-		free(text);
-		return ok;
-	}
-}
 
 /* 1: read, and the same as libjq and model_check make of it; 0: declined; -1: disagrees. */
 static int
@@ -61,13 +33,13 @@ agrees(const char *line)
 	for (int m = 0; m < MODEL_NMEMBERS; m++) {
 		jv x = jv_object_get(jv_copy(v), jv_string(model_member_name(m)));
 
-		ok = ok && same_value(x, &ms.member[m]);
+		ok = ok && agree_value(x, &ms.member[m]);
 		jv_free(x);
 	}
 	{
 		jv x = jv_object_get(jv_copy(v), jv_string("key_env"));
 
-		ok = ok && same_value(x, &ms.key_env);
+		ok = ok && agree_value(x, &ms.key_env);
 		jv_free(x);
 	}
 	jv_free(v);
