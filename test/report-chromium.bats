@@ -33,31 +33,13 @@ chromium_run() {
 	[ -s "$dom" ]
 	# The DOM, parsed by Python: sections, tables, charts, and what is not there.
 	python3 - "$dom" "$HOSTILE" <<'PY'
-import html.parser, sys
+import os, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.environ["ROOT"] + "/test")
+from dom import read
 
-class Dom(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.ids, self.tags, self.text, self.body_attrs, self.title = set(), {}, [], {}, ""
-        self.in_title = False
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        self.tags[tag] = self.tags.get(tag, 0) + 1
-        if "id" in a:
-            self.ids.add(a["id"])
-        if tag == "body":
-            self.body_attrs = a
-        self.in_title = tag == "title" and "svg" not in self.tags
-    def handle_endtag(self, tag):
-        self.in_title = False
-    def handle_data(self, data):
-        self.text.append(data)
-        if self.in_title:
-            self.title += data
-
-d = Dom()
-d.feed(open(sys.argv[1], encoding="utf-8").read())
-text = "".join(d.text)
+d = read(sys.argv[1])
+text = d.text
 want = {"headline", "summary", "evidence", "trend", "changes", "usage", "cost",
         "chart-free", "chart-tokens", "chart-savings"}
 assert want <= d.ids, want - d.ids
