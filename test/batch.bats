@@ -102,6 +102,24 @@ print(all(b - a >= 1 for a, b in zip(t, t[1:])), len(t))' "$MOCK_LOG"
 	[ "$output" = "True 3" ]
 }
 
+@test "on a terminal a progress line says what is done, failed, in flight and waiting, and when a model is back" {
+	command -v script > /dev/null || skip "script (util-linux) is not installed"
+	providers reset2 '{}' pr
+	requests 3 > "$BATS_TEST_TMPDIR/in.jsonl"
+	# script gives the batch a terminal; its results still go to a file.
+	run timeout 60 script -qec "afmts-batch --db '$DB' --parallel 1 '$BATS_TEST_TMPDIR/in.jsonl' \
+		> '$BATS_TEST_TMPDIR/out.jsonl'" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"afmts-batch: 3 done, 0 failed, 0 in flight, 0 waiting"* ]]
+	[[ "$output" == *"a model is usable again in "* ]]
+	[ "$(jq -s 'map(select(.status == 200)) | length' "$BATS_TEST_TMPDIR/out.jsonl")" -eq 3 ]
+	# Not on a terminal: no progress line, only the results.
+	timeout 60 afmts-batch --db "$DB" --parallel 1 "$BATS_TEST_TMPDIR/in.jsonl" \
+		> "$BATS_TEST_TMPDIR/out2.jsonl" 2> "$BATS_TEST_TMPDIR/err"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ] || { cat "$BATS_TEST_TMPDIR/err"; false; }
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/out2.jsonl")" -eq 3 ]
+}
+
 @test "kill -9 in the middle, then the same command: each custom_id once, state intact" {
 	providers delay '{}' pk
 	requests 300 > "$BATS_TEST_TMPDIR/in.jsonl"
