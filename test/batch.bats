@@ -120,6 +120,29 @@ print(all(b - a >= 1 for a, b in zip(t, t[1:])), len(t))' "$MOCK_LOG"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/out2.jsonl")" -eq 3 ]
 }
 
+@test "--max-cost: paid requests are sent while what was spent and their estimates stay within it" {
+	# One paid model: 0.1 USD an output token.  A request asks at most 10 tokens
+	# (estimated 1 USD) and the mock's answer has 5 (0.5 USD, from the prices).
+	jq -n -c --arg b "$MOCK/usage/paid/v1" '{type: "model", provider: "paid", model: "m-paid",
+		name: "paid", context_length: 100000, free: false, input_price: 0, output_price: 100000,
+		modalities: {input: ["text"], output: ["text"]}, base_url: $b, key_env: "GW_KEY",
+		observed_at: "2026-11-22T00:00:00Z"},
+		{type: "provider", provider: "paid", ok: true, models: 1, observed_at: "2026-11-22T00:00:00Z"}' |
+		afmts-track --db "$DB" > /dev/null
+	requests 5 | jq -c '.max_tokens = 10' > "$BATS_TEST_TMPDIR/in.jsonl"
+	# Free models only (no --max-price): nothing can take them.
+	run timeout 60 afmts-batch --db "$DB" --parallel 1 --ordered "$BATS_TEST_TMPDIR/in.jsonl"
+	[ "$(grep -c '"path"' "$MOCK_LOG" || true)" -eq 0 ]
+	# Spent 0, 0.5, 1.0 before the first three (each + 1 within 2.2); 1.5 + 1 would pass it.
+	run timeout 60 afmts-batch --db "$DB" --parallel 1 --ordered --max-price 200000 --max-cost 2.2 \
+		"$BATS_TEST_TMPDIR/in.jsonl"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.status == 200) | .custom_id' | tr '\n' ' ')" = "q1 q2 q3 " ]
+	[ "$(grep -c '"path"' "$MOCK_LOG")" -eq 3 ]
+	[[ "$output" == *"--max-cost 2.2 reached (1.5 spent): 2 requests not sent"* ]]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM usage WHERE provider = 'paid' AND status = 200")" -eq 3 ]
+}
+
 @test "kill -9 in the middle, then the same command: each custom_id once, state intact" {
 	providers delay '{}' pk
 	requests 300 > "$BATS_TEST_TMPDIR/in.jsonl"
