@@ -36,7 +36,7 @@ agree_usage(const struct usage *a, const struct usage *b)
 	    a->has_status == b->has_status && a->status == b->status &&
 	    a->has_retry_after == b->has_retry_after && a->retry_after == b->retry_after &&
 	    a->has_cost == b->has_cost && (!a->has_cost || a->cost == b->cost) &&
-	    a->estimated == b->estimated && a->dedupe == b->dedupe;
+	    a->estimated == b->estimated && a->cached == b->cached && a->dedupe == b->dedupe;
 }
 
 /* 1 when value x (borrowed) of the libjq path is what the plain reader saw as v. */

@@ -162,7 +162,8 @@ setup() {
 			st = (i % 7 == 0) ? 429 : (i % 11 == 0) ? "null" : 200
 			lat = (i % 5 == 0) ? "null" : 100 + i % 37
 			client = (i % 3 == 0) ? "null" : "\"c" (i % 4) "\""
-			printf "{\"type\":\"usage\",\"ts\":\"%sT%02d:%02d:%02dZ\",\"provider\":\"synth\",\"model\":\"m%d\",\"prompt_tokens\":%d,\"completion_tokens\":%d,\"latency_ms\":%s,\"status\":%s,\"client\":%s,\"request_id\":\"r%d\"}\n", day, i % 24, i % 60, i % 60, m, i % 100, i % 9, lat, st, client, i
+			cached = (i % 13 == 0) ? ",\"cached\":true" : ""
+			printf "{\"type\":\"usage\",\"ts\":\"%sT%02d:%02d:%02dZ\",\"provider\":\"synth\",\"model\":\"m%d\",\"prompt_tokens\":%d,\"completion_tokens\":%d,\"latency_ms\":%s,\"status\":%s,\"client\":%s,\"request_id\":\"r%d\"%s}\n", day, i % 24, i % 60, i % 60, m, i % 100, i % 9, lat, st, client, i, cached
 		}
 	}' > "$BATS_TEST_TMPDIR/u.jsonl"
 	head -9000 "$BATS_TEST_TMPDIR/u.jsonl" > "$BATS_TEST_TMPDIR/first.jsonl"
@@ -178,6 +179,8 @@ setup() {
 		coalesce(sum(CASE WHEN cached = 1 THEN prompt_tokens + completion_tokens END), 0)
 		FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" > "$BATS_TEST_TMPDIR/rows"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/daily")" -eq 12000 ]
+	[ "$(sqlite3 "$AFMTS_DB" 'SELECT sum(cached) FROM usage_daily')" -eq "$(sqlite3 "$AFMTS_DB" 'SELECT count(*) FROM usage WHERE cached = 1')" ]
+	[ "$(sqlite3 "$AFMTS_DB" 'SELECT count(*) FROM usage WHERE cached = 1')" -gt 1000 ]
 	diff "$BATS_TEST_TMPDIR/rows" "$BATS_TEST_TMPDIR/daily"
 	# Each client's requests per day (afmts-gateway's daily budgets).
 	# (Two sqlite3 at once: either may find the other setting up the WAL index.)

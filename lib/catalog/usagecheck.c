@@ -97,6 +97,10 @@ field(const char *k, const struct value *v, struct usage *out)
 		if (v->kind != V_TRUE && v->kind != V_FALSE)
 			return "\"estimated\" must be true or false";
 		out->estimated = v->kind == V_TRUE;
+	} else if (strcmp(k, "cached") == 0) {
+		if (v->kind != V_TRUE && v->kind != V_FALSE)
+			return "\"cached\" must be true or false";
+		out->cached = v->kind == V_TRUE;
 	}
 	return NULL;
 }
