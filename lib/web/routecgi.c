@@ -138,28 +138,9 @@ do_route(struct reply *r, struct decider *d, const char *query, int models, time
 	return 0;
 }
 
-/* --- GET /status ----------------------------------------------------------- */
+/* --- GET /status, GET /metrics and GET /status.html ----------------------- */
 
-static int
-do_status(struct reply *r, struct decider *d, const char *query, time_t now)
-{
-	sqlite3 *db;
-	int code;
-
-	if (*query != '\0')
-		return fail(r, 400, NULL, "/status takes no parameters", NULL);
-	if ((code = decider_catalog(d, &db)) < 0)
-		return unusable(r, d, code), 0;
-	if (routestatus_write(db, now, r->f) == -1)
-		fail(r, 503, "catalog_unavailable", "the catalog cannot be read", NULL);
-	else
-		r->status = 200;
-	return 0;
-}
-
-/* --- GET /metrics and GET /status.html ---------------------------------- */
-
-/* A page written whole from the catalog by write, in type; no parameters. */
+/* A page written whole from the catalog by write, in type (NULL: JSON); no parameters. */
 static int
 catalog_page(struct reply *r, struct decider *d, const struct cgi_request *req, time_t now,
     const char *path, const char *type,
@@ -181,6 +162,14 @@ catalog_page(struct reply *r, struct decider *d, const struct cgi_request *req, 
 	else
 		r->status = 200;
 	return 0;
+}
+
+/* routestatus_write in catalog_page's shape (the state needs no catalog path). */
+static int
+status_write(sqlite3 *db, const char *catalog, time_t now, FILE *f)
+{
+	(void)catalog;
+	return routestatus_write(db, now, f);
 }
 
 static int
@@ -291,7 +280,7 @@ get_status(struct reply *r, struct decider *d, const struct cgi_request *req, ti
     const char *client)
 {
 	(void)client;
-	return do_status(r, d, req->query, now);
+	return catalog_page(r, d, req, now, "/status", NULL, status_write);
 }
 
 /* GET /v1/models/{id}: the model, as the list has it (usable now or not), or 404. */
