@@ -196,3 +196,40 @@ report() {
 	AFMTS_NOW=2026-11-23T12:01:05Z report 500
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM ratelimits")" -eq 1 ]
 }
+
+@test "limits that apply to the free models: a paid model has none, and its use is not theirs" {
+	mkdir -p "$BATS_TEST_TMPDIR/prov"
+	jq -n '{name: "mixed", base_url: "http://127.0.0.1:9/v1", models_url: "http://127.0.0.1:9/v1/models",
+		public: true, dialect: "openrouter", price_unit: "token",
+		free: {rule: "zero_price", source: "https://example.invalid/terms", checked: "2026-12-01"},
+		limits: {rpd: 2, scope: "provider", applies_to: "free",
+			source: "https://example.invalid/limits", checked: "2026-12-01"},
+		data_use: {trains_on_prompts: false, source: "https://example.invalid/terms",
+			checked: "2026-12-01"}}' > "$BATS_TEST_TMPDIR/prov/mixed.json"
+	jq -n '{data: [
+		{id: "free-a:free", context_length: 1000, pricing: {prompt: "0", completion: "0"}},
+		{id: "free-c:free", context_length: 900, pricing: {prompt: "0", completion: "0"}},
+		{id: "paid-b", context_length: 1000, pricing: {prompt: "0.000001", completion: "0.000002"}}]}' \
+		> "$BATS_TEST_TMPDIR/list.json"
+	fetchline mixed "$BATS_TEST_TMPDIR/list.json" 2026-11-22T00:00:00Z |
+		afmts-parse --providers "$BATS_TEST_TMPDIR/prov" > "$BATS_TEST_TMPDIR/models.jsonl"
+	[ "$(jq -c 'select(.type == "model") | [.model, .limits]' "$BATS_TEST_TMPDIR/models.jsonl" | sort | tr '\n' ' ')" = \
+		'["free-a:free",{"rpd":2,"scope":"provider"}] ["free-c:free",{"rpd":2,"scope":"provider"}] ["paid-b",{}] ' ]
+	afmts-track --db "$DB" < "$BATS_TEST_TMPDIR/models.jsonl" > /dev/null
+	# Three paid requests and one free one today: the free models' day has one of two used.
+	for i in 1 2 3 4; do
+		m=paid-b
+		[ "$i" -lt 4 ] || m=free-a:free
+		printf '{"type":"usage","ts":"2026-11-23T10:00:0%dZ","provider":"mixed","model":"%s","request_id":"u%d","status":200}\n' \
+			"$i" "$m" "$i"
+	done | afmts-track --db "$DB" > /dev/null
+	run afmts-route --all --count 5 --max-price 100
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.model == "free-c:free") | .why')" = \
+		"free, 900-token context, 50% of the day's 2 requests left, resets 2026-11-24T00:00:00Z" ]
+	[[ "$(printf '%s\n' "$output" | jq -r 'select(.model == "paid-b") | .why')" != *"requests left"* ]]
+	# Any other word is refused.
+	jq '.limits.applies_to = "paid"' "$BATS_TEST_TMPDIR/prov/mixed.json" > "$BATS_TEST_TMPDIR/m.json"
+	mv "$BATS_TEST_TMPDIR/m.json" "$BATS_TEST_TMPDIR/prov/mixed.json"
+	run afmts-parse --providers "$BATS_TEST_TMPDIR/prov" < /dev/null
+	[[ "$output" == *'"limits.applies_to" must be "all" (the default) or "free"'* ]]
+}

@@ -45,6 +45,7 @@ struct finisher {
 	const struct family	*family;
 	jv		 provider, base_url, key_env;	/* strings or null */
 	jv		 limits;			/* object, no nulls */
+	int		 limits_free_only;		/* limits.applies_to "free" */
 	jv		 model_limits;			/* object */
 	double		 price_scale;			/* to USD per million tokens */
 	enum rule	 rule;
@@ -507,13 +508,14 @@ split_fields(jv m, jv v[F_COUNT])
 }
 
 /*
- * The provider's limits, then the model's own in the descriptor, then the
- * dialect's (both borrowed).
+ * The provider's limits (a paid model has none when they apply to the free
+ * ones: OpenRouter's are its :free models'), then the model's own in the
+ * descriptor, then the dialect's (both borrowed).
  */
 static jv
-limits_of(const struct finisher *f, jv model, jv dialect_limits)
+limits_of(const struct finisher *f, jv model, int free, jv dialect_limits)
 {
-	jv limits = jv_copy(f->limits);
+	jv limits = free || !f->limits_free_only ? jv_copy(f->limits) : jv_object();
 
 	if (jv_object_length(jv_copy(f->model_limits)) > 0)
 		limits = jv_object_merge(limits, without_nulls(jv_object_get(
@@ -583,7 +585,7 @@ finish_model(const struct finisher *f, jv m, const char *observed_at)
 	jv_free(input);
 	SET(K_MODALITIES, mods);
 	SET(K_FEATURES, feats);
-	SET(K_LIMITS, limits_of(f, v[F_MODEL], v[F_LIMITS]));
+	SET(K_LIMITS, limits_of(f, v[F_MODEL], free, v[F_LIMITS]));
 	SET(K_BASE_URL, is_string(v[F_BASE_URL]) ? jv_copy(v[F_BASE_URL]) : jv_copy(f->base_url));
 	SET(K_KEY_ENV, jv_copy(f->key_env));
 	SET(K_OBSERVED_AT, jv_string(observed_at));
@@ -716,6 +718,14 @@ finish_new(jv d, const struct features *fs, const struct family *fam, char *buf,
 	jv_free(auth);
 	/* The limits' evidence stays in the descriptor: records carry the figures. */
 	f->limits = without_evidence(without_nulls(get(d, "limits")));
+	if (jv_get_kind(f->limits) == JV_KIND_OBJECT) {
+		jv a = jv_object_get(jv_copy(f->limits), jv_string("applies_to"));
+
+		f->limits_free_only = jv_get_kind(a) == JV_KIND_STRING &&
+		    strcmp(jv_string_value(a), "free") == 0;
+		jv_free(a);
+		f->limits = jv_object_delete(f->limits, jv_string("applies_to"));
+	}
 	f->trains = data_use_trains(d);
 	f->local = is_local(f->base_url);
 	f->model_limits = get(d, "model_limits");

@@ -169,6 +169,18 @@ check_evidence(jv o, const char *what, char *buf, size_t n)
 	return buf;
 }
 
+/* limits (borrowed, an object) says to whom it applies: all models, or the free ones. */
+static int
+applies_to_ok(jv limits)
+{
+	jv a = jv_object_get(jv_copy(limits), jv_string("applies_to"));
+	int ok = absent(a) || (jv_get_kind(a) == JV_KIND_STRING &&
+	    (strcmp(jv_string_value(a), "all") == 0 || strcmp(jv_string_value(a), "free") == 0));
+
+	jv_free(a);
+	return ok;
+}
+
 /*
  * Every fact a descriptor states carries its evidence: the free rule, the
  * limits (which vouch for model_limits and tier_limits too) and the data use
@@ -203,6 +215,8 @@ check_facts(jv d, char *buf, size_t n)
 		why = "\"limits\" must be an object";
 	else if (why == NULL && !absent(limits))
 		why = check_evidence(limits, "limits", buf, n);
+	if (why == NULL && !absent(limits) && !applies_to_ok(limits))
+		why = "\"limits.applies_to\" must be \"all\" (the default) or \"free\"";
 	if (why == NULL && jv_get_kind(use) != JV_KIND_OBJECT)
 		why = "\"data_use\" must be an object: trains_on_prompts with its evidence";
 	else if (why == NULL && (why = check_evidence(use, "data_use", buf, n)) == NULL) {

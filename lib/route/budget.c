@@ -15,24 +15,34 @@ enum {
 };
 
 #define MODEL_ID "mid = (SELECT id FROM usage_models WHERE provider = ?1 AND model = ?2)"
+/*
+ * The provider's models that share its budget: those whose limits have a
+ * shared scope (a paid model whose provider's limits are the free ones'
+ * carries none, and its use is not theirs).
+ */
+#define SHARING "SELECT model FROM models WHERE provider = ?1 AND " \
+	"json_extract(limits, '$.scope') IN ('provider', 'key', 'ip')"
 
 static const char *const sql[S_COUNT] = {
 	[S_ROWS_MODEL] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
 	    "min(ts) FROM usage WHERE " MODEL_ID " AND ts > ?3 AND ts <= ?4 AND cached IS NULL",
 	[S_ROWS_PROVIDER] = "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
-	    "min(ts) FROM usage WHERE ts > ?3 AND ts <= ?4 AND provider = ?1 AND cached IS NULL",
+	    "min(ts) FROM usage WHERE ts > ?3 AND ts <= ?4 AND cached IS NULL AND mid IN "
+	    "(SELECT id FROM usage_models WHERE provider = ?1 AND model IN (" SHARING "))",
 	/* The request whose leaving the window makes room: the (count - limit)th oldest. */
 	[S_NTH_MODEL] = "SELECT ts FROM usage WHERE " MODEL_ID " AND ts > ?3 AND ts <= ?4 AND cached IS NULL "
 	    "ORDER BY ts LIMIT 1 OFFSET ?5",
-	[S_NTH_PROVIDER] = "SELECT ts FROM usage WHERE ts > ?3 AND ts <= ?4 AND provider = ?1 "
-	    "AND cached IS NULL ORDER BY ts LIMIT 1 OFFSET ?5",
+	[S_NTH_PROVIDER] = "SELECT ts FROM usage WHERE ts > ?3 AND ts <= ?4 AND cached IS NULL "
+	    "AND mid IN (SELECT id FROM usage_models WHERE provider = ?1 AND model IN (" SHARING
+	    ")) ORDER BY ts LIMIT 1 OFFSET ?5",
 	/* Cache hits reached no provider: they are not its use (migration 013). */
 	[S_DAYS_MODEL] = "SELECT coalesce(sum(requests - cached), 0), "
 	    "coalesce(sum(prompt_tokens + completion_tokens - cached_tokens), 0), NULL "
 	    "FROM usage_daily WHERE provider = ?1 AND model = ?2 AND day BETWEEN ?3 AND ?4",
 	[S_DAYS_PROVIDER] = "SELECT coalesce(sum(requests - cached), 0), "
 	    "coalesce(sum(prompt_tokens + completion_tokens - cached_tokens), 0), NULL "
-	    "FROM usage_daily WHERE day BETWEEN ?3 AND ?4 AND provider = ?1",
+	    "FROM usage_daily WHERE day BETWEEN ?3 AND ?4 AND provider = ?1 AND model IN (" SHARING
+	    ")",
 	/* Headers' figures lapse a day after they were last sent; the account's stay as tracked. */
 	[S_LEARNED] = "SELECT kind, lim, remaining, reset_at, observed_at FROM ratelimits "
 	    "WHERE provider = ?1 AND model IN (?2, '') AND (observed_at >= ?3 OR "
