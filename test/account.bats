@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # OpenRouter's GET /api/v1/key: asked by afmts-fetch only when a key is given
-# (the descriptor's follow step "when": "key"), it tells whether the account
-# is on the free tier, so that its :free models get the day's budget the
-# account really has (50 requests, or 1,000 after 10 USD of credits), shown
-# as learned by afmts-route.  The shipped descriptor, with its URLs pointed at
+# (the descriptor's follow step "when": "key"), it tells in
+# free_model_daily_requests.limit the day's requests the account's :free
+# models really have (50, or 1,000 after 10 credits bought), shown as learned
+# by afmts-route.  The shipped descriptor, with its URLs pointed at
 # the loopback fixture server; the model list is a real OpenRouter answer and
 # the key answers follow OpenRouter's documented example
 # (test/fixtures/documented/README).
@@ -71,7 +71,7 @@ rpd_state() {
 		| select(if .free then .limits.learned != null or .limits.rpd != 50
 		         else .limits != {} end)] | length' \
 		"$BATS_TEST_TMPDIR/models.jsonl")" -eq 0 ]
-	[ "$(sqlite3 "$DB" "SELECT count(*), min(lim), max(lim) FROM ratelimits WHERE kind = 'rpd'")" = "$NFREE|1000|1000" ]
+	[ "$(sqlite3 "$DB" "SELECT count(*), min(lim), max(lim) FROM ratelimits WHERE kind = 'account:rpd'")" = "$NFREE|1000|1000" ]
 	[ "$(rpd_state)" = '[[1000,"learned"]]' ]
 	AFMTS_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ) run afmts-route --all --count 400
 	[[ "$output" == *"of the day's 1000 (learned) requests left"* ]]
@@ -99,10 +99,15 @@ rpd_state() {
 	[[ "$output" != *"/api/v1/key"* ]]
 }
 
-@test "a key endpoint that fails or answers no JSON leaves the list whole, with the descriptor's limits" {
-	for answer in none html; do
+@test "a key endpoint that fails, answers no JSON or no object leaves the list whole, with the descriptor's limits" {
+	for answer in none html array string odd; do
 		rm -f "$FX/api/v1/key"
-		[ "$answer" = none ] || printf '<html>login</html>' > "$FX/api/v1/key"
+		case $answer in
+		html) printf '<html>login</html>' > "$FX/api/v1/key" ;;
+		array) printf '[{"data": 1}]' > "$FX/api/v1/key" ;;
+		string) printf '"ok"' > "$FX/api/v1/key" ;;
+		odd) printf '{"data": {"free_model_daily_requests": {"limit": "1000"}}}' > "$FX/api/v1/key" ;;
+		esac
 		rm -f "$DB"*
 		discover "$CANARY"
 		[ "$(jq -r '.error // "none"' "$BATS_TEST_TMPDIR/fetch.jsonl")" = none ]
@@ -123,7 +128,7 @@ rpd_state() {
 		! sqlite3 "$DB" .dump | grep -q -- "$secret" || false
 	done
 	# The archived account answer is what the step keeps, and replays to the same record.
-	[ "$(jq -c . "$BATS_TEST_TMPDIR/x/openrouter/page-2/body")" = '{"data":{"is_free_tier":false,"limit_remaining":74.5}}' ]
+	[ "$(jq -c . "$BATS_TEST_TMPDIR/x/openrouter/page-2/body")" = '{"data":{"free_model_daily_requests":{"limit":1000}}}' ]
 	afmts-fetch --replay "$archive" > "$BATS_TEST_TMPDIR/replay.jsonl"
 	[ "$(jq -c 'del(.fetched_at)' "$BATS_TEST_TMPDIR/replay.jsonl")" = "$(jq -c 'del(.fetched_at)' "$BATS_TEST_TMPDIR/fetch.jsonl")" ]
 }
@@ -140,15 +145,37 @@ rpd_state() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM ratelimits WHERE kind = 'requests'")" -eq 1 ]
 	afmts-route --report "$m" --provider openrouter --status 200
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM ratelimits WHERE kind = 'requests'")" -eq 0 ]
-	[ "$(sqlite3 "$DB" "SELECT count(*) FROM ratelimits WHERE kind = 'rpd'")" -eq "$NFREE" ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM ratelimits WHERE kind = 'account:rpd'")" -eq "$NFREE" ]
 	afmts-route --state | jq -e --arg m "$m" '.budgets[] | select(.model == $m) | .limits[]
 		| select(.window == "rpd") | .limit == 1000 and .source == "learned"'
 }
 
-@test "a follow step's \"when\" other than \"key\" makes the descriptor unusable" {
+@test "headers tighten the account's figure, whatever the order of their rows" {
+	cp "$ROOT/test/fixtures/documented/openrouter-key/credits.json" "$FX/api/v1/key"
+	# Headers whose requests figure is a day's; the shared budget's row (model '') sorts first.
+	jq '.limits.header_requests = "rpd"' "$PROV/openrouter.json" > "$PROV/o.json"
+	mv "$PROV/o.json" "$PROV/openrouter.json"
+	discover "$CANARY"
+	m=$(jq -r 'select(.type == "model" and (.model | endswith(":free"))) | .model' \
+		"$BATS_TEST_TMPDIR/models.jsonl" | head -n 1)
+	afmts-route --report "$m" --provider openrouter --status 200 --header 'x-ratelimit-limit-requests: 100'
+	# The :free models' day (1,000 from the account) is now the header's 100; the other
+	# free models' (the descriptor's 50) stays.
+	[ "$(rpd_state)" = '[[50,"descriptor"],[100,"learned"]]' ]
+	# A laxer header than the account's figure changes nothing.
+	afmts-route --report "$m" --provider openrouter --status 200 --header 'x-ratelimit-limit-requests: 5000'
+	[ "$(rpd_state)" = '[[50,"descriptor"],[1000,"learned"]]' ]
+}
+
+@test "a follow step's \"when\" other than \"key\", or without \"keep\", makes the descriptor unusable" {
 	jq '.follow[0].when = "always"' "$PROV/openrouter.json" > "$PROV/o.json"
 	mv "$PROV/o.json" "$PROV/openrouter.json"
 	run afmts-fetch --providers "$PROV" --only openrouter --dry-run
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'"when" can only be "key"'* ]]
+	jq '.follow[0].when = "key" | del(.follow[0].keep)' "$PROV/openrouter.json" > "$PROV/o.json"
+	mv "$PROV/o.json" "$PROV/openrouter.json"
+	run afmts-fetch --providers "$PROV" --only openrouter --dry-run
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'"when": "key" needs "keep"'* ]]
 }

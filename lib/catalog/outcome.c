@@ -360,7 +360,7 @@ forget(sqlite3 *db, struct outcome *o)
 	sqlite3_stmt *st;
 
 	if (shared == -1 || (st = catalog_prepare(db, "DELETE FROM ratelimits "
-	    "WHERE provider = ?1 AND model = ?2 AND kind IN ('requests', 'tokens')")) == NULL)
+	    "WHERE provider = ?1 AND model = ?2 AND kind NOT LIKE 'account:%'")) == NULL)
 		return CATALOG_ERROR;
 	sqlite3_bind_text(st, 1, o->u.provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, shared ? "" : o->u.model, -1, SQLITE_STATIC);

@@ -84,14 +84,14 @@ static const char *const sql[S_COUNT] = {
 	/*
 	 * A limit the provider's answer about the account gave (limits.learned
 	 * names its window: OpenRouter's GET /api/v1/key) is stored as learned,
-	 * beside what x-ratelimit headers teach (whose kinds are "requests" and
-	 * "tokens"), and replaced by each complete observation of the provider.
+	 * beside what x-ratelimit headers teach, under the kind "account:WINDOW"
+	 * (headers' kinds are what follows x-ratelimit-limit-), and replaced by
+	 * each complete observation of the provider.
 	 */
-	[S_FORGET_LEARNED] = "DELETE FROM ratelimits WHERE provider = ?1 AND kind IN "
-	    "('rpm', 'tpm', 'rpd', 'tpd', 'rpmo')",
+	[S_FORGET_LEARNED] = "DELETE FROM ratelimits WHERE provider = ?1 AND kind LIKE 'account:%'",
 	[S_LEARNED_LIMITS] = "INSERT OR REPLACE INTO ratelimits (provider, model, kind, lim, "
 	    "remaining, reset_at, observed_at) SELECT provider, model, "
-	    "json_extract(limits, '$.learned'), json_extract(limits, '$.' || "
+	    "'account:' || json_extract(limits, '$.learned'), json_extract(limits, '$.' || "
 	    "json_extract(limits, '$.learned')), NULL, NULL, ?2 FROM models WHERE provider = ?1 "
 	    "AND present = 1 AND last_seen = ?2 AND json_extract(limits, '$.learned') IN "
 	    "('rpm', 'tpm', 'rpd', 'tpd', 'rpmo')",
@@ -1272,7 +1272,7 @@ provider_failed(struct tracker *t, const char *name, const char *at, jv err, con
 /*
  * A complete observation of name removes what it no longer lists (or, when
  * retirement is not NULL, all, for that reason); an incomplete one removes
- * nothing.  0, or -1.
+ * nothing.  1 (complete), 0 (incomplete), or -1.
  */
 static int
 provider_models(struct tracker *t, const char *name, const char *at, jv p, jv mv, jv why,
@@ -1294,16 +1294,16 @@ provider_models(struct tracker *t, const char *name, const char *at, jv p, jv mv
 	}
 	if (retirement != NULL)
 		return remove_missing(t, name, at, retirement) == -1 ||
-		    provider_retire(t, name, p) == -1 ? -1 : 0;
+		    provider_retire(t, name, p) == -1 ? -1 : 1;
 	if (remove_missing(t, name, at, NULL) == -1)
 		return -1;
 	if (listed > 0) {
 		/* A provider that lists models again is back. */
 		st = t->st[S_PROVIDER_BACK];
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-		return step_done(t, st, "record a provider");
+		return step_done(t, st, "record a provider") == -1 ? -1 : 1;
 	}
-	return 0;
+	return 1;
 }
 
 /* Apply one provider's outcome of this run. */
@@ -1332,7 +1332,7 @@ apply_provider(struct tracker *t, const char *name, jv p)
 	jv why = jv_object_get(jv_copy(t->incomplete), jv_string(name));
 	jv mv = jv_object_get(jv_copy(p), jv_string("models"));
 	int ok = jv_get_kind(okv) == JV_KIND_TRUE, nm = jv_get_kind(nmv) == JV_KIND_TRUE;
-	int failures, rc = -1, known;
+	int failures, rc = -1, known, complete;
 	char *last = NULL, *last_err = NULL, retired_buf[256];
 	const char *retirement = retirement_of(t, name, p, retired_buf, sizeof retired_buf);
 	sqlite3_stmt *st;
@@ -1359,9 +1359,9 @@ apply_provider(struct tracker *t, const char *name, jv p)
 		rc = provider_failed(t, name, at, err, last_err);
 		goto out;
 	}
-	if (!nm && provider_models(t, name, at, p, mv, why, retirement) == -1)
-		goto out;
-	if (!nm && learned_limits(t, name, at) == -1)
+	/* The account's figures are replaced only by a complete observation. */
+	if (!nm && ((complete = provider_models(t, name, at, p, mv, why, retirement)) == -1 ||
+	    (complete == 1 && learned_limits(t, name, at) == -1)))
 		goto out;
 	if (last == NULL || strcmp(last, at) != 0 || failures != 0) {
 		st = t->st[S_PROVIDER_OK];

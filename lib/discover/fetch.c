@@ -499,17 +499,18 @@ on_done(void *ctx, size_t i, struct http_response *r)
 {
 	struct run *run = ctx;
 	struct target *t = &run->t[run->asked[i]];
-	char now[UTCTIME_LEN], *next = NULL, *kept;
+	char now[UTCTIME_LEN], *next = NULL, *kept = NULL;
 	size_t nkept = 0;
 	jv meta, line;
-	int bad;
+	int bad, changed;
 
 	utctime_format(utctime_now(), now);
 	meta = page_meta(t, fetchline_meta(t->name, r->url, now, r), r->page);
-	kept = t->pages != NULL && run->archive != NULL ?
-	    pages_archived(t->pages, r->body, r->len, &nkept) : NULL;
-	bad = run->archive != NULL && runarchive_add(run->archive, t->name, r->page, meta,
-	    kept != NULL ? kept : r->body, kept != NULL ? nkept : r->len) == -1;
+	/* An answer about the account goes in only as its step keeps it, or not at all. */
+	changed = t->pages != NULL && run->archive != NULL ?
+	    pages_archived(t->pages, r->body, r->len, &kept, &nkept) : 0;
+	bad = run->archive != NULL && (changed == -1 || runarchive_add(run->archive, t->name,
+	    r->page, meta, changed == 1 ? kept : r->body, changed == 1 ? nkept : r->len) == -1);
 	free(kept);
 	if (bad) {
 		runarchive_abort(run->archive);

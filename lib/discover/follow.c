@@ -182,12 +182,14 @@ kept(jv s, jv body)
 	return out;
 }
 
-char *
-follow_archived(struct follow *f, const char *body, size_t len, size_t *n)
+int
+follow_archived(struct follow *f, const char *body, size_t len, char **out, size_t *n)
 {
 	jv s = f->why[0] == '\0' ? current(f) : jv_invalid(), v, text;
-	char *out = NULL;
+	int rc = 0;
 
+	*out = NULL;
+	*n = 0;
 	if (jv_is_valid(s) && pagerule_str(s, "when") != NULL) {
 		v = jv_parse_sized(body != NULL ? body : "", (int)(body != NULL ? len : 0));
 		if (jv_get_kind(v) == JV_KIND_OBJECT) {
@@ -196,12 +198,23 @@ follow_archived(struct follow *f, const char *body, size_t len, size_t *n)
 			jv_free(v);
 			text = jv_string("");	/* no answer worth keeping */
 		}
-		out = strdup(jv_string_value(text));
-		*n = out != NULL ? strlen(out) : 0;
+		rc = (*out = strdup(jv_string_value(text))) != NULL ? 1 : -1;
+		*n = *out != NULL ? strlen(*out) : 0;
 		jv_free(text);
 	}
 	jv_free(s);
-	return out;
+	return rc;
+}
+
+/* 1 if the record line (borrowed) has a body that is a JSON object. */
+static int
+body_is_object(jv line)
+{
+	jv body = jv_object_get(jv_copy(line), jv_string("body"));
+	int yes = jv_get_kind(body) == JV_KIND_OBJECT;
+
+	jv_free(body);
+	return yes;
 }
 
 void
@@ -218,8 +231,7 @@ follow_add(struct follow *f, jv line)
 	as = pagerule_str(s, "as");
 	if (pagerule_str(s, "each") != NULL)
 		k = jv_array_get(jv_copy(f->keys), f->item);
-	if (pagerule_str(s, "when") != NULL && (!fetchline_ok(line) ||
-	    !jv_object_has(jv_copy(line), jv_string("body")))) {
+	if (pagerule_str(s, "when") != NULL && (!fetchline_ok(line) || !body_is_object(line))) {
 		/* An answer asked only when a key is given adds to the list; its failure cuts nothing. */
 	} else if (!fetchline_ok(line)) {
 		jv e = jv_object_get(jv_copy(line), jv_string("error"));

@@ -17,10 +17,11 @@
  * A step's "keep" (optional) lists the members of each answer worth keeping,
  * as dotted paths (Ollama's /api/show carries licences and templates no
  * dialect reads; of OpenRouter's /api/v1/key only data.is_free_tier).  A step
- * with "when": "key" is asked only when the provider's key is given (afmts-
- * fetch leaves it out otherwise, and so does the archived rule), and its
- * failure leaves its answer out rather than cutting the record: it adds to a
- * list that is whole without it.
+ * with "when": "key" (which needs "keep") is asked only when the provider's
+ * key is given (afmts-fetch leaves it out otherwise, and so does the archived
+ * rule), and its failure, or an answer that is no JSON object, leaves its
+ * answer out rather than cutting the record: it adds to a list that is whole
+ * without it.
  * URLs are resolved against the list's URL and must stay on its origin.  At
  * most FOLLOW_MAX_REQUESTS requests a provider; a step that fails, or a list
  * longer than that, makes the record an incomplete observation naming the
@@ -53,10 +54,12 @@ int follow_next(struct follow *f, char **url, char **post);
 /*
  * The body of the answer to the request follow_next gave last as the archive
  * keeps it: for a step asked only with a key (an answer about the account),
- * what the step keeps, as JSON (*n bytes, malloc'ed), so that labels and ids
- * are never written; NULL for the others (the bytes are kept as they came).
+ * what the step keeps, as JSON (*out, *n bytes, malloc'ed; "" when the answer
+ * is no JSON object), so that labels and ids are never written: 1.  0 for the
+ * others (the bytes are kept as they came); -1 when out of memory (the
+ * answer must not be archived).
  */
-char *follow_archived(struct follow *f, const char *body, size_t len, size_t *n);
+int follow_archived(struct follow *f, const char *body, size_t len, char **out, size_t *n);
 
 /* The answer to the request follow_next gave last: fetchline_finish's record (consumed). */
 void follow_add(struct follow *f, jv line);

@@ -312,10 +312,12 @@ follow_step(struct pages *p, char **next, char **post, jv *record)
 	return 0;
 }
 
-char *
-pages_archived(struct pages *p, const char *body, size_t len, size_t *n)
+int
+pages_archived(struct pages *p, const char *body, size_t len, char **out, size_t *n)
 {
-	return p->follow != NULL ? follow_archived(p->follow, body, len, n) : NULL;
+	*out = NULL;
+	*n = 0;
+	return p->follow != NULL ? follow_archived(p->follow, body, len, out, n) : 0;
 }
 
 int

@@ -37,9 +37,10 @@ struct pages *pages_new(jv rule, jv follow);
 
 /*
  * The body of the next page as the archive keeps it, when it differs from the
- * bytes that came (follow_archived: an answer about the account); else NULL.
+ * bytes that came (follow_archived: an answer about the account): 1 with
+ * *out; 0 (keep the bytes), or -1 when out of memory.
  */
-char *pages_archived(struct pages *p, const char *body, size_t len, size_t *n);
+int pages_archived(struct pages *p, const char *body, size_t len, char **out, size_t *n);
 
 /*
  * Take the next page: its fetch record's meta (consumed: fetchline_meta's

@@ -43,10 +43,14 @@ static const char *const sql[S_COUNT] = {
 	    "coalesce(sum(prompt_tokens + completion_tokens - cached_tokens), 0), NULL "
 	    "FROM usage_daily WHERE day BETWEEN ?3 AND ?4 AND provider = ?1 AND model IN (" SHARING
 	    ")",
-	/* Headers' figures lapse a day after they were last sent; the account's stay as tracked. */
+	/*
+	 * Headers' figures lapse a day after they were last sent; the account's
+	 * (afmts-track's "account:WINDOW") stay as tracked, and come first, so
+	 * that headers tighten them whatever the order of the rows.
+	 */
 	[S_LEARNED] = "SELECT kind, lim, remaining, reset_at, observed_at FROM ratelimits "
 	    "WHERE provider = ?1 AND model IN (?2, '') AND (observed_at >= ?3 OR "
-	    "kind NOT IN ('requests', 'tokens'))",
+	    "kind LIKE 'account:%') ORDER BY kind LIKE 'account:%' DESC",
 };
 
 static const char *const window_names[BW_COUNT] = { "rpm", "tpm", "rpd", "tpd", "rpmo" };
@@ -281,10 +285,11 @@ learned(struct budget_db *bd, const char *provider, const char *model,
 		const char *reset = (const char *)sqlite3_column_text(st, 3);
 		const char *seen = (const char *)sqlite3_column_text(st, 4);
 		time_t until = 0, at = 0;
-		/* A window's name: the account's own figure (afmts-track), not a header's. */
-		int account = kind != NULL && budget_window_of(kind) >= 0;
-		int w = kind == NULL ? -1 : strcmp(kind, "requests") == 0 ? lim->header_requests :
-		    strcmp(kind, "tokens") == 0 ? lim->header_tokens : budget_window_of(kind);
+		/* "account:WINDOW": the account's own figure (afmts-track), not a header's. */
+		int account = kind != NULL && strncmp(kind, "account:", 8) == 0;
+		int w = kind == NULL ? -1 : account ? budget_window_of(kind + 8) :
+		    strcmp(kind, "requests") == 0 ? lim->header_requests :
+		    strcmp(kind, "tokens") == 0 ? lim->header_tokens : -1;
 		long long max = sqlite3_column_int64(st, 1);
 
 		if (seen == NULL || utctime_parse(seen, &at) == -1)
@@ -293,11 +298,11 @@ learned(struct budget_db *bd, const char *provider, const char *model,
 		if (!account && at + 86400 < b->stable_until)
 			b->stable_until = at + 86400;
 		/*
-		 * Headers only tighten a limit; the account's figure replaces the
-		 * descriptor's (which is for any account), and headers still tighten it.
+		 * Headers only tighten a limit; the account's figure (read first)
+		 * replaces the descriptor's, which is for any account.
 		 */
 		if (w >= 0 && sqlite3_column_type(st, 1) == SQLITE_INTEGER &&
-		    (b->max[w] < 0 || max < b->max[w] || (account && !(b->learned & 1 << w)))) {
+		    (b->max[w] < 0 || max < b->max[w] || account)) {
 			b->max[w] = max;
 			b->learned |= 1 << w;
 			b->learned_at[w] = at;

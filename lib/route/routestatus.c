@@ -257,7 +257,7 @@ budgets_part(sqlite3 *db, time_t now, FILE *f)
 	sqlite3_stmt *st = catalog_prepare(db, "SELECT " ITEM_COLUMNS " FROM models m "
 	    "WHERE present = 1 AND (EXISTS (SELECT 1 FROM ratelimits r WHERE "
 	    "r.provider = m.provider AND r.model IN (m.model, '') AND (r.observed_at >= ?1 OR "
-	    "r.kind NOT IN ('requests', 'tokens'))) OR "
+	    "r.kind LIKE 'account:%')) OR "
 	    "EXISTS (SELECT 1 FROM usage_daily d WHERE d.provider = m.provider AND "
 	    "d.model = m.model AND d.day >= ?2)) ORDER BY provider, model");
 	struct budget_db *bd = budget_open(db);

@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "cli.h"
 #include "err.h"
+#include "utctime.h"
 
 /* "used" is a sequence rather than a time: uses within one second still have an order. */
 static const char schema[] =
@@ -66,20 +67,25 @@ failed(struct cache *c, const char *what)
  * Switch the file to WAL, which takes an exclusive lock that SQLite's busy
  * handler does not wait for: workers opening a new cache at once (afmts-batch
  * --parallel) would each see "database is locked" and go uncached.  Tried
- * again every 10 ms for up to the busy timeout.
+ * again every 10 ms until busy_ms have passed, the busy handler off meanwhile
+ * so that no one attempt waits on its own.
  */
 static int
 wal_mode(sqlite3 *db, int busy_ms)
 {
 	const struct timespec pause = { 0, 10 * 1000000L };
-	int rc, waited;
+	long long deadline = utctime_clock_ms() + busy_ms;
+	int rc;
 
-	for (waited = 0;; waited += 10) {
-		rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= busy_ms)
-			return rc;
+	sqlite3_busy_timeout(db, 0);
+	while ((rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) ==
+	    SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		if (utctime_clock_ms() >= deadline)
+			break;
 		nanosleep(&pause, NULL);
 	}
+	sqlite3_busy_timeout(db, busy_ms);
+	return rc;
 }
 
 int

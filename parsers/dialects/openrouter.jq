@@ -19,10 +19,13 @@ def or_tiers($base):
            input_price: ([$base.prompt] + [$a[].prompt | select(. != null)] | last),
            output_price: ([$base.completion] + [$a[].completion | select(. != null)] | last)});
 # GET /api/v1/key, asked when a key is given (the descriptor's follow step
-# "key"), says whether the account is on the free tier: its :free models then
-# have 50 requests a day, else 1,000 (openrouter.ai/docs/api/reference/limits,
-# 2026-12-03).  The account's own figure: limits.learned says so.
-([$in.fetch.extra.key.data.is_free_tier | booleans | if . then 50 else 1000 end] | .[0]) as $rpd
+# "key"), says in data.free_model_daily_requests.limit how many requests a UTC
+# day the account's :free models have: 50, or 1,000 once 10 credits were bought
+# (openrouter.ai/docs/client-sdks/typescript/models/freemodeldailyrequests and
+# /docs/guides/routing/model-variants/free, 2026-12-03; is_free_tier is not
+# it).  The account's own figure: limits.learned says so.
+([$in.fetch.extra.key | objects | .data | objects | .free_model_daily_requests | objects
+  | .limit | numbers | select(. >= 1 and . <= 1000000000 and . == floor)] | .[0]) as $rpd
 | $in.body | afmts_entries
 | {model: .id,
    name,

@@ -37,7 +37,7 @@ static const char *const follows[] = {
 	("[{\"as\":\"ps\",\"url\":\"/api/ps\"},{\"as\":\"show\",\"url\":\"/api/show\","
 	    "\"each\":\"models\",\"key\":\"name\",\"post\":\"model\",\"keep\":[\"capabilities\"]}]"),
 	("[{\"as\":\"key\",\"url\":\"/api/v1/key\",\"when\":\"key\","
-	    "\"keep\":[\"data.is_free_tier\",\"data.limit_remaining\"]}]"),
+	    "\"keep\":[\"data.free_model_daily_requests.limit\",\"data.is_free_tier\"]}]"),
 };
 
 /* The follow rule of a first byte (OpenRouter's account step from 240 up: older inputs keep theirs). */
@@ -100,7 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			record = pages_cut(ps, "no more pages in the input");
 			break;
 		}
-		if ((archived = pages_archived(ps, p, len, &narchived)) != NULL) {
+		if (pages_archived(ps, p, len, &archived, &narchived) == 1) {
 			/* Only an account answer is archived changed: what its step keeps, or nothing. */
 			jv a = jv_parse_sized(archived, (int)narchived);
 
