@@ -42,6 +42,18 @@ discover() {
 	afmts-track --db "$DB" < "$BATS_TEST_TMPDIR/models.jsonl" > /dev/null
 }
 
+# edit JQ: the test's OpenRouter descriptor, edited by JQ.
+edit() {
+	jq "$1" "$PROV/openrouter.json" > "$PROV/o.json"
+	mv "$PROV/o.json" "$PROV/openrouter.json"
+}
+
+# first_free: the first :free model discover found.
+first_free() {
+	jq -r 'select(.type == "model" and (.model | endswith(":free"))) | .model' \
+		"$BATS_TEST_TMPDIR/models.jsonl" | head -n 1
+}
+
 # key_asked: how many times the server was asked /api/v1/key.
 key_asked() {
 	grep -c '"/api/v1/key"' "$SERVER_LOG" || true
@@ -136,11 +148,9 @@ rpd_state() {
 @test "an answer without x-ratelimit headers forgets the headers' limits, not the account's" {
 	cp "$ROOT/test/fixtures/documented/openrouter-key/credits.json" "$FX/api/v1/key"
 	# Per-model budgets: the headers' limits are then the model's own rows, beside the account's.
-	jq '.limits.scope = "model"' "$PROV/openrouter.json" > "$PROV/o.json"
-	mv "$PROV/o.json" "$PROV/openrouter.json"
+	edit '.limits.scope = "model"'
 	discover "$CANARY"
-	m=$(jq -r 'select(.type == "model" and (.model | endswith(":free"))) | .model' \
-		"$BATS_TEST_TMPDIR/models.jsonl" | head -n 1)
+	m=$(first_free)
 	afmts-route --report "$m" --provider openrouter --status 200 --header 'x-ratelimit-limit-requests: 7'
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM ratelimits WHERE kind = 'requests'")" -eq 1 ]
 	afmts-route --report "$m" --provider openrouter --status 200
@@ -153,11 +163,9 @@ rpd_state() {
 @test "headers tighten the account's figure, whatever the order of their rows" {
 	cp "$ROOT/test/fixtures/documented/openrouter-key/credits.json" "$FX/api/v1/key"
 	# Headers whose requests figure is a day's; the shared budget's row (model '') sorts first.
-	jq '.limits.header_requests = "rpd"' "$PROV/openrouter.json" > "$PROV/o.json"
-	mv "$PROV/o.json" "$PROV/openrouter.json"
+	edit '.limits.header_requests = "rpd"'
 	discover "$CANARY"
-	m=$(jq -r 'select(.type == "model" and (.model | endswith(":free"))) | .model' \
-		"$BATS_TEST_TMPDIR/models.jsonl" | head -n 1)
+	m=$(first_free)
 	afmts-route --report "$m" --provider openrouter --status 200 --header 'x-ratelimit-limit-requests: 100'
 	# The :free models' day (1,000 from the account) is now the header's 100; the other
 	# free models' (the descriptor's 50) stays.
@@ -168,13 +176,11 @@ rpd_state() {
 }
 
 @test "a follow step's \"when\" other than \"key\", or without \"keep\", makes the descriptor unusable" {
-	jq '.follow[0].when = "always"' "$PROV/openrouter.json" > "$PROV/o.json"
-	mv "$PROV/o.json" "$PROV/openrouter.json"
+	edit '.follow[0].when = "always"'
 	run afmts-fetch --providers "$PROV" --only openrouter --dry-run
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'"when" can only be "key"'* ]]
-	jq '.follow[0].when = "key" | del(.follow[0].keep)' "$PROV/openrouter.json" > "$PROV/o.json"
-	mv "$PROV/o.json" "$PROV/openrouter.json"
+	edit '.follow[0].when = "key" | del(.follow[0].keep)'
 	run afmts-fetch --providers "$PROV" --only openrouter --dry-run
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'"when": "key" needs "keep"'* ]]
