@@ -16,7 +16,8 @@
  *
  * A step's "keep" (optional) lists the members of each answer worth keeping,
  * as dotted paths (Ollama's /api/show carries licences and templates no
- * dialect reads; of OpenRouter's /api/v1/key only data.is_free_tier).  A step
+ * dialect reads; of OpenRouter's /api/v1/key only
+ * data.free_model_daily_requests.limit).  A step
  * with "when": "key" (which needs "keep") is asked only when the provider's
  * key is given (afmts-fetch leaves it out otherwise, and so does the archived
  * rule), and its failure, or an answer that is no JSON object, leaves its
