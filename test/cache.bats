@@ -23,13 +23,14 @@ teardown() {
 	[ -z "${MOCK_PID:-}" ] || kill "$MOCK_PID" 2>/dev/null || true
 }
 
-# catalog MODE: one free model, provider p, answered by the mock's MODE.
+# catalog MODE [LIMITS]: one free model, provider p, answered by the mock's MODE,
+# with LIMITS (a JSON object) if given; a new catalog and no cache file.
 catalog() {
-	rm -f "$DB" "$DB-wal" "$DB-shm"
-	jq -n -c --arg b "$MOCK/$1/v1" '{type: "model", provider: "p", model: "m", name: "m",
-		context_length: 100000, free: true, free_reason: "test",
-		modalities: {input: ["text"], output: ["text"]}, base_url: $b, key_env: "GW_KEY",
-		observed_at: "2026-11-22T00:00:00Z"},
+	rm -f "$DB" "$DB"-* "$CACHE" "$CACHE"-*
+	jq -n -c --arg b "$MOCK/$1/v1" --argjson lim "${2:-null}" '{type: "model", provider: "p",
+		model: "m", name: "m", context_length: 100000, free: true, free_reason: "test",
+		limits: $lim, modalities: {input: ["text"], output: ["text"]}, base_url: $b,
+		key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"},
 		{type: "provider", provider: "p", ok: true, models: 1, observed_at: "2026-11-22T00:00:00Z"}' |
 		afmts-track --db "$DB" > /dev/null
 }
@@ -92,13 +93,7 @@ answer_body() {	# the body of a CGI answer ($output)
 @test "cache hits use none of the provider's budget: a UTC day's (the day's totals) nor a rolling day's (the rows)" {
 	export AFMTS_NOW=2026-11-23T12:00:00Z
 	for lim in '{"rpd": 2, "day_reset": "utc"}' '{"rpd": 2, "day_reset": "rolling", "scope": "provider"}'; do
-		rm -f "$DB" "$DB"-* "$CACHE" "$CACHE"-*
-		jq -n -c --arg b "$MOCK/usage/v1" --argjson lim "$lim" '{type: "model", provider: "p",
-			model: "m", name: "m", context_length: 100000, free: true, free_reason: "test",
-			limits: $lim, modalities: {input: ["text"], output: ["text"]}, base_url: $b,
-			key_env: "GW_KEY", observed_at: "2026-11-22T00:00:00Z"},
-			{type: "provider", provider: "p", ok: true, models: 1, observed_at: "2026-11-22T00:00:00Z"}' |
-			afmts-track --db "$DB" > /dev/null
+		catalog usage "$lim"
 		before=$(upstream)
 		for _ in 1 2 3 4; do
 			run cgi "$(ask hello)"
@@ -118,6 +113,45 @@ answer_body() {	# the body of a CGI answer ($output)
 	  "$(sqlite3 "$DB" 'SELECT count(*), sum(cached = 1), total(CASE WHEN cached = 1 THEN
 		prompt_tokens + completion_tokens END) FROM usage' | sed 's/\.0$//')" ]
 	[ "$(sqlite3 "$DB" 'SELECT cached FROM usage_daily')" -eq 3 ]
+}
+
+@test "with every model out of budget, an answer one gave before still comes from the cache" {
+	export AFMTS_NOW=2026-11-23T12:00:00Z
+	catalog usage '{"rpd": 1, "day_reset": "utc"}'
+	run cgi "$(ask hello)"
+	[[ "$output" == *"Status: 200"* ]]
+	[ "$(upstream)" -eq 1 ]
+	# The day's one request is used: the same question is a hit, another is refused.
+	run cgi "$(ask hello)"
+	[[ "$output" == *"Status: 200"* ]]
+	[[ "$output" == *"X-Afmts-Cache: hit"* ]]
+	[[ "$output" == *"X-Afmts-Model: m"* ]]
+	run cgi "$(ask goodbye)"
+	[[ "$output" == *"Status: 429"* ]]
+	[ "$(upstream)" -eq 1 ]
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM usage WHERE cached = 1')" -eq 1 ]
+	# Without a cache the same question is refused as well.
+	AFMTS_CACHE= run cgi "$(ask hello)"
+	[[ "$output" == *"Status: 429"* ]]
+}
+
+@test "afmts-batch: with every budget used, a rerun is answered from the cache instead of waiting" {
+	catalog usage '{"rpd": 2, "day_reset": "utc"}'
+	jq -n -c 'range(1; 3) | {custom_id: "q\(.)", model: "afmts/auto", temperature: 0,
+		messages: [{role: "user", content: "classify item \(.)"}]}' > "$BATS_TEST_TMPDIR/in.jsonl"
+	unset AFMTS_CACHE
+	run timeout 60 afmts-batch --db "$DB" --cache "$CACHE" --ordered "$BATS_TEST_TMPDIR/in.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(upstream)" -eq 2 ]
+	first=$(printf '%s\n' "$output" | jq -c '.response')
+	# The day's two requests are used; the rerun does not wait for midnight.
+	run timeout 20 afmts-batch --db "$DB" --cache "$CACHE" --ordered "$BATS_TEST_TMPDIR/in.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(upstream)" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | jq -c '.response')" = "$first" ]
+	[ "$(printf '%s\n' "$output" | jq -r '[.custom_id, .provider, .model, .status] | @tsv' | tr '\t\n' ',,')" = \
+		"q1,p,m,200,q2,p,m,200," ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM usage WHERE cached = 1 AND client = 'afmts-batch'")" -eq 2 ]
 }
 
 @test "a streamed request is replayed as a stream; streamed and plain answers are kept apart" {

@@ -466,6 +466,40 @@ unanswerable(struct batch *b, struct item *it, int kind, const char *why)
 }
 
 /*
+ * No model can take it now: finished from the cache when one answered it
+ * before (as a worker asks, not streamed).  1 finished, 0 not there, -1 fatal.
+ */
+static int
+from_cache(struct batch *b, struct item *it)
+{
+	struct cache_entry e;
+	int stream = it->r.stream, usage = it->r.include_usage, found;
+	jv answer;
+
+	it->r.stream = it->r.include_usage = 0;
+	found = fallback_cached(&b->d, &it->r, NULL, "afmts-batch", &e);
+	it->r.stream = stream;
+	it->r.include_usage = usage;
+	if (found != 1)
+		return found;
+	answer = jv_parse_sized(e.body, (int)e.nbody);
+	fallback_free(&it->fb);
+	it->fb.m[0] = (struct fallback_model){ .provider = strdup(e.provider),
+	    .model = strdup(e.model) };
+	it->fb.n = 1;
+	cache_entry_free(&e);
+	if (it->fb.m[0].provider == NULL || it->fb.m[0].model == NULL ||
+	    jv_get_kind(answer) != JV_KIND_OBJECT) {
+		jv_free(answer);
+		fallback_free(&it->fb);
+		return 0;
+	}
+	finish(b, it, 200, answer);
+	jv_free(answer);
+	return 1;
+}
+
+/*
  * Choose a model for it and give it to idle worker i: 1 sent, 0 no model
  * can take it now (b->wait_until says when one may), -1 fatal.
  */
@@ -490,6 +524,8 @@ dispatch(struct batch *b, struct item *it, int i)
 			unanswerable(b, it, kind, why);
 			return 0;
 		}
+		if ((kind = from_cache(b, it)) != 0)
+			return kind == -1 ? -1 : 0;
 		b->cost_stopped |= adm.cost_blocked;
 		if (b->wait_until == 0 || it->r.q.now + retry < b->wait_until)
 			b->wait_until = it->r.q.now + (retry > 0 ? retry : 1);

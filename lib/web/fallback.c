@@ -34,9 +34,9 @@ keep_candidate(const struct candidate *c, void *arg)
 	struct fallback *fb = arg;
 	struct fallback_model *k;
 
-	if (fb->n == fb->max || !c->usable)
+	if (fb->n == fb->max || (!c->usable && !fb->any))
 		return fb->n == fb->max;
-	if (fb->admit != NULL && !fb->admit(c, fb->admit_arg))
+	if (fb->admit != NULL && !fb->any && !fb->admit(c, fb->admit_arg))
 		return 0;
 	for (int i = 0; i < fb->n; i++)
 		if (strcmp(fb->m[i].provider, c->provider) == 0 &&
@@ -77,7 +77,7 @@ fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char 
 	const char *pinned = r->q.model;
 	int rv = 0;
 
-	r->q.all = 0;
+	r->q.all = fb->any;
 	if (r->nfallback == 0) {
 		r->q.count = fb->max;
 		rv = decide(d, &r->q, keep_candidate, fb, why, n) < 0 ? -1 : 0;
@@ -92,6 +92,7 @@ fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char 
 		rv = decide(d, &r->q, keep_candidate, fb, why, n) < 0 ? -1 : 0;
 	}
 	r->q.model = pinned;
+	r->q.all = 0;
 	if (rv == 0 && fb->n == 0 && why[0] == '\0')
 		snprintf(why, n, "none of the models asked for can take a request now");
 	return rv;
@@ -367,28 +368,66 @@ record_hit(struct decider *d, struct gwalert *alert, const struct cache_entry *e
 		err_warn("%s/%s: outcome not recorded: %s", e->provider, e->model, msg);
 }
 
+/* The first of fb's models' answers in the cache: 1 with *e, the hit recorded; else 0. */
+static int
+cache_find(struct cached_run *cr, const struct fallback *fb, struct decider *d,
+    const char *client, struct cache_entry *e)
+{
+	int found = 0;
+
+	for (int i = 0; cr->on && i < fb->n && found == 0; i++)
+		found = cache_get(&cr->c, cr->key[i], utctime_now(), e);
+	if (found != 1)
+		return 0;
+	record_hit(d, fb->alert, e, cr->key[0], client);
+	return 1;
+}
+
+void
+fallback_write_hit(const struct chatreq *r, const struct cache_entry *e, FILE *out)
+{
+	cgi_head(out, 200, r->stream ? "text/event-stream" : "application/json");
+	cgi_header(out, "X-Afmts-Provider", e->provider);
+	cgi_header(out, "X-Afmts-Model", e->model);
+	cgi_header(out, "X-Afmts-Cache", "hit");
+	cgi_head_end(out);
+	fwrite(e->body, 1, e->nbody, out);
+	fflush(out);
+}
+
 /* Answer r from the cache when one of fb's models' answers is there.  1 answered, else 0. */
 static int
 cache_answer(struct cached_run *cr, const struct fallback *fb, struct decider *d,
     const struct chatreq *r, const char *client, FILE *out)
 {
 	struct cache_entry e;
-	int found = 0;
 
-	for (int i = 0; cr->on && i < fb->n && found == 0; i++)
-		found = cache_get(&cr->c, cr->key[i], utctime_now(), &e);
-	if (found != 1)
+	if (!cache_find(cr, fb, d, client, &e))
 		return 0;
-	cgi_head(out, 200, r->stream ? "text/event-stream" : "application/json");
-	cgi_header(out, "X-Afmts-Provider", e.provider);
-	cgi_header(out, "X-Afmts-Model", e.model);
-	cgi_header(out, "X-Afmts-Cache", "hit");
-	cgi_head_end(out);
-	fwrite(e.body, 1, e.nbody, out);
-	fflush(out);
-	record_hit(d, fb->alert, &e, cr->key[0], client);
+	fallback_write_hit(r, &e, out);
 	cache_entry_free(&e);
 	return 1;
+}
+
+int
+fallback_cached(struct decider *d, struct chatreq *r, struct gwalert *alert,
+    const char *client, struct cache_entry *e)
+{
+	struct fallback fb = { .max = FALLBACK_MAX_ATTEMPTS, .alert = alert, .any = 1 };
+	struct cached_run cr;
+	char why[256], buf[4096];
+	int found = 0;
+
+	if (cache_path_for(r, d->catalog, buf, sizeof buf) == NULL)
+		return 0;	/* no cache: no decision asked for nothing */
+	if (fallback_choose(&fb, d, r, why, sizeof why) == -1)
+		return -1;
+	cache_begin(&cr, &fb, d, r);
+	found = cache_find(&cr, &fb, d, client, e);
+	if (cr.on)
+		cache_close(&cr.c);
+	fallback_free(&fb);
+	return found;
 }
 
 /* A streamed attempt's bytes passed on are kept too, for the cache. */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cache.h"
 #include "chatreq.h"
 #include "decide.h"
 #include "gwalert.h"
@@ -28,6 +29,7 @@ struct fallback {
 	   requests in flight count against the budgets) */
 	int		(*admit)(const struct candidate *c, void *arg);
 	void		*admit_arg;
+	int		 any;		/* keep models usable now or not (fallback_cached) */
 };
 
 /*
@@ -69,6 +71,20 @@ int fallback_empty(struct decider *d, struct chatreq *r, long *retry_after);
 #define FALLBACK_NO_SLOT 1
 int fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r,
     long timeout_ms, const char *client, FILE *out);
+
+/*
+ * When no model can take r now, its answer may still be in the cache (an
+ * answer from a model that fits r, busy or out of budget now): looked up on
+ * the models that fit r, usable or not, in the policy's order.  1 with *e (free
+ * it with cache_entry_free), the hit recorded as a usage row of client; 0 when
+ * none is there (or r goes through no cache); -1 when the catalog cannot be
+ * read.
+ */
+int fallback_cached(struct decider *d, struct chatreq *r, struct gwalert *alert,
+    const char *client, struct cache_entry *e);
+
+/* Write the cached answer e to r as the CGI answer: 200, the model's headers, X-Afmts-Cache: hit. */
+void fallback_write_hit(const struct chatreq *r, const struct cache_entry *e, FILE *out);
 
 void fallback_free(struct fallback *fb);
 

@@ -187,7 +187,8 @@ still_there(const struct chatreq *r, FILE *out, long long *said)
 }
 
 /*
- * One turn of r: choose and try, or say why none could be.  0 when answered,
+ * One turn of r: choose and try (or, when none can take it now, answer from
+ * the cache what one answered before), or say why none could be.  0 when answered,
  * else the fallback_empty reason none was chosen (*wait: seconds until one is
  * usable again), FALLBACK_BUSY with *wait 1 when the local servers chosen had
  * no slot left by the time of the attempt.
@@ -197,14 +198,19 @@ turn(struct gateway *g, struct chatreq *r, const char *client, char *why, size_t
     FILE *out)
 {
 	struct fallback fb = { .max = g->attempts, .alert = &g->alert };
-	int kind = 0;
+	struct cache_entry e;
+	int kind = 0, hit = 0;
 
 	why[0] = '\0';
 	r->q.now = utctime_now();
 	if (fallback_choose(&fb, &g->d, r, why, n) == -1)
 		kind = -1;
-	else if (fb.n == 0)
-		kind = fallback_empty(&g->d, r, wait);
+	else if (fb.n == 0 && (hit = fallback_cached(&g->d, r, &g->alert, client, &e)) == 1) {
+		/* None can take it now, but one answered it before. */
+		fallback_write_hit(r, &e, out);
+		cache_entry_free(&e);
+	} else if (fb.n == 0)
+		kind = hit == -1 ? -1 : fallback_empty(&g->d, r, wait);
 	else if (fallback_run(&fb, &g->d, r, g->timeout_ms, client, out) == FALLBACK_NO_SLOT) {
 		kind = FALLBACK_BUSY;
 		*wait = 1;
