@@ -180,8 +180,10 @@ rpd_state() {
 	run afmts-fetch --providers "$PROV" --only openrouter --dry-run
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'"when" can only be "key"'* ]]
-	edit '.follow[0].when = "key" | del(.follow[0].keep)'
-	run afmts-fetch --providers "$PROV" --only openrouter --dry-run
-	[ "$status" -ne 0 ]
-	[[ "$output" == *'"when": "key" needs "keep"'* ]]
+	for keep in 'del(.follow[0].keep)' '.follow[0].keep = null'; do
+		edit ".follow[0].when = \"key\" | $keep"
+		run afmts-fetch --providers "$PROV" --only openrouter --dry-run
+		[ "$status" -ne 0 ]
+		[[ "$output" == *'"when": "key" needs "keep"'* ]]
+	done
 }

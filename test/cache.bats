@@ -135,7 +135,30 @@ answer_body() {	# the body of a CGI answer ($output)
 	[[ "$output" == *"Status: 429"* ]]
 }
 
+@test "a hit on a model cooling down or out of its headers' budget leaves it so" {
+	export AFMTS_NOW=2026-11-23T12:00:00Z
+	for why in cooling headers; do
+		catalog usage
+		run cgi "$(ask hello)"
+		[[ "$output" == *"Status: 200"* ]]
+		before=$(upstream)
+		if [ "$why" = cooling ]; then
+			afmts-route --report m --provider p --status 429 --retry-after 60
+		else
+			afmts-route --report m --provider p --status 200 --header 'x-ratelimit-limit-requests: 10' \
+				--header 'x-ratelimit-remaining-requests: 0' --header 'x-ratelimit-reset-requests: 60s'
+		fi
+		run cgi "$(ask hello)"
+		[[ "$output" == *"X-Afmts-Cache: hit"* ]]
+		# The hit reached no provider: the model still cannot take another question.
+		run cgi "$(ask goodbye)"
+		[[ "$output" == *"Status: 429"* ]] || { echo "$why: $output"; false; }
+		[ "$(upstream)" -eq "$before" ]
+	done
+}
+
 @test "afmts-batch: with every budget used, a rerun is answered from the cache instead of waiting" {
+	export AFMTS_NOW=2026-11-23T12:00:00Z
 	catalog usage '{"rpd": 2, "day_reset": "utc"}'
 	jq -n -c 'range(1; 3) | {custom_id: "q\(.)", model: "afmts/auto", temperature: 0,
 		messages: [{role: "user", content: "classify item \(.)"}]}' > "$BATS_TEST_TMPDIR/in.jsonl"

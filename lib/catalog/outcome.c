@@ -476,8 +476,9 @@ outcome_record(sqlite3 *db, struct outcome *o, char *msg, size_t n)
 	code = OUTCOME_ERROR;
 	if (sqlite3_changes(db) > 0 && usage_sum_add(sum, u) == -1)
 		goto fail;
+	/* A cache hit came with no headers from anyone: it teaches and forgets nothing. */
 	if ((code = code_of(usage_sum_flush(sum, db))) != OUTCOME_OK ||
-	    (code = code_of(learn(db, o, u->tsz))) != OUTCOME_OK)
+	    (!u->cached && (code = code_of(learn(db, o, u->tsz))) != OUTCOME_OK))
 		goto fail;
 	sqlite3_finalize(st);
 	usage_sum_free(sum);

@@ -222,7 +222,10 @@ step_check(jv step)
 	    (when == NULL && jv_object_has(jv_copy(step), jv_string("when"))))
 		return "\"follow\" step: \"when\" can only be \"key\" (asked when a key is given)";
 	/* An answer about the account is kept only in the parts named. */
-	if (when != NULL && !jv_object_has(jv_copy(step), jv_string("keep")))
+	keep = jv_object_get(jv_copy(step), jv_string("keep"));
+	bad = when != NULL && jv_get_kind(keep) != JV_KIND_ARRAY;
+	jv_free(keep);
+	if (bad)
 		return "\"follow\" step: \"when\": \"key\" needs \"keep\" (what of the account to keep)";
 	keep = jv_object_get(jv_copy(step), jv_string("keep"));
 	if (jv_get_kind(keep) == JV_KIND_ARRAY) {

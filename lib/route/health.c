@@ -26,10 +26,11 @@ struct health_db {
 	int		 ncache;
 };
 
+/* A cache hit reached no provider: it says nothing of the model's health. */
 static const char recent_sql[] =
     "SELECT ts, status, retry_after FROM usage "
     "WHERE mid = (SELECT id FROM usage_models WHERE provider = ?1 AND model = ?2) "
-    "AND ts BETWEEN ?3 AND ?4 "
+    "AND ts BETWEEN ?3 AND ?4 AND cached IS NULL "
     "ORDER BY ts DESC, id DESC LIMIT 8";
 
 /* The partial index usage_failures needs its own condition spelled out. */

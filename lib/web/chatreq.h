@@ -37,6 +37,7 @@ struct chatreq {
 	int		 nfallback;
 	long		 wait_ms;	/* afmts_wait_ms, -1 when not given */
 	int		 cache;		/* afmts_cache: 1 true, 0 false, -1 not given */
+	int		 cache_scanned;	/* fallback_cached looked for it once already */
 };
 
 /*

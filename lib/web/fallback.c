@@ -34,9 +34,9 @@ keep_candidate(const struct candidate *c, void *arg)
 	struct fallback *fb = arg;
 	struct fallback_model *k;
 
-	if (fb->n == fb->max || (!c->usable && !fb->any))
+	if (fb->n == fb->max || !c->usable)
 		return fb->n == fb->max;
-	if (fb->admit != NULL && !fb->any && !fb->admit(c, fb->admit_arg))
+	if (fb->admit != NULL && !fb->admit(c, fb->admit_arg))
 		return 0;
 	for (int i = 0; i < fb->n; i++)
 		if (strcmp(fb->m[i].provider, c->provider) == 0 &&
@@ -77,7 +77,7 @@ fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char 
 	const char *pinned = r->q.model;
 	int rv = 0;
 
-	r->q.all = fb->any;
+	r->q.all = 0;
 	if (r->nfallback == 0) {
 		r->q.count = fb->max;
 		rv = decide(d, &r->q, keep_candidate, fb, why, n) < 0 ? -1 : 0;
@@ -92,7 +92,6 @@ fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char 
 		rv = decide(d, &r->q, keep_candidate, fb, why, n) < 0 ? -1 : 0;
 	}
 	r->q.model = pinned;
-	r->q.all = 0;
 	if (rv == 0 && fb->n == 0 && why[0] == '\0')
 		snprintf(why, n, "none of the models asked for can take a request now");
 	return rv;
@@ -409,25 +408,64 @@ cache_answer(struct cached_run *cr, const struct fallback *fb, struct decider *d
 	return 1;
 }
 
+/* fallback_cached's scan: a candidate's key looked up until one is found or enough were. */
+struct cache_scan {
+	struct cache		*c;
+	const struct chatreq	*r;
+	struct cache_entry	*e;
+	char			 key[SHA256_HEX_LEN];
+	int			 seen, found;
+};
+
+static int
+scan_candidate(const struct candidate *c, void *arg)
+{
+	struct cache_scan *s = arg;
+
+	if (s->found || s->seen >= FALLBACK_CACHE_SCAN)
+		return 1;
+	s->seen++;
+	s->found = cache_key(s->r, c->provider, c->model, s->key) == 0 &&
+	    cache_get(s->c, s->key, utctime_now(), s->e) == 1;
+	return s->found || s->seen >= FALLBACK_CACHE_SCAN;
+}
+
 int
 fallback_cached(struct decider *d, struct chatreq *r, struct gwalert *alert,
     const char *client, struct cache_entry *e)
 {
-	struct fallback fb = { .max = FALLBACK_MAX_ATTEMPTS, .alert = alert, .any = 1 };
-	struct cached_run cr;
+	struct cache_scan s = { .r = r, .e = e };
+	struct cache c;
+	const char *pinned = r->q.model, *path;
 	char why[256], buf[4096];
-	int found = 0;
+	int rv = 0, all = r->q.all, count = r->q.count;
 
-	if (cache_path_for(r, d->catalog, buf, sizeof buf) == NULL)
-		return 0;	/* no cache: no decision asked for nothing */
-	if (fallback_choose(&fb, d, r, why, sizeof why) == -1)
+	if (r->cache_scanned || (path = cache_path_for(r, d->catalog, buf, sizeof buf)) == NULL)
+		return 0;
+	r->cache_scanned = 1;
+	if (cache_open(&c, path) == -1)
+		return 0;
+	s.c = &c;
+	/* Every model that fits, usable now or not, in the policy's order (or the request's). */
+	r->q.all = 1;
+	r->q.count = 0;
+	if (r->nfallback == 0)
+		rv = decide(d, &r->q, scan_candidate, &s, why, sizeof why) < 0 ? -1 : 0;
+	for (int i = -1; r->nfallback > 0 && i < r->nfallback && !s.found && rv == 0; i++) {
+		if ((r->q.model = i < 0 ? pinned : r->fallback[i]) != NULL)
+			rv = decide(d, &r->q, scan_candidate, &s, why, sizeof why) < 0 ? -1 : 0;
+	}
+	r->q.model = pinned;
+	r->q.all = all;
+	r->q.count = count;
+	cache_close(&c);
+	if (s.found && rv == -1)
+		cache_entry_free(e);
+	if (rv == -1)
 		return -1;
-	cache_begin(&cr, &fb, d, r);
-	found = cache_find(&cr, &fb, d, client, e);
-	if (cr.on)
-		cache_close(&cr.c);
-	fallback_free(&fb);
-	return found;
+	if (s.found)
+		record_hit(d, alert, e, s.key, client);
+	return s.found;
 }
 
 /* A streamed attempt's bytes passed on are kept too, for the cache. */

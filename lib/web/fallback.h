@@ -29,7 +29,6 @@ struct fallback {
 	   requests in flight count against the budgets) */
 	int		(*admit)(const struct candidate *c, void *arg);
 	void		*admit_arg;
-	int		 any;		/* keep models usable now or not (fallback_cached) */
 };
 
 /*
@@ -72,13 +71,16 @@ int fallback_empty(struct decider *d, struct chatreq *r, long *retry_after);
 int fallback_run(struct fallback *fb, struct decider *d, const struct chatreq *r,
     long timeout_ms, const char *client, FILE *out);
 
+/* The most models that fit a request fallback_cached looks its answer up for. */
+#define FALLBACK_CACHE_SCAN 64
+
 /*
  * When no model can take r now, its answer may still be in the cache (an
  * answer from a model that fits r, busy or out of budget now): looked up on
- * the models that fit r, usable or not, in the policy's order.  1 with *e (free
- * it with cache_entry_free), the hit recorded as a usage row of client; 0 when
- * none is there (or r goes through no cache); -1 when the catalog cannot be
- * read.
+ * the first FALLBACK_CACHE_SCAN models that fit r, usable or not, in the
+ * policy's order, once a request (r->cache_scanned).  1 with *e (free it with
+ * cache_entry_free), the hit recorded as a usage row of client; 0 when none
+ * is there (or r goes through no cache); -1 when the catalog cannot be read.
  */
 int fallback_cached(struct decider *d, struct chatreq *r, struct gwalert *alert,
     const char *client, struct cache_entry *e);
