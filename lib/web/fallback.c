@@ -71,27 +71,48 @@ fallback_free(struct fallback *fb)
 	fb->n = 0;
 }
 
-int
-fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char *why, size_t n)
+/*
+ * Emit the models for r's routing query to emit: once, count of them, when r
+ * names no fallback list; else per model it names (its pinned one first), each
+ * one of them, until done(arg).  q.model is r's own again after.  0, or -1
+ * when the catalog cannot be read.
+ */
+static int
+decide_request(struct decider *d, struct chatreq *r, int count, route_emit emit, void *arg,
+    int (*done)(const void *), char *why, size_t n)
 {
 	const char *pinned = r->q.model;
 	int rv = 0;
 
-	r->q.all = 0;
 	if (r->nfallback == 0) {
-		r->q.count = fb->max;
-		rv = decide(d, &r->q, keep_candidate, fb, why, n) < 0 ? -1 : 0;
+		r->q.count = count;
+		return decide(d, &r->q, emit, arg, why, n) < 0 ? -1 : 0;
 	}
-	for (int i = -1; r->nfallback > 0 && i < r->nfallback && fb->n < fb->max && rv == 0; i++) {
-		const char *id = i < 0 ? pinned : r->fallback[i];
-
-		if (id == NULL)
+	for (int i = -1; i < r->nfallback && !done(arg) && rv == 0; i++) {
+		if ((r->q.model = i < 0 ? pinned : r->fallback[i]) == NULL)
 			continue;
-		r->q.model = id;
-		r->q.count = 1;
-		rv = decide(d, &r->q, keep_candidate, fb, why, n) < 0 ? -1 : 0;
+		r->q.count = count ? 1 : 0;
+		rv = decide(d, &r->q, emit, arg, why, n) < 0 ? -1 : 0;
 	}
 	r->q.model = pinned;
+	return rv;
+}
+
+static int
+fallback_full(const void *arg)
+{
+	const struct fallback *fb = arg;
+
+	return fb->n >= fb->max;
+}
+
+int
+fallback_choose(struct fallback *fb, struct decider *d, struct chatreq *r, char *why, size_t n)
+{
+	int rv;
+
+	r->q.all = 0;
+	rv = decide_request(d, r, fb->max, keep_candidate, fb, fallback_full, why, n);
 	if (rv == 0 && fb->n == 0 && why[0] == '\0')
 		snprintf(why, n, "none of the models asked for can take a request now");
 	return rv;
@@ -430,15 +451,23 @@ scan_candidate(const struct candidate *c, void *arg)
 	return s->found || s->seen >= FALLBACK_CACHE_SCAN;
 }
 
+static int
+scan_done(const void *arg)
+{
+	const struct cache_scan *s = arg;
+
+	return s->found || s->seen >= FALLBACK_CACHE_SCAN;
+}
+
 int
 fallback_cached(struct decider *d, struct chatreq *r, struct gwalert *alert,
     const char *client, struct cache_entry *e)
 {
 	struct cache_scan s = { .r = r, .e = e };
 	struct cache c;
-	const char *pinned = r->q.model, *path;
+	const char *path;
 	char why[256], buf[4096];
-	int rv = 0, all = r->q.all, count = r->q.count;
+	int rv, all = r->q.all, count = r->q.count;
 
 	if (r->cache_scanned || (path = cache_path_for(r, d->catalog, buf, sizeof buf)) == NULL)
 		return 0;
@@ -448,14 +477,7 @@ fallback_cached(struct decider *d, struct chatreq *r, struct gwalert *alert,
 	s.c = &c;
 	/* Every model that fits, usable now or not, in the policy's order (or the request's). */
 	r->q.all = 1;
-	r->q.count = 0;
-	if (r->nfallback == 0)
-		rv = decide(d, &r->q, scan_candidate, &s, why, sizeof why) < 0 ? -1 : 0;
-	for (int i = -1; r->nfallback > 0 && i < r->nfallback && !s.found && rv == 0; i++) {
-		if ((r->q.model = i < 0 ? pinned : r->fallback[i]) != NULL)
-			rv = decide(d, &r->q, scan_candidate, &s, why, sizeof why) < 0 ? -1 : 0;
-	}
-	r->q.model = pinned;
+	rv = decide_request(d, r, 0, scan_candidate, &s, scan_done, why, sizeof why);
 	r->q.all = all;
 	r->q.count = count;
 	cache_close(&c);

@@ -199,19 +199,20 @@ turn(struct gateway *g, struct chatreq *r, const char *client, char *why, size_t
 {
 	struct fallback fb = { .max = g->attempts, .alert = &g->alert };
 	struct cache_entry e;
-	int kind = 0, hit = 0;
+	int kind = 0, hit;
 
 	why[0] = '\0';
 	r->q.now = utctime_now();
 	if (fallback_choose(&fb, &g->d, r, why, n) == -1)
 		kind = -1;
-	else if (fb.n == 0 && (hit = fallback_cached(&g->d, r, &g->alert, client, &e)) == 1) {
-		/* None can take it now, but one answered it before. */
-		fallback_write_hit(r, &e, out);
-		cache_entry_free(&e);
-	} else if (fb.n == 0)
-		kind = hit == -1 ? -1 : fallback_empty(&g->d, r, wait);
-	else if (fallback_run(&fb, &g->d, r, g->timeout_ms, client, out) == FALLBACK_NO_SLOT) {
+	else if (fb.n == 0) {
+		/* None can take it now; one may have answered it before. */
+		if ((hit = fallback_cached(&g->d, r, &g->alert, client, &e)) == 1) {
+			fallback_write_hit(r, &e, out);
+			cache_entry_free(&e);
+		} else
+			kind = hit == -1 ? -1 : fallback_empty(&g->d, r, wait);
+	} else if (fallback_run(&fb, &g->d, r, g->timeout_ms, client, out) == FALLBACK_NO_SLOT) {
 		kind = FALLBACK_BUSY;
 		*wait = 1;
 	}
