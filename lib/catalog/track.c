@@ -86,15 +86,15 @@ static const char *const sql[S_COUNT] = {
 	 * names its window: OpenRouter's GET /api/v1/key) is stored as learned,
 	 * beside what x-ratelimit headers teach, under the kind "account:WINDOW"
 	 * (headers' kinds are what follows x-ratelimit-limit-), and replaced by
-	 * each complete observation of the provider.
+	 * each complete observation of the provider (model_check lets only a
+	 * window's name be learned).
 	 */
 	[S_FORGET_LEARNED] = "DELETE FROM ratelimits WHERE provider = ?1 AND kind LIKE 'account:%'",
 	[S_LEARNED_LIMITS] = "INSERT OR REPLACE INTO ratelimits (provider, model, kind, lim, "
 	    "remaining, reset_at, observed_at) SELECT provider, model, "
 	    "'account:' || json_extract(limits, '$.learned'), json_extract(limits, '$.' || "
 	    "json_extract(limits, '$.learned')), NULL, NULL, ?2 FROM models WHERE provider = ?1 "
-	    "AND present = 1 AND last_seen = ?2 AND json_extract(limits, '$.learned') IN "
-	    "('rpm', 'tpm', 'rpd', 'tpd', 'rpmo')",
+	    "AND present = 1 AND last_seen = ?2 AND json_extract(limits, '$.learned') IS NOT NULL",
 };
 
 struct tracker {
